@@ -1,0 +1,283 @@
+"""Data sets as whole tensors, and the paper's preprocessing applied to whole batches.
+
+Every data set is brought to one layout so that the paper's pipeline (Appendix A) applies
+unchanged: float32 images in [0, 1], shape (N, 3, 32, 32). CIFAR is already 3x32x32;
+28x28 grayscale sets (Fashion-MNIST, MNIST) are replicated to 3 channels and zero-padded
+by 2 pixels, so the paper's "centre crop 32 -> 28" gives back the original image and its
+"random 28x28 crop" is a shift of up to 2 pixels. Corruptions act on these [0, 1] images;
+standardisation comes last (see `preprocess`).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+STORED_SIZE = 32  # side of the stored images (paper: CIFAR's 32x32)
+CROP_SIZE = 28  # side fed to the models (paper: 28x28 crops)
+
+
+class DatasetMissingError(RuntimeError):
+    """Raised, with instructions, when a data set is neither on disk nor downloadable."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    num_classes: int
+    how_to_get: str  # shown to the user when the files are missing
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "fashion_mnist": DatasetSpec(
+        "fashion_mnist", 10,
+        "install Debian's package: `sudo apt-get install dataset-fashion-mnist` (files land in "
+        f"{DEBIAN_FASHION_MNIST}), or go online and let torchvision download it"),
+    "mnist": DatasetSpec(
+        "mnist", 10, "go online once: torchvision downloads MNIST into the data root"),
+    "cifar10": DatasetSpec(
+        "cifar10", 10,
+        "go online once (torchvision downloads cifar-10-python.tar.gz, 163 MB), or put the "
+        "extracted folder `cifar-10-batches-py/` into the data root"),
+    "cifar100": DatasetSpec(
+        "cifar100", 100,
+        "go online once (torchvision downloads cifar-100-python.tar.gz, 161 MB), or put the "
+        "extracted folder `cifar-100-python/` into the data root"),
+    "digits": DatasetSpec(
+        "digits", 10,
+        "`pip install scikit-learn` (the 1,797 8x8 handwritten digits ship inside it)"),
+}
+
+
+def get_spec(name: str) -> DatasetSpec:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(sorted(DATASETS))}")
+    return DATASETS[name]
+
+
+def default_data_root() -> Path:
+    """$RETHINK_DATA_DIR, else ~/.cache/rethink/data (kept out of git)."""
+    return Path(os.environ.get("RETHINK_DATA_DIR", Path.home() / ".cache" / "rethink" / "data"))
+
+
+@dataclass
+class Split:
+    images: torch.Tensor  # (N, 3, 32, 32) float32 in [0, 1]
+    labels: torch.Tensor  # (N,) int64
+
+
+@dataclass
+class Dataset:
+    name: str
+    train: Split
+    test: Split
+    num_classes: int
+
+
+# ----------------------------------------------------------------------------- loading
+def _to_stored_layout(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, H, W) or (N, H, W, C) -> float (N, 3, 32, 32) in [0, 1]."""
+    x = images
+    if x.ndim == 3:
+        x = x.unsqueeze(1)  # (N, 1, H, W)
+    elif x.shape[-1] in (1, 3):
+        x = x.permute(0, 3, 1, 2)  # NHWC -> NCHW
+    x = x.float().div_(255.0)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    pad = (STORED_SIZE - x.shape[-1]) // 2
+    if pad > 0:
+        x = F.pad(x, (pad, pad, pad, pad))
+    return x.contiguous()
+
+
+def _stage_debian_fashion_mnist(root: Path) -> None:
+    """Un-gzip Debian's files where torchvision's FashionMNIST(download=False) looks.
+
+    Debian re-compresses the files, so their md5 sums differ from torchvision's and
+    download=True would go online; the raw files themselves are the real ones.
+    """
+    raw = root / "FashionMNIST" / "raw"
+    for gz in sorted(DEBIAN_FASHION_MNIST.glob("*-ubyte.gz")):
+        target = raw / gz.name[:-3]
+        if not target.exists():
+            raw.mkdir(parents=True, exist_ok=True)
+            with gzip.open(gz, "rb") as src, open(f"{target}.part", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.replace(f"{target}.part", target)
+
+
+def _load_torchvision(name: str, train: bool, root: Path, download: bool):
+    import torchvision.datasets as tvd
+
+    cls = {"fashion_mnist": tvd.FashionMNIST, "mnist": tvd.MNIST,
+           "cifar10": tvd.CIFAR10, "cifar100": tvd.CIFAR100}[name]
+    if name == "fashion_mnist" and DEBIAN_FASHION_MNIST.is_dir():
+        _stage_debian_fashion_mnist(root)
+        download = False
+    try:
+        ds = cls(str(root), train=train, download=download)
+    except Exception as err:  # URLError, RuntimeError("Dataset not found"), ...
+        raise DatasetMissingError(
+            f"data set {name!r} is not under {root} and could not be downloaded "
+            f"({type(err).__name__}: {err}). To get it: {DATASETS[name].how_to_get}. "
+            "Set RETHINK_DATA_DIR to use another data root.") from None
+    data = ds.data if isinstance(ds.data, torch.Tensor) else torch.from_numpy(ds.data)
+    return _to_stored_layout(data), torch.as_tensor(ds.targets, dtype=torch.int64)
+
+
+def _load_digits(train: bool):
+    """scikit-learn's 1,797 real 8x8 handwritten digits, upsampled to 28x28.
+
+    The offline stand-in for MNIST: the first 1,497 images (in sklearn's order) train,
+    the last 300 test.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise DatasetMissingError(f"data set 'digits' needs scikit-learn: "
+                                  f"{DATASETS['digits'].how_to_get}") from None
+    d = load_digits()
+    x = torch.as_tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (N,1,8,8)
+    x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False).clamp_(0, 1)
+    x = _to_stored_layout((x * 255).round().to(torch.uint8).squeeze(1))
+    y = torch.as_tensor(d.target, dtype=torch.int64)
+    sl = slice(0, 1497) if train else slice(1497, None)
+    return x[sl].contiguous(), y[sl].contiguous()
+
+
+def balanced_subset(labels: torch.Tensor, n: int, num_classes: int, seed: int) -> torch.Tensor:
+    """Indices of n examples, as equal per class as the data allow, chosen with `seed`."""
+    if n > labels.numel():
+        raise ValueError(f"subset of {n} examples asked from a split of {labels.numel()}")
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(labels.numel(), generator=gen)
+    by_class = [perm[labels[perm] == c] for c in range(num_classes)]
+    counts, left = [0] * num_classes, n
+    while left > 0:  # round-robin so rare classes do not break the balance
+        for c in range(num_classes):
+            if left and counts[c] < len(by_class[c]):
+                counts[c] += 1
+                left -= 1
+    chosen = torch.cat([idx[:k] for idx, k in zip(by_class, counts)])
+    return chosen.sort().values
+
+
+def load_dataset(name: str, n_train: int | None = None, n_test: int | None = None,
+                 seed: int = 0, root: str | Path | None = None,
+                 download: bool = True) -> Dataset:
+    """Load a data set by name as whole tensors, optionally a seeded class-balanced subset."""
+    spec = get_spec(name)
+    root = Path(root) if root is not None else default_data_root()
+    splits = []
+    for train, n in ((True, n_train), (False, n_test)):
+        if name == "digits":
+            x, y = _load_digits(train)
+        else:
+            x, y = _load_torchvision(name, train, root, download)
+        if n is not None:
+            if n <= 0:
+                raise ValueError(f"subset size must be positive, got {n}")
+            if n > len(y):
+                raise ValueError(f"{name} has {len(y)} {'train' if train else 'test'} images; "
+                                 f"cannot take a subset of {n}")
+            idx = balanced_subset(y, n, spec.num_classes, seed + (0 if train else 1))
+            x, y = x[idx], y[idx]
+        splits.append(Split(x, y))
+    return Dataset(name, splits[0], splits[1], spec.num_classes)
+
+
+# ------------------------------------------------------------------- batch preprocessing
+def per_image_standardization(x: torch.Tensor) -> torch.Tensor:
+    """TensorFlow's per_image_standardization on a float batch (N, C, H, W).
+
+    (x - mean) / max(std, 1/sqrt(C*H*W)), mean and population std over each image.
+    """
+    if x.ndim != 4:
+        raise ValueError(f"expected (N, C, H, W), got shape {tuple(x.shape)}")
+    flat = x.flatten(1)
+    mean = flat.mean(1)
+    std = flat.std(1, correction=0)
+    floor = 1.0 / flat.shape[1] ** 0.5
+    return (x - mean[:, None, None, None]) / std.clamp_min(floor)[:, None, None, None]
+
+
+def center_crop(x: torch.Tensor, size: int = CROP_SIZE) -> torch.Tensor:
+    top = (x.shape[-2] - size) // 2
+    left = (x.shape[-1] - size) // 2
+    return x[..., top:top + size, left:left + size]
+
+
+def random_crop(x: torch.Tensor, size: int, padding: int, generator: torch.Generator):
+    """A random size x size window per image of (optionally zero-padded) x: (N,C,H,W)."""
+    if padding:
+        x = F.pad(x, (padding,) * 4)
+    n, _, h, w = x.shape
+    oy = torch.randint(0, h - size + 1, (n,), generator=generator, device=x.device)
+    ox = torch.randint(0, w - size + 1, (n,), generator=generator, device=x.device)
+    ar = torch.arange(size, device=x.device)
+    rows = (oy[:, None] + ar)[:, :, None]  # (N, size, 1)
+    cols = (ox[:, None] + ar)[:, None, :]  # (N, 1, size)
+    batch = torch.arange(n, device=x.device)[:, None, None]
+    return x.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)  # (N, C, size, size)
+
+
+def _gray(x):  # (N, 3, H, W) -> (N, 1, H, W), ITU-R 601 weights as torchvision
+    return (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+
+
+def _hue_shift(x, shift):
+    """Rotate hue by shift (N,) in turns, through HSV, for x (N, 3, H, W) in [0, 1]."""
+    r, g, b = x.unbind(1)
+    maxc, _ = x.max(1)
+    minc, _ = x.min(1)
+    v, delta = maxc, maxc - minc
+    s = torch.where(maxc > 0, delta / maxc.clamp_min(1e-12), torch.zeros_like(maxc))
+    d = delta.clamp_min(1e-12)
+    h = torch.where(maxc == r, ((g - b) / d) % 6,
+                    torch.where(maxc == g, (b - r) / d + 2, (r - g) / d + 4)) / 6
+    h = torch.where(delta > 0, h, torch.zeros_like(h))
+    h = (h + shift[:, None, None]) % 1.0
+    k = lambda n: (n + h * 6) % 6  # noqa: E731 - standard HSV->RGB formula
+    f = lambda n: v - v * s * torch.clamp(torch.minimum(k(n), 4 - k(n)), 0, 1)  # noqa: E731
+    return torch.stack([f(5), f(3), f(1)], 1)
+
+
+def color_jitter(x: torch.Tensor, strength: float, generator: torch.Generator):
+    """Brightness, contrast, saturation (factors in [1-s, 1+s]) and hue (shift in [-s/2.. ])
+
+    as torchvision's ColorJitter(s, s, s, min(s, 0.5)), one draw per image, in a fixed
+    order (torchvision shuffles the order per call). x: (N, 3, H, W) in [0, 1].
+    """
+    n = x.shape[0]
+    u = lambda lo, hi: lo + (hi - lo) * torch.rand(n, generator=generator,  # noqa: E731
+                                                    device=x.device)[:, None, None, None]
+    x = (x * u(1 - strength, 1 + strength)).clamp(0, 1)
+    mean = _gray(x).mean((2, 3), keepdim=True)
+    x = (mean + (x - mean) * u(1 - strength, 1 + strength)).clamp(0, 1)
+    x = (_gray(x) + (x - _gray(x)) * u(1 - strength, 1 + strength)).clamp(0, 1)
+    hue = min(strength, 0.5)
+    return _hue_shift(x, u(-hue, hue).flatten()).clamp(0, 1)
+
+
+def preprocess(x: torch.Tensor, crop: str = "center", padding: int = 0, jitter: float = 0.0,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """Stored [0, 1] images (N, 3, 32, 32) -> standardized model input (N, 3, 28, 28).
+
+    crop: "center" (paper's evaluation and no-augmentation training) or "random".
+    """
+    if crop == "center":
+        x = center_crop(x, CROP_SIZE)
+    elif crop == "random":
+        x = random_crop(x, CROP_SIZE, padding, generator)
+    else:
+        raise ValueError(f"crop must be 'center' or 'random', got {crop!r}")
+    if jitter:
+        x = color_jitter(x, jitter, generator)
+    return per_image_standardization(x)
