@@ -1,0 +1,103 @@
+"""Command line: `python -m rethink_lib {models,train,bench} ...`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .corruptions import CORRUPTIONS
+from .data import DATASETS, DatasetMissingError
+from .models import PAPER_PARAMETERS, count_parameters, create_model, list_models
+
+
+def _models(_args) -> int:
+    print(f"{'model':24s} {'parameters':>12s} {'paper':>12s}")
+    for name in list_models():
+        n = count_parameters(create_model(name))
+        paper = PAPER_PARAMETERS.get(name)
+        print(f"{name:24s} {n:12,d} {paper:12,d}" if paper else f"{name:24s} {n:12,d}")
+    return 0
+
+
+def _train(args) -> int:
+    from .config import RunConfig
+    from .data import load_dataset
+    from .results import get_or_run, load_result
+
+    config = RunConfig(name=args.name, dataset=args.dataset, n_train=args.n_train,
+                       n_test=args.n_test, corruption=args.corruption, level=args.level,
+                       model=args.model, batchnorm=args.batchnorm, batch_size=args.batch_size,
+                       lr=args.lr, lr_decay=args.lr_decay, weight_decay=args.weight_decay,
+                       augment=args.augment, max_epochs=args.epochs, precision=args.precision,
+                       seed=args.seed)
+    if load_result(config, args.results_dir) is None:
+        load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)  # fail early
+    result = get_or_run(config, args.results_dir, device=args.device, compile=args.compile)
+    s = result.summary
+    fit = f"fitted in {s['steps_to_fit']} steps" if s["steps_to_fit"] else "did not reach the target"
+    print(f"{config.run_id}: train acc {s['final_train_acc']:.4f}, test acc {s['final_test_acc']:.4f}, "
+          f"{s['epochs']} epochs, {fit}, {s['wall_seconds']:.1f} s")
+    print(f"results in {result.path}")
+    return 0
+
+
+def _fraction(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {p}")
+    return p
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {n}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rethink_lib")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("models", help="list the models with their parameter counts")
+    t = sub.add_parser("train", help="train one configuration through the results store")
+    t.add_argument("--model", choices=list_models(), default="mlp_1x512")
+    t.add_argument("--dataset", choices=sorted(DATASETS), default="fashion_mnist")
+    t.add_argument("--corruption", choices=list(CORRUPTIONS), default="true_labels")
+    t.add_argument("--level", type=_fraction, default=None, help="p for partial_labels")
+    t.add_argument("--epochs", type=_positive, default=100, help="maximum epochs")
+    t.add_argument("--n-train", type=_positive, default=None)
+    t.add_argument("--n-test", type=_positive, default=None)
+    t.add_argument("--batch-size", type=_positive, default=128)
+    t.add_argument("--lr", type=float, default=None)
+    t.add_argument("--lr-decay", type=float, default=None)
+    t.add_argument("--weight-decay", type=float, default=0.0)
+    t.add_argument("--augment", choices=["none", "crop", "crop_pad4_jitter"], default="none")
+    t.add_argument("--batchnorm", action="store_true", help="BN in AlexNet/MLP (report)")
+    t.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--name", default="cli")
+    t.add_argument("--device", default="auto")
+    t.add_argument("--compile", action="store_true", help="torch.compile the model")
+    t.add_argument("--results-dir", default="results")
+    b = sub.add_parser("bench", help="training throughput benchmark (see rethink_lib.bench)",
+                       add_help=False)
+    b.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench import main as bench_main
+        return bench_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return {"models": _models, "train": _train}[args.command](args)
+    except (ValueError, DatasetMissingError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
