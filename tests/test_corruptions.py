@@ -1,0 +1,88 @@
+import pytest
+import torch
+
+from rethink_lib.corruptions import CORRUPTIONS, apply_corruption, canonical_level
+from rethink_lib.data import Split
+
+
+def big_splits(n=20_000, k=10):
+    g = torch.Generator().manual_seed(0)
+    return (Split(torch.rand(n, 3, 8, 8, generator=g), torch.randint(0, k, (n,), generator=g)),
+            Split(torch.rand(500, 3, 8, 8, generator=g), torch.randint(0, k, (500,), generator=g)))
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.6, 1.0])
+def test_partial_labels_statistics(p):
+    train, test = big_splits()
+    c = apply_corruption("partial_labels", train, test, p, 10, seed=1)
+    changed = (c.train.labels != train.labels).float().mean().item()
+    assert abs(changed - p * 9 / 10) < 0.015  # uniform over all K classes: p(K-1)/K change
+    assert torch.equal(c.mask, c.train.labels != train.labels)
+    assert torch.equal(c.test.labels, test.labels)  # test labels clean by default
+    counts = c.train.labels.bincount(minlength=10).float() / len(train.labels)
+    assert counts.min() > 0.08 and counts.max() < 0.12
+
+
+def test_corrupted_test_labels_option():
+    train, test = big_splits()
+    c = apply_corruption("random_labels", train, test, None, 10, seed=1, corrupt_test_labels=True)
+    assert (c.test.labels != test.labels).float().mean() > 0.8
+
+
+@pytest.mark.parametrize("name", list(CORRUPTIONS))
+def test_deterministic_per_seed_and_pure(name, small_splits):
+    train, test = small_splits
+    before = train.images.clone(), train.labels.clone()
+    a = apply_corruption(name, train, test, 0.5, 4, seed=7)
+    b = apply_corruption(name, train, test, 0.5, 4, seed=7)
+    assert torch.equal(a.train.images, b.train.images) and torch.equal(a.train.labels, b.train.labels)
+    assert torch.equal(a.test.images, b.test.images) and torch.equal(a.mask, b.mask)
+    assert torch.equal(train.images, before[0]) and torch.equal(train.labels, before[1])
+    if name != "true_labels":
+        c = apply_corruption(name, train, test, 0.5, 4, seed=8)
+        assert not (torch.equal(a.train.images, c.train.images)
+                    and torch.equal(a.train.labels, c.train.labels))
+
+
+def test_shuffled_pixels_same_permutation_train_and_test(small_splits):
+    train, test = small_splits
+    c = apply_corruption("shuffled_pixels", train, test, None, 4, seed=0)
+    # find the permutation from one train image, check it explains every train and test image
+    flat = lambda x: x.reshape(len(x), 3, -1)  # noqa: E731
+    src, dst = flat(train.images)[0, 0], flat(c.train.images)[0, 0]
+    perm = torch.tensor([int((src == v).nonzero()[0]) for v in dst])
+    assert not torch.equal(perm, torch.arange(len(perm)))
+    assert torch.equal(flat(c.train.images), flat(train.images)[:, :, perm])
+    assert torch.equal(flat(c.test.images), flat(test.images)[:, :, perm])
+    assert torch.equal(c.train.labels, train.labels)
+
+
+def test_random_pixels_permutes_each_image_differently(small_splits):
+    train, test = small_splits
+    c = apply_corruption("random_pixels", train, test, None, 4, seed=0)
+    for i in range(3):  # same multiset of pixels, different arrangement per image
+        assert torch.equal(c.train.images[i].flatten().sort().values,
+                           train.images[i].flatten().sort().values)
+    p0 = c.train.images[0, 0].flatten().argsort()
+    assert not torch.equal(p0, c.train.images[1, 0].flatten().argsort())
+    assert torch.equal(c.test.images, test.images) and c.mask.all()
+
+
+def test_gaussian_matches_mean_and_variance():
+    train, test = big_splits(n=5000)
+    train = Split(train.images * torch.tensor([0.5, 1.0, 0.2])[None, :, None, None], train.labels)
+    c = apply_corruption("gaussian", train, test, None, 10, seed=0)
+    for ch in range(3):
+        orig, noise = train.images[:, ch], c.train.images[:, ch]
+        assert abs(noise.mean() - orig.mean()) < 0.01
+        assert abs(noise.std() / orig.std() - 1) < 0.01
+    assert torch.equal(c.train.labels, train.labels) and c.mask.all()
+
+
+def test_levels_are_validated_and_canonical():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        canonical_level("partial_labels", 1.5)
+    with pytest.raises(ValueError, match="valid names"):
+        canonical_level("flipped", 0.5)
+    assert canonical_level("random_labels", None) == 1.0
+    assert canonical_level("true_labels", 0.7) == 0.0

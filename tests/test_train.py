@@ -1,0 +1,129 @@
+import json
+
+import pytest
+import torch
+
+from rethink_lib.config import RunConfig
+from rethink_lib.data import Dataset, Split
+from rethink_lib.results import ResultMismatchError, get_or_run, load_result
+from rethink_lib.train import TrainingDivergedError, train
+
+from .conftest import needs_fashion_mnist
+
+
+def synthetic_dataset(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return Dataset("fashion_mnist",
+                   Split(torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g)),
+                   Split(torch.rand(32, 3, 32, 32, generator=g), torch.randint(0, 10, (32,), generator=g)),
+                   10)
+
+
+@needs_fashion_mnist
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_mlp_memorises_random_labels_on_real_images(tmp_path, precision):
+    """The paper's headline: an MLP fits random labels of real images exactly."""
+    config = RunConfig(name="fit", model="mlp_1x512", corruption="random_labels", n_train=300,
+                       n_test=200, max_epochs=300, precision=precision)
+    r = get_or_run(config, tmp_path / "results", device="cpu", progress=False)
+    assert r.summary["final_train_acc"] == 1.0
+    assert r.summary["steps_to_fit"] == r.metrics[-1]["step"] == len(r.step_losses)
+    assert r.summary["final_test_acc"] < 0.2  # chance is 0.1: nothing generalises
+    assert r.metrics[-1]["corrupted_acc"] == 1.0
+    assert 0.85 < r.summary["fraction_corrupted"] < 0.95
+
+
+def test_metrics_rows_and_lr_schedule():
+    config = RunConfig(name="rows", model="mlp_1x512", max_epochs=3, target_train_acc=None,
+                       lr=0.05, lr_decay=0.5, batch_size=16, corruption="partial_labels",
+                       level=0.5)
+    out = train(config, device="cpu", progress=False, dataset=synthetic_dataset())
+    assert [r["epoch"] for r in out.metrics] == [1, 2, 3]
+    assert [r["lr"] for r in out.metrics] == pytest.approx([0.05, 0.025, 0.0125])
+    assert [r["step"] for r in out.metrics] == [4, 8, 12]  # 64 images / 16 per batch
+    assert len(out.step_losses) == 12
+    assert out.summary["steps_to_fit"] is None
+    row = out.metrics[-1]
+    frac = out.summary["fraction_corrupted"]
+    # whole-set accuracy is the mask-weighted mix of the clean and corrupted accuracies
+    assert row["train_acc"] == pytest.approx(frac * row["corrupted_acc"] + (1 - frac) * row["clean_acc"])
+
+
+def test_nan_loss_stops_with_clear_error():
+    config = RunConfig(name="nan", model="mlp_1x512", lr=1e12, max_epochs=5, batch_size=16)
+    with pytest.raises(TrainingDivergedError, match="lower the learning rate"):
+        train(config, device="cpu", progress=False, dataset=synthetic_dataset())
+
+
+def test_global_rng_untouched():
+    torch.manual_seed(42)
+    expected = torch.rand(3)
+    torch.manual_seed(42)
+    train(RunConfig(name="rng", max_epochs=1, batch_size=32, dropout=0.3), device="cpu",
+          progress=False, dataset=synthetic_dataset())
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("model,augment", [("mlp_1x512", "none"), ("alexnet_small", "crop"),
+                                           ("mlp_3x512", "crop_pad4_jitter")])
+def test_kill_and_resume_equals_uninterrupted(tmp_path, model, augment):
+    config = RunConfig(name="resume", model=model, augment=augment, max_epochs=4,
+                       target_train_acc=None, batch_size=16, dropout=0.2, batchnorm=True)
+    data = synthetic_dataset(48)
+    full = train(config, device="cpu", progress=False, dataset=data)
+    ckpt = tmp_path / "ck.pt"
+    part = train(config, device="cpu", progress=False, dataset=data, checkpoint=ckpt,
+                 stop_after_epochs=2)
+    assert part.summary.get("interrupted") and len(part.metrics) == 2 and ckpt.exists()
+    resumed = train(config, device="cpu", progress=False, dataset=data, checkpoint=ckpt)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_seconds"} for r in rows]  # noqa: E731
+    assert json.dumps(strip(resumed.metrics)) == json.dumps(strip(full.metrics))  # NaN-safe
+    assert resumed.step_losses == full.step_losses
+
+
+def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
+    config = RunConfig(name="store", n_train=40, n_test=20, max_epochs=2, target_train_acc=None,
+                       batch_size=16)
+    import rethink_lib.results as results
+    monkeypatch.setattr(results, "train", lambda c, **kw: train(c, dataset=synthetic_dataset(40), **kw))
+    first = get_or_run(config, tmp_path, device="cpu", progress=False)
+    assert (first.path / "config.json").exists() and (first.path / "steps.csv").exists()
+    summary = json.loads((first.path / "summary.json").read_text())
+    for key in ("wall_seconds", "final_train_acc", "final_test_acc", "steps_to_fit", "config"):
+        assert key in summary
+    assert not list((tmp_path.parent / "checkpoints").glob("*.pt"))  # removed after the run
+
+    monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("retrained a stored run"))
+    again = get_or_run(config, tmp_path, device="cpu", progress=False)
+    assert json.dumps(again.metrics) == json.dumps(first.metrics)  # NaN-safe equality
+    assert again.step_losses == first.step_losses
+
+    (first.path / "metrics.csv").write_text("epoch,step\n1,2\n")  # truncated
+    with pytest.raises(ResultMismatchError, match="delete the directory"):
+        load_result(config, tmp_path)
+    other = RunConfig(name="store", n_train=41, n_test=20, max_epochs=2, target_train_acc=None,
+                      batch_size=16)
+    (first.path / "config.json").write_text(json.dumps(other.to_dict()))
+    with pytest.raises(ResultMismatchError, match="another config"):
+        load_result(config, tmp_path)
+
+
+def test_run_id_is_readable_and_hash_sensitive():
+    a = RunConfig(name="fig1b", model="alexnet_small", corruption="partial_labels", level=0.4)
+    b = RunConfig(name="fig1b", model="alexnet_small", corruption="partial_labels", level=0.6)
+    assert a.run_id.startswith("fig1b-alexnet_small-fashion_mnist-partial_labels0.4-")
+    assert a.run_id != b.run_id and len(a.config_hash()) == 8
+    assert RunConfig.from_dict(a.to_dict()) == a
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"corruption": "partial_labels", "level": 1.2}, r"\[0, 1\]"),
+    ({"model": "vgg"}, "valid names"),
+    ({"max_epochs": 0}, "max_epochs"),
+    ({"batch_size": -1}, "batch_size"),
+    ({"augment": "mixup"}, "augment"),
+    ({"n_train": 0}, "n_train"),
+])
+def test_bad_configs_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RunConfig(**kwargs)
