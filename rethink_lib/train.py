@@ -121,6 +121,39 @@ def _batches(n: int, batch_size: int, gen: torch.Generator):
     return [perm[a:b] for a, b in zip(cuts, cuts[1:] + [n])]
 
 
+def init_model(config: RunConfig, num_classes: int, device: torch.device,
+               memory_format=torch.contiguous_format) -> torch.nn.Module:
+    """The model of `config`, initialised from `config.seed`.
+
+    Seeds the global RNG (dropout draws from it afterwards): call inside `fork_rng`.
+    """
+    torch.manual_seed(config.seed)
+    return create_model(config.model, num_classes=num_classes,
+                        **config.model_kwargs()).to(device, memory_format=memory_format)
+
+
+def train_batch(data: TrainData, idx: torch.Tensor, config: RunConfig,
+                memory_format=torch.contiguous_format, aug_gen: torch.Generator | None = None):
+    """Model input (B, 3, 28, 28) for the training examples `idx` (on the device)."""
+    if config.augment == "none":
+        return data.train_input[idx]  # precomputed standardised centre crops
+    return preprocess(data.train_stored[idx], "random",
+                      padding=4 if config.augment == "crop_pad4_jitter" else 0,
+                      jitter=0.25 if config.augment == "crop_pad4_jitter" else 0.0,
+                      generator=aug_gen).contiguous(memory_format=memory_format)
+
+
+def train_step(step_fn, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+               precision: str, device: torch.device) -> torch.Tensor:
+    """One SGD step on the batch (x, y); returns the loss as a detached device scalar."""
+    with autocast_context(precision, device):
+        loss = F.cross_entropy(step_fn(x).float(), y)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.detach()
+
+
 def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None,
           progress: bool = True, compile: bool = False, dataset=None,
           stop_after_epochs: int | None = None) -> TrainResult:
@@ -139,9 +172,7 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
 
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(config.seed)  # init + dropout; fork_rng restores the caller's RNG
-        model = create_model(config.model, num_classes=data.num_classes,
-                             **config.model_kwargs()).to(device, memory_format=mem)
+        model = init_model(config, data.num_classes, device, mem)  # seeds init + dropout
         opt = torch.optim.SGD(model.parameters(), lr=config.lr0, momentum=config.momentum,
                               weight_decay=config.weight_decay)
         shuffle_gen = torch.Generator().manual_seed(config.seed + 1)
@@ -172,19 +203,8 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
             losses = []  # device scalars; one sync per epoch, not per step
             for idx in _batches(n, config.batch_size, shuffle_gen):
                 idx = idx.to(device)
-                if config.augment == "none":
-                    x = data.train_input[idx]
-                else:
-                    x = preprocess(data.train_stored[idx], "random",
-                                   padding=4 if config.augment == "crop_pad4_jitter" else 0,
-                                   jitter=0.25 if config.augment == "crop_pad4_jitter" else 0.0,
-                                   generator=aug_gen).contiguous(memory_format=mem)
-                with autocast_context(precision, device):
-                    loss = F.cross_entropy(step_fn(x).float(), data.train_labels[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                losses.append(loss.detach())
+                x = train_batch(data, idx, config, mem, aug_gen)
+                losses.append(train_step(step_fn, opt, x, data.train_labels[idx], precision, device))
             losses = torch.stack(losses).float().cpu()
             if not torch.isfinite(losses).all():
                 raise TrainingDivergedError(
