@@ -23,7 +23,7 @@ def _train(args) -> int:
     from .data import load_dataset
     from .results import get_or_run, load_result
 
-    config = RunConfig(name=args.name, dataset=args.dataset, n_train=args.n_train,
+    config = RunConfig(dataset=args.dataset, n_train=args.n_train,
                        n_test=args.n_test, corruption=args.corruption, level=args.level,
                        model=args.model, batchnorm=args.batchnorm, batch_size=args.batch_size,
                        lr=args.lr, lr_decay=args.lr_decay, weight_decay=args.weight_decay,
@@ -80,7 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batchnorm", action="store_true", help="BN in AlexNet/MLP (report)")
     t.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--name", default="cli")
     t.add_argument("--device", default="auto")
     t.add_argument("--compile", action="store_true", help="torch.compile the model")
     t.add_argument("--results-dir", default="results")

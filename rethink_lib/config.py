@@ -26,7 +26,6 @@ def default_lr_decay(model: str) -> float:
 
 @dataclass(frozen=True)
 class RunConfig:
-    name: str = "run"                  # readable prefix of the run id (letters, digits, _-)
     dataset: str = "fashion_mnist"     # rethink_lib.data.DATASETS
     n_train: int | None = None         # training subset size (images); None = whole split
     n_test: int | None = None          # test subset size (images); None = whole split
@@ -67,7 +66,6 @@ class RunConfig:
             (self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}"),
             (self.target_train_acc is None or 0 < self.target_train_acc <= 1,
              f"target_train_acc must be in (0, 1], got {self.target_train_acc}"),
-            (all(c.isalnum() or c in "_-." for c in self.name), f"name may hold letters, digits, _ - . only: {self.name!r}"),
             (not (self.batchnorm and self.model.startswith("inception")),
              "batchnorm is fixed by the Inception variant: use inception_small or inception_small_nobn"),
         ]
@@ -112,5 +110,14 @@ class RunConfig:
 
     @property
     def run_id(self) -> str:
-        level = f"{self.level:g}" if self.corruption == "partial_labels" else ""
-        return f"{self.name}-{self.model}-{self.dataset}-{self.corruption}{level}-{self.config_hash()}"
+        """Readable name (model, data, corruption, regularisers) + hash of the whole config.
+
+        The name carries no free-form label, so chapters that need the same run share it."""
+        parts = [self.model, self.dataset, self.corruption]
+        if self.corruption == "partial_labels":
+            parts[-1] += f"{self.level:g}"
+        if self.augment != "none":
+            parts.append(self.augment)
+        if self.weight_decay:
+            parts.append(f"wd{self.weight_decay:g}")
+        return "-".join(parts + [self.config_hash()])

@@ -23,7 +23,7 @@ def synthetic_dataset(n=64, seed=0):
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_mlp_memorises_random_labels_on_real_images(tmp_path, precision):
     """The paper's headline: an MLP fits random labels of real images exactly."""
-    config = RunConfig(name="fit", model="mlp_1x512", corruption="random_labels", n_train=300,
+    config = RunConfig(model="mlp_1x512", corruption="random_labels", n_train=300,
                        n_test=200, max_epochs=300, precision=precision)
     r = get_or_run(config, tmp_path / "results", device="cpu", progress=False)
     assert r.summary["final_train_acc"] == 1.0
@@ -34,7 +34,7 @@ def test_mlp_memorises_random_labels_on_real_images(tmp_path, precision):
 
 
 def test_metrics_rows_and_lr_schedule():
-    config = RunConfig(name="rows", model="mlp_1x512", max_epochs=3, target_train_acc=None,
+    config = RunConfig(model="mlp_1x512", max_epochs=3, target_train_acc=None,
                        lr=0.05, lr_decay=0.5, batch_size=16, corruption="partial_labels",
                        level=0.5)
     out = train(config, device="cpu", progress=False, dataset=synthetic_dataset())
@@ -50,7 +50,7 @@ def test_metrics_rows_and_lr_schedule():
 
 
 def test_nan_loss_stops_with_clear_error():
-    config = RunConfig(name="nan", model="mlp_1x512", lr=1e12, max_epochs=5, batch_size=16)
+    config = RunConfig(model="mlp_1x512", lr=1e12, max_epochs=5, batch_size=16)
     with pytest.raises(TrainingDivergedError, match="lower the learning rate"):
         train(config, device="cpu", progress=False, dataset=synthetic_dataset())
 
@@ -59,7 +59,7 @@ def test_global_rng_untouched():
     torch.manual_seed(42)
     expected = torch.rand(3)
     torch.manual_seed(42)
-    train(RunConfig(name="rng", max_epochs=1, batch_size=32, dropout=0.3), device="cpu",
+    train(RunConfig(max_epochs=1, batch_size=32, dropout=0.3), device="cpu",
           progress=False, dataset=synthetic_dataset())
     assert torch.equal(torch.rand(3), expected)
 
@@ -67,7 +67,7 @@ def test_global_rng_untouched():
 @pytest.mark.parametrize("model,augment", [("mlp_1x512", "none"), ("alexnet_small", "crop"),
                                            ("mlp_3x512", "crop_pad4_jitter")])
 def test_kill_and_resume_equals_uninterrupted(tmp_path, model, augment):
-    config = RunConfig(name="resume", model=model, augment=augment, max_epochs=4,
+    config = RunConfig(model=model, augment=augment, max_epochs=4,
                        target_train_acc=None, batch_size=16, dropout=0.2, batchnorm=True)
     data = synthetic_dataset(48)
     full = train(config, device="cpu", progress=False, dataset=data)
@@ -82,7 +82,7 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path, model, augment):
 
 
 def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
-    config = RunConfig(name="store", n_train=40, n_test=20, max_epochs=2, target_train_acc=None,
+    config = RunConfig(n_train=40, n_test=20, max_epochs=2, target_train_acc=None,
                        batch_size=16)
     import rethink_lib.results as results
     monkeypatch.setattr(results, "train", lambda c, **kw: train(c, dataset=synthetic_dataset(40), **kw))
@@ -101,7 +101,7 @@ def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
     (first.path / "metrics.csv").write_text("epoch,step\n1,2\n")  # truncated
     with pytest.raises(ResultMismatchError, match="delete the directory"):
         load_result(config, tmp_path)
-    other = RunConfig(name="store", n_train=41, n_test=20, max_epochs=2, target_train_acc=None,
+    other = RunConfig(n_train=41, n_test=20, max_epochs=2, target_train_acc=None,
                       batch_size=16)
     (first.path / "config.json").write_text(json.dumps(other.to_dict()))
     with pytest.raises(ResultMismatchError, match="another config"):
@@ -109,9 +109,9 @@ def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
 
 
 def test_run_id_is_readable_and_hash_sensitive():
-    a = RunConfig(name="fig1b", model="alexnet_small", corruption="partial_labels", level=0.4)
-    b = RunConfig(name="fig1b", model="alexnet_small", corruption="partial_labels", level=0.6)
-    assert a.run_id.startswith("fig1b-alexnet_small-fashion_mnist-partial_labels0.4-")
+    a = RunConfig(model="alexnet_small", corruption="partial_labels", level=0.4)
+    b = RunConfig(model="alexnet_small", corruption="partial_labels", level=0.6)
+    assert a.run_id.startswith("alexnet_small-fashion_mnist-partial_labels0.4-")
     assert a.run_id != b.run_id and len(a.config_hash()) == 8
     assert RunConfig.from_dict(a.to_dict()) == a
 
