@@ -232,8 +232,17 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
                 return TrainResult(metrics, step_losses, {"interrupted": True})
         bar.close()
 
+    summary = run_summary(config, metrics, step_losses, device, precision, n,
+                          len(data.test_labels), data.corrupted.float().mean().item())
+    return TrainResult(metrics, step_losses, summary)
+
+
+def run_summary(config: RunConfig, metrics: list[dict], step_losses: list[float],
+                device: torch.device, precision: str, n_train: int, n_test: int,
+                fraction_corrupted: float) -> dict:
+    """The summary of a finished (or stopped) run from its per-epoch rows."""
     last = metrics[-1]
-    summary = {
+    return {
         "run_id": config.run_id,
         "epochs": len(metrics),
         "steps": len(step_losses),
@@ -248,11 +257,10 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "precision": precision,
         "torch_version": torch.__version__,
-        "n_train": n,
-        "n_test": len(data.test_labels),
-        "fraction_corrupted": data.corrupted.float().mean().item(),
+        "n_train": n_train,
+        "n_test": n_test,
+        "fraction_corrupted": fraction_corrupted,
     }
-    return TrainResult(metrics, step_losses, summary)
 
 
 def _reached(row: dict, config: RunConfig) -> bool:
@@ -262,8 +270,13 @@ def _reached(row: dict, config: RunConfig) -> bool:
 def _epoch_row(model, data, precision, device, config, epoch, step, lr, train_loss, wall):
     correct, train_eval_loss = evaluate(model, data.train_input, data.train_labels, precision, device)
     test_correct, test_loss = evaluate(model, data.test_input, data.test_labels, precision, device)
-    mask = data.corrupted
+    return epoch_row(epoch, step, lr, train_loss, wall, correct, train_eval_loss, test_correct,
+                     test_loss, data.corrupted)
 
+
+def epoch_row(epoch, step, lr, train_loss, wall, correct, train_eval_loss, test_correct, test_loss,
+              mask) -> dict:
+    """One metrics row; correct/test_correct: per-example bool, mask: corrupted examples."""
     def acc(c):
         return c.float().mean().item() if c.numel() else math.nan
 
