@@ -20,6 +20,10 @@ from .config import RunConfig
 from .train import train
 
 DEFAULT_RESULTS_DIR = Path("results")
+# The store the book reads: $RETHINK_RESULTS_DIR (tests point it at a temporary folder),
+# else <repo>/results, wherever a chapter is executed from.
+BOOK_RESULTS_DIR = Path(os.environ.get("RETHINK_RESULTS_DIR",
+                                       Path(__file__).resolve().parent.parent / "results"))
 
 
 class ResultMismatchError(RuntimeError):
@@ -126,3 +130,8 @@ def get_or_run(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,
     result = save_result(config, out.metrics, out.step_losses, out.summary, results_dir)
     ckpt.unlink(missing_ok=True)
     return result
+
+
+def get_or_run_all(configs: dict, results_dir: str | Path = DEFAULT_RESULTS_DIR, **kw) -> dict:
+    """get_or_run over a {label: RunConfig} dict (an experiment), keeping the labels."""
+    return {label: get_or_run(c, results_dir, **kw) for label, c in configs.items()}
