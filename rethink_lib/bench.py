@@ -1,0 +1,465 @@
+"""Training throughput: the report's per-sample pipeline against our trainer, on this machine.
+
+    python -m rethink_lib bench [--quick] [--json] [--models inception_small,mlp_1x512]
+                                [--device cpu] [--precision bf16] [--batch-size 128]
+                                [--compile] [--sweep]
+
+Both pipelines train each model on the same random CIFAR-shaped data (uint8 3x32x32
+stored, centre crop to 28x28, per-image standardisation), so no data set is needed:
+
+(a) reference: what the report's own code does. A torchvision-style Dataset builds every
+    sample in `__getitem__` (PIL image -> CenterCrop(28) -> ToTensor -> per-image
+    standardisation), a torch DataLoader (shuffle; num_workers=0 by default, the loading
+    then runs in the training process: on 2 cores a worker only takes CPU from the math)
+    collates the batches, fp32, contiguous tensors, a plain forward/backward/SGD loop.
+(b) ours: rethink_lib.train's own step path (prepare_data, init_model, _batches, train_batch,
+    train_step): inputs standardised once and held as one tensor, batches by index,
+    channels_last for conv models, bf16 autocast (--precision), optionally torch.compile.
+
+Both live in one process and run in alternating windows (a b, b a, a b, ...) after a
+warm-up, each window about --window seconds, so that the load of other jobs on a shared
+machine hits both alike; we report the median images/second over the windows and their
+ratio. GFLOP/s count the FLOPs of one training step (forward + backward, from
+torch.utils.flop_counter.FlopCounterMode: convolutions and matrix products only) and are
+set against a GEMM peak measured here (square fp32 and bf16 matmuls, best size). Peak
+memory is the process's resident set high-water mark during a pipeline's windows
+(VmHWM, reset through /proc/self/clear_refs before each window) on the CPU, and
+torch.cuda.max_memory_allocated on a GPU.
+
+`--json` prints one JSON object: model name -> {ours_img_s, reference_img_s, ratio,
+peak_fraction, ...}; with --sweep also `sweep_labels_<model>_k<K>` (and `..._seeds_...`)
+entries where "ours" is the vectorised sweep and "reference" the K runs one after another.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .config import RunConfig, default_lr
+from .data import CROP_SIZE, STORED_SIZE, Dataset, Split, per_image_standardization
+from .models import create_model, list_models
+from .train import (_batches, init_model, prepare_data, resolve_device, resolve_precision,
+                    train_batch, train_step)
+
+PAPER_MODELS = ["inception_small", "alexnet_small", "mlp_1x512", "mlp_3x512"]
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ data
+def random_uint8_images(n: int, seed: int = 0, num_classes: int = 10):
+    """(n, 32, 32, 3) uint8 HWC images as torchvision's CIFAR10.data holds them, and labels."""
+    g = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, STORED_SIZE, STORED_SIZE, 3), generator=g, dtype=torch.uint8)
+    return images, torch.randint(0, num_classes, (n,), generator=g)
+
+
+def as_dataset(images: torch.Tensor, labels: torch.Tensor, n_test: int = 256) -> Dataset:
+    """The same images in the library's stored layout: float (N, 3, 32, 32) in [0, 1]."""
+    x = images.permute(0, 3, 1, 2).float().div_(255.0).contiguous()
+    return Dataset("random", Split(x, labels), Split(x[:n_test], labels[:n_test]), 10)
+
+
+# ------------------------------------------------------------------- (a) reference pipeline
+class StandardiseImage:
+    """Per-image standardisation of one (C, H, W) tensor (a picklable transform)."""
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return per_image_standardization(x[None])[0]
+
+
+class PerSampleDataset(torch.utils.data.Dataset):
+    """torchvision-style: uint8 HWC array, one PIL image + transforms per __getitem__."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor):
+        import torchvision.transforms as T
+
+        self.images = images.numpy()
+        self.labels = labels.tolist()
+        self.transform = T.Compose([T.CenterCrop(CROP_SIZE), T.ToTensor(), StandardiseImage()])
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.images[i])), self.labels[i]
+
+
+class ReferencePipeline:
+    """DataLoader + fp32 contiguous model + plain loop; `step()` trains on one batch."""
+
+    def __init__(self, name, images, labels, batch_size, device, workers=0, seed=0):
+        self.device = device
+        self.loader = torch.utils.data.DataLoader(
+            PerSampleDataset(images, labels), batch_size=batch_size, shuffle=True,
+            drop_last=True, num_workers=workers, persistent_workers=workers > 0,
+            generator=torch.Generator().manual_seed(seed))
+        with torch.random.fork_rng(devices=_rng_devices(device)):
+            torch.manual_seed(seed)
+            self.model = create_model(name).to(device)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=default_lr(name), momentum=0.9)
+        self._it = iter(())
+
+    def step(self):
+        batch = next(self._it, None)
+        if batch is None:  # a new epoch
+            self._it = iter(self.loader)
+            batch = next(self._it)
+        x, y = batch[0].to(self.device), batch[1].to(self.device)
+        loss = F.cross_entropy(self.model(x), y)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+# ------------------------------------------------------------------------ (b) our trainer
+class OursPipeline:
+    """rethink_lib.train's step path, exactly as train() runs it (minus the per-epoch eval)."""
+
+    def __init__(self, name, dataset, batch_size, device, precision, compile=False, seed=0):
+        self.config = RunConfig(model=name, dataset="cifar10",
+                                batch_size=batch_size, precision=precision, seed=seed)
+        self.device = device
+        self.precision = resolve_precision(precision, device)
+        self.mem = torch.channels_last if self.config.conv else torch.contiguous_format
+        self.data = prepare_data(self.config, device, self.mem, dataset)
+        with torch.random.fork_rng(devices=_rng_devices(device)):
+            self.model = init_model(self.config, self.data.num_classes, device, self.mem)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=self.config.lr0,
+                                   momentum=self.config.momentum)
+        self.step_fn = torch.compile(self.model) if compile else self.model
+        self.shuffle_gen = torch.Generator().manual_seed(seed + 1)
+        self._it = iter(())
+
+    def step(self):
+        idx = next(self._it, None)
+        if idx is None:  # a new epoch
+            self._it = iter(_batches(len(self.data.train_labels), self.config.batch_size,
+                                     self.shuffle_gen))
+            idx = next(self._it)
+        idx = idx.to(self.device)
+        x = train_batch(self.data, idx, self.config, self.mem)
+        train_step(self.step_fn, self.opt, x, self.data.train_labels[idx], self.precision,
+                   self.device)
+
+
+# -------------------------------------------------------------------- measuring helpers
+def _rng_devices(device):
+    return [device.index or 0] if device.type == "cuda" else []
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def reset_peak_memory(device):
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return
+    try:  # Linux >= 4.0: "5" resets VmHWM to the current RSS
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # then the high-water mark is the whole process's so far
+
+
+def peak_memory_mb(device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    except (OSError, AttributeError):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def current_rss_mb() -> float:
+    try:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
+    except (OSError, AttributeError):
+        return float("nan")
+
+
+def gemm_peak_gflops(dtype, device, sizes, reps) -> dict:
+    """Square matmul GFLOP/s: median of `reps` per size; the peak is the best size."""
+    by_size = {}
+    for n in sizes:
+        a = torch.randn(n, n, device=device).to(dtype)
+        b = torch.randn(n, n, device=device).to(dtype)
+        a @ b  # warm-up (primitive creation)
+        times = []
+        for _ in range(reps):
+            sync(device)
+            t = time.perf_counter()
+            a @ b
+            sync(device)
+            times.append(time.perf_counter() - t)
+        by_size[n] = 2 * n**3 / statistics.median(times) / 1e9
+    return {"peak": max(by_size.values()), "by_size": by_size}
+
+
+def train_flops_per_image(name, batch=4) -> float:
+    """FLOPs of one training step per image (forward + backward, matmuls and convolutions)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.random.fork_rng(devices=[]):
+        model = create_model(name)
+    x = torch.randn(batch, 3, CROP_SIZE, CROP_SIZE)
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(model(x), torch.zeros(batch, dtype=torch.long)).backward()
+    return counter.get_total_flops() / batch
+
+
+def _time_window(step, steps, device):
+    reset_peak_memory(device)
+    sync(device)
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(device)
+    return time.perf_counter() - t, peak_memory_mb(device)
+
+
+def alternate(pipelines: dict, batch_size, device, rounds, window_s, warmup, fixed_steps=None):
+    """Warm each pipeline up, then time windows alternately (order flips every round).
+
+    Returns {name: {"img_s": [per window], "steps": steps per window, "peak_mem_mb": max}}.
+    """
+    out = {}
+    for key, p in pipelines.items():
+        t0 = time.perf_counter()
+        for _ in range(warmup):
+            p.step()
+        sync(device)
+        first = time.perf_counter() - t0
+        dt, _ = _time_window(p.step, 1, device)  # one more step, to size the windows
+        steps = fixed_steps or max(1, round(window_s / dt))
+        out[key] = {"img_s": [], "steps": steps, "peak_mem_mb": 0.0, "warmup_s": first}
+    keys = list(pipelines)
+    for r in range(rounds):
+        for key in (keys if r % 2 == 0 else keys[::-1]):
+            dt, mem = _time_window(pipelines[key].step, out[key]["steps"], device)
+            out[key]["img_s"].append(out[key]["steps"] * batch_size / dt)
+            out[key]["peak_mem_mb"] = max(out[key]["peak_mem_mb"], mem)
+    for v in out.values():
+        v["median_img_s"] = statistics.median(v["img_s"])
+    return out
+
+
+# ---------------------------------------------------------------------------- benchmark
+def bench_model(name, args, device, peaks) -> dict:
+    images, labels = random_uint8_images(args.n_train, seed=0)
+    base_rss = current_rss_mb()
+    pipes = {"reference": ReferencePipeline(name, images, labels, args.batch_size, device,
+                                            args.workers),
+             "ours": OursPipeline(name, as_dataset(images, labels), args.batch_size, device,
+                                  args.precision, args.compile)}
+    precision = pipes["ours"].precision
+    conv = pipes["ours"].config.conv
+    warmup = args.warmup + (2 if args.compile else 0)
+    res = alternate(pipes, args.batch_size, device, args.rounds, args.window, warmup, args.steps)
+    del pipes
+    gc.collect()
+    flops = train_flops_per_image(name)
+    ours, ref = res["ours"]["median_img_s"], res["reference"]["median_img_s"]
+    ours_gflops, ref_gflops = ours * flops / 1e9, ref * flops / 1e9
+    return {
+        "ours_img_s": ours,
+        "reference_img_s": ref,
+        "ratio": ours / ref,
+        "ours_gflop_s": ours_gflops,
+        "reference_gflop_s": ref_gflops,
+        "peak_fraction": ours_gflops / peaks[precision]["peak"],       # vs GEMM peak of ours' dtype
+        "reference_peak_fraction": ref_gflops / peaks["fp32"]["peak"],  # vs fp32 GEMM peak
+        "train_gflop_per_image": flops / 1e9,
+        "gemm_peak_gflop_s": peaks[precision]["peak"],
+        "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
+        "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
+        "rss_before_mb": base_rss,
+        "ours_window_img_s": res["ours"]["img_s"],
+        "reference_window_img_s": res["reference"]["img_s"],
+        "ours_steps_per_window": res["ours"]["steps"],
+        "reference_steps_per_window": res["reference"]["steps"],
+        "ours_warmup_s": res["ours"]["warmup_s"],
+        "precision": precision,
+        "reference_precision": "fp32",
+        "memory_format": "channels_last" if conv else "contiguous",
+        "compile": args.compile,
+        "batch_size": args.batch_size,
+        "workers": args.workers,
+        "threads": torch.get_num_threads(),
+        "device": str(device),
+    }
+
+
+class _Sequential:
+    def __init__(self, configs, dataset, device):
+        self.configs, self.dataset, self.device = configs, dataset, device
+
+    def step(self):
+        from .train import train
+        for c in self.configs:
+            train(c, device=self.device, progress=False, dataset=self.dataset)
+
+
+class _Vectorised(_Sequential):
+    def step(self):
+        from .sweep import train_sweep
+        train_sweep(self.configs, device=self.device, progress=False, dataset=self.dataset)
+
+
+def bench_sweep(vary, args, device, peaks) -> dict:
+    """K copies of a model for `sweep_epochs` epochs: one vectorised run vs K train() calls."""
+    k, name = args.sweep_k, args.sweep_model
+    images, labels = random_uint8_images(args.sweep_n, seed=1)
+    dataset = as_dataset(images, labels)
+    common = dict(model=name, dataset="cifar10", batch_size=args.batch_size,
+                  max_epochs=args.sweep_epochs, target_train_acc=None, precision=args.precision)
+    if vary == "labels":  # K corruption levels, one seed: one shuffle order, shared inputs
+        configs = [RunConfig(corruption="partial_labels", level=i / max(k - 1, 1), **common)
+                   for i in range(k)]
+    else:  # K seeds: K inits and K shuffle orders
+        configs = [RunConfig(corruption="random_labels", seed=s, **common) for s in range(k)]
+    pipes = {"reference": _Sequential(configs, dataset, device),
+             "ours": _Vectorised(configs, dataset, device)}
+    images_per_run = k * args.sweep_n * args.sweep_epochs
+    res = alternate(pipes, images_per_run, device, args.sweep_rounds, 0.0, 1, fixed_steps=1)
+    flops = train_flops_per_image(name)
+    precision = resolve_precision(args.precision, device)
+    ours, ref = res["ours"]["median_img_s"], res["reference"]["median_img_s"]
+    return {
+        "ours_img_s": ours, "reference_img_s": ref, "ratio": ours / ref,
+        "peak_fraction": ours * flops / 1e9 / peaks[precision]["peak"],
+        "kind": f"sweep: {k} copies differing in {vary}, vectorised (ours) vs one after another "
+                f"through train() (reference); {args.sweep_epochs} epochs of {args.sweep_n} "
+                "images each, per-epoch evaluation included",
+        "k": k, "model": name, "epochs": args.sweep_epochs, "n_train": args.sweep_n,
+        "ours_window_img_s": res["ours"]["img_s"],
+        "reference_window_img_s": res["reference"]["img_s"],
+        "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
+        "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
+        "precision": precision, "threads": torch.get_num_threads(), "device": str(device),
+    }
+
+
+# ------------------------------------------------------------------------------ report
+def markdown_table(results: dict, peaks: dict) -> str:
+    lines = ["| model | reference img/s | ours img/s | ratio | ours GFLOP/s | GEMM peak GFLOP/s "
+             "| peak fraction | reference RSS MB | ours RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, r in results.items():
+        if name.startswith("sweep_"):
+            continue
+        lines.append(f"| {name} ({r['precision']}) | {r['reference_img_s']:,.0f} | "
+                     f"{r['ours_img_s']:,.0f} | {r['ratio']:.2f}x | {r['ours_gflop_s']:,.0f} | "
+                     f"{r['gemm_peak_gflop_s']:,.0f} | {r['peak_fraction']:.0%} | "
+                     f"{r['reference_peak_mem_mb']:,.0f} | {r['ours_peak_mem_mb']:,.0f} |")
+    sweeps = {k: v for k, v in results.items() if k.startswith("sweep_")}
+    if sweeps:
+        lines += ["", "| sweep | one after another img/s | vectorised img/s | speed-up |",
+                  "|---|---:|---:|---:|"]
+        for name, r in sweeps.items():
+            lines.append(f"| {name} | {r['reference_img_s']:,.0f} | {r['ours_img_s']:,.0f} | "
+                         f"{r['ratio']:.2f}x |")
+    lines += ["", "GEMM peak (median per size, best size): " + ", ".join(
+        f"{k} {v['peak']:,.0f} GFLOP/s ({', '.join(f'{n}: {g:,.0f}' for n, g in v['by_size'].items())})"
+        for k, v in peaks.items())]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rethink_lib bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="short windows, few rounds (< 2 min on 2 cores)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (progress to stderr)")
+    p.add_argument("--models", default=",".join(PAPER_MODELS),
+                   help="comma-separated names or patterns (default: the paper's four)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="bf16",
+                   help="our pipeline's precision (the reference is always fp32)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--compile", action="store_true", help="torch.compile our model")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: as is)")
+    p.add_argument("--workers", type=int, default=0, help="reference DataLoader workers")
+    p.add_argument("--n-train", type=int, default=None, help="random images (default 16 batches)")
+    p.add_argument("--rounds", type=int, default=None, help="alternating windows per pipeline")
+    p.add_argument("--window", type=float, default=None, help="seconds per window")
+    p.add_argument("--steps", type=int, default=None, help="fixed steps per window")
+    p.add_argument("--warmup", type=int, default=2, help="warm-up steps per pipeline")
+    p.add_argument("--gemm-sizes", default=None, help="matmul sizes for the peak, e.g. 1024,2048")
+    p.add_argument("--sweep", action="store_true", help="also time vectorised sweeps")
+    p.add_argument("--sweep-model", default="mlp_1x512")
+    p.add_argument("--sweep-k", type=int, default=8)
+    p.add_argument("--sweep-n", type=int, default=None, help="images per sweep copy")
+    p.add_argument("--sweep-epochs", type=int, default=None)
+    p.add_argument("--sweep-rounds", type=int, default=None)
+    p.add_argument("--sweep-vary", default="labels,seeds", help="labels, seeds or both")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    quick = args.quick
+    args.n_train = args.n_train or 16 * args.batch_size
+    args.rounds = args.rounds or (3 if quick else 7)
+    args.window = args.window or (1.0 if quick else 4.0)
+    args.sweep_n = args.sweep_n or (1024 if quick else 4096)
+    args.sweep_epochs = args.sweep_epochs or (2 if quick else 3)
+    args.sweep_rounds = args.sweep_rounds or (3 if quick else 5)
+    sizes = [int(s) for s in (args.gemm_sizes or ("1024,2048" if quick else "512,1024,2048,4096")).split(",")]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        device = resolve_device(args.device)
+        names = []
+        for pattern in args.models.split(","):
+            found = list_models(pattern.strip())
+            if not found:
+                raise ValueError(f"no model matches {pattern!r}; valid names: {', '.join(list_models())}")
+            names += [n for n in found if n not in names]
+    except (ValueError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    t0 = time.perf_counter()
+    log(f"bench: {device}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
+        f"models {', '.join(names)}")
+    peaks = {name: gemm_peak_gflops(dtype, device, sizes, 3 if quick else 5)
+             for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
+    log("GEMM peak: " + ", ".join(f"{k} {v['peak']:,.0f} GFLOP/s" for k, v in peaks.items()))
+    results = {}
+    for name in names:
+        results[name] = r = bench_model(name, args, device, peaks)
+        log(f"{name}: reference {r['reference_img_s']:,.0f} img/s, ours {r['ours_img_s']:,.0f} "
+            f"img/s ({r['ratio']:.2f}x), {r['ours_gflop_s']:,.0f} GFLOP/s = "
+            f"{r['peak_fraction']:.0%} of the {r['precision']} GEMM peak")
+    if args.sweep:
+        for vary in [v.strip() for v in args.sweep_vary.split(",") if v.strip()]:
+            key = f"sweep_{vary}_{args.sweep_model}_k{args.sweep_k}"
+            results[key] = r = bench_sweep(vary, args, device, peaks)
+            log(f"{key}: one after another {r['reference_img_s']:,.0f} img/s, vectorised "
+                f"{r['ours_img_s']:,.0f} img/s ({r['ratio']:.2f}x)")
+    log(f"bench: {time.perf_counter() - t0:.0f} s")
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        print(markdown_table(results, peaks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

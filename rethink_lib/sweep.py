@@ -1,0 +1,264 @@
+"""Vectorised sweeps: K copies of an MLP trained together as one batched model.
+
+The copies may differ in their labels (corruption, level), their seed (initialisation,
+shuffle order and corruption draw), lr, lr_decay, max_epochs and target_train_acc;
+everything else must agree. Each copy follows what `train()` does with its own config:
+the same initial weights (`init_model`, seeded by config.seed), the same shuffle order
+(its own generator, seeded config.seed + 1), SGD with momentum and weight decay as
+torch.optim.SGD computes it, the per-epoch lr decay, the whole train and test sets scored in
+eval mode after every epoch, and its own stop at config.target_train_acc. A copy that stops
+is dropped from the batched model and the others go on. Results equal K separate `train()`
+runs up to floating-point rounding (tests/test_sweep.py).
+
+How: the copies' Linear weights are stacked into (K, out, in) tensors and every layer is a
+batched matrix product (torch.baddbmm, one per layer for all K copies). When all copies
+read the same batch (one seed, only the labels differ) the first layer -- almost all of
+the FLOPs -- is one GEMM over all K*512 hidden units. Autograd of the sum of the K losses
+gives each copy its own gradient. BatchNorm (affine=False, as in the MLPs) keeps per-copy
+running statistics: it runs over a (B, K*units) view, so each copy's units are normalised
+by their own batch statistics.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import RunConfig
+from .data import load_dataset
+from .models.mlp import MLP
+from .train import (EVAL_BATCH, TrainingDivergedError, TrainResult, _batches, _reached,
+                    autocast_context, epoch_row, init_model, prepare_data, resolve_device,
+                    resolve_precision, run_summary)
+
+# config fields in which the copies of one sweep may differ
+PER_COPY_FIELDS = {"seed", "corruption", "level", "corrupt_test_labels", "lr", "lr_decay",
+                   "max_epochs", "target_train_acc"}
+
+
+def check_sweep(configs: list[RunConfig]) -> None:
+    """Refuse, with the reason, configs that cannot train as one vectorised model."""
+    if not configs:
+        raise ValueError("a sweep needs at least one config")
+    first = configs[0]
+    for f in dataclasses.fields(RunConfig):
+        if f.name in PER_COPY_FIELDS:
+            continue
+        values = {repr(getattr(c, f.name)) for c in configs}
+        if len(values) > 1:
+            raise ValueError(f"the copies of a sweep must agree on {f.name!r}; got {sorted(values)}")
+    if not first.model.startswith("mlp"):
+        raise ValueError(f"vectorised sweeps support the MLPs only, not {first.model!r}")
+    if first.augment != "none":
+        raise ValueError("vectorised sweeps need augment='none' (one shared input per example)")
+    if first.dropout:
+        raise ValueError("vectorised sweeps do not support dropout (its draws could not match "
+                         "separate runs)")
+
+
+class StackedMLP:
+    """K MLPs with identical shapes as stacked tensors; forward on (B, D) or (K, B, D)."""
+
+    def __init__(self, models: list[nn.Module]):
+        self.layers = []  # dicts: weight (K, out, in), bias (K, out), bn stats or None, relu
+        mods = [list(m.net) if isinstance(m, MLP) else None for m in models]
+        if any(m is None for m in mods):
+            raise ValueError("StackedMLP needs rethink_lib.models.mlp.MLP instances")
+        for i, mod in enumerate(mods[0]):
+            column = [ms[i] for ms in mods]
+            if isinstance(mod, nn.Linear):
+                self.layers.append({
+                    "weight": torch.stack([m.weight.detach() for m in column]).requires_grad_(),
+                    "bias": torch.stack([m.bias.detach() for m in column]).requires_grad_(),
+                    "bn": None, "relu": False})
+            elif isinstance(mod, nn.BatchNorm1d):
+                if mod.affine or mod.momentum is None:
+                    raise ValueError("StackedMLP supports BatchNorm1d(affine=False, momentum=float)")
+                self.layers[-1]["bn"] = {
+                    "mean": torch.stack([m.running_mean for m in column]),
+                    "var": torch.stack([m.running_var for m in column]),
+                    "eps": mod.eps, "momentum": mod.momentum}
+            elif isinstance(mod, nn.ReLU):
+                self.layers[-1]["relu"] = True
+            elif not isinstance(mod, nn.Flatten):
+                raise ValueError(f"StackedMLP does not support {type(mod).__name__}")
+
+    @property
+    def k(self) -> int:
+        return self.layers[0]["weight"].shape[0]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [t for layer in self.layers for t in (layer["weight"], layer["bias"])]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Keep only the copies `rows` (indices into the current K)."""
+        for layer in self.layers:
+            for key in ("weight", "bias"):
+                layer[key] = layer[key].detach()[rows].requires_grad_()
+            if layer["bn"]:
+                for key in ("mean", "var"):
+                    layer["bn"][key] = layer["bn"][key][rows]
+
+    def __call__(self, x: torch.Tensor, training: bool) -> torch.Tensor:
+        """x: (B, D) read by every copy, or (K, B, D); returns logits (K, B, classes)."""
+        k, h = self.k, x
+        for layer in self.layers:
+            w, b = layer["weight"], layer["bias"]
+            units = w.shape[1]
+            if h.dim() == 2:  # shared input: one GEMM for all copies -> (B, K*units)
+                out, flat = F.linear(h, w.reshape(k * units, -1), b.reshape(-1)), True
+            else:  # (K, B, in) @ (K, in, units) -> (K, B, units)
+                out, flat = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2)), False
+            if layer["bn"]:  # per (copy, unit) statistics over the batch, on (B, K*units)
+                if not flat:
+                    out, flat = out.transpose(0, 1).reshape(out.shape[1], k * units), True
+                bn = layer["bn"]
+                out = F.batch_norm(out, bn["mean"].view(-1), bn["var"].view(-1),
+                                   training=training, momentum=bn["momentum"], eps=bn["eps"])
+            if layer["relu"]:
+                out = torch.relu(out)
+            h = out.view(out.shape[0], k, units).transpose(0, 1) if flat else out  # (K, B, units)
+        return h
+
+
+@torch.no_grad()
+def sgd_step(params, buffers, lrs: list[float], momentum: float, weight_decay: float):
+    """torch.optim.SGD's update (no dampening, no Nesterov), copy k with lrs[k]."""
+    same_lr = all(lr == lrs[0] for lr in lrs)
+    for i, p in enumerate(params):
+        g = p.grad
+        if weight_decay:
+            g = g.add(p, alpha=weight_decay)
+        if momentum:
+            if buffers[i] is None:
+                buffers[i] = torch.clone(g).detach()
+            else:
+                buffers[i].mul_(momentum).add_(g)
+            g = buffers[i]
+        if same_lr:
+            p.add_(g, alpha=-lrs[0])
+        else:
+            for k, lr in enumerate(lrs):
+                p[k].add_(g[k], alpha=-lr)
+        p.grad = None
+
+
+def _stack_or_share(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """(N, D) when every copy holds the same tensor, else (K, N, D)."""
+    flat = [t.flatten(1) for t in tensors]
+    if all(f is flat[0] or torch.equal(f, flat[0]) for f in flat[1:]):
+        return flat[0]
+    return torch.stack(flat)
+
+
+@torch.inference_mode()
+def _evaluate(model: StackedMLP, x, y, precision, device, batch=EVAL_BATCH):
+    """Per-copy correctness (K, N) bool and mean cross-entropy (K,), eval mode."""
+    correct, loss_sum = [], torch.zeros(model.k, device=device)
+    with autocast_context(precision, device):
+        for i in range(0, y.shape[1], batch):
+            logits = model(x[..., i:i + batch, :], training=False).float()  # (K, b, C)
+            yb = y[:, i:i + batch]
+            loss_sum += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1)
+            correct.append(logits.argmax(2) == yb)
+    return torch.cat(correct, 1), (loss_sum / y.shape[1]).tolist()
+
+
+def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
+                dataset=None) -> list[TrainResult]:
+    """Train every config as one vectorised model; one TrainResult per config, in order.
+
+    wall_seconds in each result is the sweep's wall clock (all copies together).
+    """
+    check_sweep(configs)
+    device = resolve_device(device)
+    first = configs[0]
+    precision = resolve_precision(first.precision, device)
+    ds = dataset or load_dataset(first.dataset, first.n_train, first.n_test, first.data_seed)
+    datas = [prepare_data(c, device, torch.contiguous_format, ds) for c in configs]
+    train_x = _stack_or_share([d.train_input for d in datas])  # (N, D) or (K, N, D)
+    test_x = _stack_or_share([d.test_input for d in datas])
+    train_y = torch.stack([d.train_labels for d in datas])     # (K, N)
+    test_y = torch.stack([d.test_labels for d in datas])       # (K, M)
+    masks = [d.corrupted for d in datas]
+    n, num_classes = train_y.shape[1], datas[0].num_classes
+    del datas
+
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        models = [init_model(c, num_classes, device) for c in configs]
+    model = StackedMLP(models)
+    del models
+    buffers = [None] * len(model.parameters())
+    gens = [torch.Generator().manual_seed(c.seed + 1) for c in configs]
+    metrics = [[] for _ in configs]
+    step_losses = [[] for _ in configs]
+    active = list(range(len(configs)))  # copies still training, in model order
+
+    from tqdm.auto import tqdm
+    bar = tqdm(total=max(c.max_epochs for c in configs), disable=not progress,
+               desc=f"sweep of {len(configs)}", unit="ep", leave=False)
+    epoch, t0 = 0, time.perf_counter()
+    x_all, y_all, tx_all, ty_all = train_x, train_y, test_x, test_y  # the active copies'
+    while active:
+        lrs = [configs[i].lr0 * configs[i].decay ** epoch for i in active]
+        batches = [_batches(n, first.batch_size, gens[i]) for i in active]
+        shared = all(torch.equal(torch.cat(b), torch.cat(batches[0])) for b in batches[1:])
+        losses = []
+        for j in range(len(batches[0])):
+            if shared:  # one index batch for all copies
+                idx = batches[0][j].to(device)
+                x = x_all[..., idx, :]                     # (B, D) or (K, B, D)
+                y = y_all[:, idx]                          # (K, B)
+            else:
+                idx = torch.stack([b[j] for b in batches]).to(device)  # (K, B)
+                ar = torch.arange(len(active), device=device)[:, None]
+                x = x_all[idx] if x_all.dim() == 2 else x_all[ar, idx]  # (K, B, D)
+                y = y_all[ar, idx]
+            with autocast_context(precision, device):
+                logits = model(x, training=True).float()  # (K, B, C)
+                loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+            loss.sum().backward()  # copy k's parameters only see copy k's loss
+            sgd_step(model.parameters(), buffers, lrs, first.momentum, first.weight_decay)
+            losses.append(loss.detach())
+        losses = torch.stack(losses, 1).float().cpu()  # (K, steps)
+        epoch += 1
+        correct, train_eval_loss = _evaluate(model, x_all, y_all, precision, device)
+        test_correct, test_loss = _evaluate(model, tx_all, ty_all, precision, device)
+        wall = time.perf_counter() - t0
+        keep = []
+        for r, i in enumerate(active):
+            c = configs[i]
+            if not torch.isfinite(losses[r]).all():
+                raise TrainingDivergedError(
+                    f"{c.run_id}: loss became {losses[r][~torch.isfinite(losses[r])][0].item()} "
+                    f"in epoch {epoch} (lr {lrs[r]:g}); lower the learning rate or use fp32")
+            step_losses[i].extend(losses[r].tolist())
+            row = epoch_row(epoch, len(step_losses[i]), lrs[r], losses[r].mean().item(), wall,
+                            correct[r], train_eval_loss[r], test_correct[r], test_loss[r],
+                            masks[i])
+            metrics[i].append(row)
+            if not _reached(row, c) and epoch < c.max_epochs:
+                keep.append(r)
+        if len(keep) < len(active):  # drop the copies that stopped
+            active = [active[r] for r in keep]
+            if not active:
+                break
+            keep_t = torch.tensor(keep, device=device)
+            model.keep(keep_t)
+            buffers = [None if b is None else b[keep_t] for b in buffers]
+            rows = torch.tensor(active, device=device)
+            y_all, ty_all = train_y[rows], test_y[rows]
+            x_all = train_x if train_x.dim() == 2 else train_x[rows]
+            tx_all = test_x if test_x.dim() == 2 else test_x[rows]
+        bar.update(1)
+    bar.close()
+
+    return [TrainResult(metrics[i], step_losses[i],
+                        {**run_summary(c, metrics[i], step_losses[i], device, precision, n,
+                                       test_y.shape[1], masks[i].float().mean().item()),
+                         "sweep_copies": len(configs)})
+            for i, c in enumerate(configs)]
