@@ -6,7 +6,8 @@ the test needs only the standard library: no selenium, no websocket client, noth
 try to download a driver. Every wait has a deadline; the browser is killed on the way out.
 
 test_tiny_book_slider builds a one-page book (this repo's widget config and _vendor/ folder)
-whose notebook calls `rethink_lib.widgets.level_slider` on three synthetic figures.
+whose notebook calls `rethink_lib.widgets.level_slider` on three synthetic figures;
+test_tiny_book_play_button checks a Play widget there (the Font Awesome fix in _config.yml).
 test_real_book_slider does the same on the built book's page, if there is one:
     RETHINK_BOOK_PAGE=_build/html/book/02_capacity.html pytest -m browser   (that is the default)
 """
@@ -219,6 +220,16 @@ def view(p):  # three clearly different pictures
 level_slider({p: view(p) for p in (0.0, 0.5, 1.0)}, description="label corruption")
 '''
 
+# A Play button needs vendor/fa-config.js: without it the theme's Font Awesome swaps the
+# button's <i> icon for an <svg> and the button stops working.
+PLAY_NOTEBOOK = '''\
+import ipywidgets as widgets
+
+play, counter = widgets.Play(min=0, max=3, interval=100), widgets.IntSlider(min=0, max=3)
+widgets.jslink((play, "value"), (counter, "value"))
+widgets.HBox([play, counter])
+'''
+
 
 @pytest.fixture(scope="module")
 def tiny_book(tmp_path_factory) -> Path:
@@ -235,7 +246,8 @@ def tiny_book(tmp_path_factory) -> Path:
     (root / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (root / "_toc.yml").write_text("format: jb-book\nroot: slider\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Slider"),
-                                         nbformat.v4.new_code_cell(SLIDER_NOTEBOOK)])
+                                         nbformat.v4.new_code_cell(SLIDER_NOTEBOOK),
+                                         nbformat.v4.new_code_cell(PLAY_NOTEBOOK)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, root / "slider.ipynb")
@@ -270,6 +282,15 @@ def test_tiny_book_slider(tiny_book, browser):
 def which(state: dict, views: list[bytes]) -> int | None:
     """Index of the shown image among the saved views (None if it is none of them)."""
     return views.index(state["image"]) if state["image"] in views else None
+
+
+def test_tiny_book_play_button(tiny_book, browser):
+    page = Page(browser, tiny_book.as_uri())
+    page.wait_for("document.querySelectorAll('.widget-play button').length === 3")
+    page.js("document.querySelector('.widget-play button').click()")  # the play button
+    assert page.wait_for("""(() => { const r = document.querySelectorAll('.widget-slider')[1]
+        .querySelector('.widget-readout'); return r && r.textContent.trim() === '3'; })()"""), \
+        "Play did not run the counter to its end"
 
 
 def page_after_change(page: Page, before: dict, timeout: float = STEP_TIMEOUT) -> dict:
