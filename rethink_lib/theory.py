@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from scipy.linalg.blas import daxpy, ddot
 
-from .data import preprocess
+from .data import Split, balanced_subset, preprocess
 from .train import resolve_device
 
 # The paper's numbers quoted by the chapter (Sec. 5), glued rather than typed.
@@ -42,6 +43,8 @@ THEORY_PROFILES: dict[str, dict[str, int]] = {
                   n_sweep=10_000, n_sgd=200, sgd_epochs=6_000),
 }
 GRAYSCALE = ("fashion_mnist", "mnist", "digits")  # stored as 3 equal channels, padded 28->32
+THRESHOLD_FRAC = 0.1  # b_i this far from x_{i-1} towards x_i (see two_layer_interpolant)
+MEDIAN_POINTS = 1000  # training points whose pairwise distances set the median heuristic
 
 
 def resolve_profile(profile: str, **overrides) -> dict[str, int]:
@@ -77,6 +80,14 @@ def standardized_pixels(images: torch.Tensor) -> np.ndarray:
 
 def random_labels(n: int, num_classes: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, num_classes, n)
+
+
+def subset(split: Split, n: int, num_classes: int, seed: int) -> Split:
+    """A seeded class-balanced subset of min(n, all) examples (as `load_dataset` draws)."""
+    if n >= len(split.labels):
+        return split
+    idx = balanced_subset(split.labels, n, num_classes, seed)
+    return Split(split.images[idx], split.labels[idx])
 
 
 # ------------------------------------------------------------------- Theorem 1
@@ -118,12 +129,16 @@ class TwoLayerInterpolant:
         return _relu_matrix(_project(_as_matrix(X), self.a), self.b)
 
     def predict(self, X) -> np.ndarray:
-        """c(x) for the rows of X: (m, d) -> (m,), evaluated literally in float64.
+        """c(x) for the rows of X: (m, d) -> (m,), evaluated literally in float64."""
+        return self.along(_project(_as_matrix(X), self.a))
+
+    def along(self, q) -> np.ndarray:
+        """The network as a function of the projection q = <a, x>: (m,) -> (m,).
 
         Queries are sorted so each chunk only multiplies the units with b_j below its
         largest projection (the others are exactly 0): half the work, same function.
         """
-        q = _project(_as_matrix(X), self.a)
+        q = np.asarray(q, np.float64)
         order, out = np.argsort(q, kind="stable"), np.empty(len(q))
         rows = max(1, 2 ** 22 // max(1, self.b.size))  # ~32 MB of activations per chunk
         for k in range(0, len(q), rows):
@@ -145,8 +160,9 @@ def _solve_forward(xs, b, ys, block: int = 512) -> np.ndarray:
 
     A is never formed whole (n = 60k would be 29 GB); each block row subtracts what the
     already solved weights contribute, then solves its own (block x block) triangle. Each
-    w_i is thus computed from the rounded earlier weights, which keeps the pairs of huge
-    opposite weights at close points consistent.
+    w_i is computed from the rounded earlier weights, so A w - y evaluated in the solver's
+    own order is tiny; any other evaluation (e.g. `predict`) meets the float64 floor of
+    this representation, about eps * sum_j |w_j| |x - b_j|, which no solver can lower.
     """
     w = np.zeros(len(xs))
     for k0 in range(0, len(xs), block):
@@ -162,8 +178,8 @@ def _solve_slopes(xs, b, ys) -> np.ndarray:
 
     The network's slope on (b_i, b_{i+1}) is s_i = w_1 + ... + w_i, so
     y_i - y_{i-1} = s_{i-1} (x_i - x_{i-1}) + w_i (x_i - b_i). Exact in exact arithmetic,
-    but each w_i rounds independently, and at the far right every unit's w_j (x - b_j) is
-    huge: about eps * sum_j |w_j| |x - b_j| of error that forward substitution avoids.
+    but each w_i rounds on its own, so rounding errors of pairs of huge opposite weights
+    do not cancel further right; in practice about 2x the error of forward substitution.
     """
     xl, bl, yl = xs.tolist(), b.tolist(), ys.tolist()
     w = [yl[0] / (xl[0] - bl[0])]
@@ -175,8 +191,8 @@ def _solve_slopes(xs, b, ys) -> np.ndarray:
 
 
 def two_layer_interpolant(X, y, seed: int = 0, *, method: str = "forward",
-                          threshold_frac: float = 0.1, direction=None, max_redraws: int = 10,
-                          rtol: float = 1e-12) -> TwoLayerInterpolant:
+                          threshold_frac: float = THRESHOLD_FRAC, direction=None,
+                          max_redraws: int = 10, rtol: float = 1e-12) -> TwoLayerInterpolant:
     """Theorem 1: a ReLU network with 2n + d weights and c(X[i]) = y[i] for all i.
 
     X: (n, d) points, y: (n,) real targets (e.g. random labels as numbers).
@@ -252,7 +268,7 @@ def _sq_dists(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return d.addmm_(A, B.T, alpha=-2.0).clamp_(min=0.0)
 
 
-def median_gamma(X: np.ndarray, seed: int = 0, max_points: int = 1000) -> float:
+def median_gamma(X: np.ndarray, seed: int = 0, max_points: int = MEDIAN_POINTS) -> float:
     """Median heuristic: gamma = 1 / median ||x_i - x_j||^2 over pairs of a seeded subsample,
 
     so k(x, x') = exp(-gamma ||x - x'||^2) is exp(-1) at the typical distance.
@@ -280,7 +296,7 @@ class KernelReport:
     d: int
     gamma: float
     jitter: float          # added to K's diagonal; 0 unless the Cholesky failed without it
-    kernel_seconds: float  # building K
+    kernel_seconds: float  # squared distances (shared by a sweep, counted in each) + exp
     solve_seconds: float   # Cholesky + solves for all labellings
     device: str
     fits: dict[str, KernelFit] = field(default_factory=dict)
@@ -298,10 +314,66 @@ def _factor_solve(K: torch.Tensor, Y: torch.Tensor) -> torch.Tensor | None:
     return torch.from_numpy(cho_solve(c, Y.numpy(), check_finite=False))
 
 
-def _kernel_scores(Xq, X, alpha, gamma, rows: int = 2048) -> torch.Tensor:
-    """sum_i alpha_i k(x, x_i) for the rows of Xq, in chunks: (m, d) -> (m, C)."""
-    return torch.cat([torch.exp(_sq_dists(Xq[k:k + rows], X).mul_(-gamma)) @ alpha
-                      for k in range(0, len(Xq), rows)])
+def _scores(D: torch.Tensor, gamma: float, alpha: torch.Tensor, rows: int = 2048):
+    """sum_i alpha_i exp(-gamma D_qi), chunked over rows: D (m, n), alpha (n, C) -> (m, C)."""
+    return torch.cat([torch.exp(D[k:k + rows] * -gamma) @ alpha
+                      for k in range(0, len(D), rows)])
+
+
+def _kernel_reports(X_train, X_test, y_test, train_labels: dict, num_classes: int,
+                    gammas, device) -> list[KernelReport]:
+    """One KernelReport per gamma; the squared distances are computed once for all.
+
+    Memory: 8 (2 n^2 + m n) bytes (train and test distances, plus K, which the
+    Cholesky overwrites).
+    """
+    dev = resolve_device(device)
+    t0 = time.perf_counter()
+    Xtr = torch.as_tensor(X_train, dtype=torch.float64, device=dev)
+    Xte = torch.as_tensor(X_test, dtype=torch.float64, device=dev)
+    Dtr = _sq_dists(Xtr, Xtr)
+    Dtr.diagonal().zero_()  # exact zero self-distance, so K_ii = 1
+    Dte = _sq_dists(Xte, Xtr)
+    dist_s = time.perf_counter() - t0
+    labels = {k: torch.as_tensor(np.asarray(v), dtype=torch.int64)
+              for k, v in train_labels.items()}
+    Y = torch.cat([torch.nn.functional.one_hot(v, num_classes) for v in labels.values()],
+                  1).double().to(dev)  # (n, C * labellings)
+    yte = torch.as_tensor(np.asarray(y_test), dtype=torch.int64)
+    reports = []
+    for gamma in gammas:
+        kernel_s, solve_s = dist_s, 0.0
+        for jitter in (0.0, 1e-12, 1e-10, 1e-8, 1e-6):
+            t0 = time.perf_counter()
+            K = torch.exp(Dtr * -gamma)
+            K.diagonal().add_(jitter)
+            t1 = time.perf_counter()
+            alpha = _factor_solve(K, Y)
+            kernel_s, solve_s = kernel_s + t1 - t0, solve_s + time.perf_counter() - t1
+            del K
+            if alpha is not None:
+                break
+            warnings.warn(f"Cholesky of the {len(Xtr)}x{len(Xtr)} kernel (gamma={gamma:g}) "
+                          f"failed with jitter {jitter:g}; retrying with more (the fit is "
+                          "then not exact)")
+        else:
+            raise np.linalg.LinAlgError("kernel matrix not positive definite with jitter 1e-6")
+        alpha = alpha.to(dev)
+        fit_scores = _scores(Dtr, gamma, alpha)  # K alpha with K recomputed: (n, C * L)
+        test_scores = _scores(Dte, gamma, alpha)
+        fits = {}
+        for i, (name, y) in enumerate(labels.items()):
+            cols = slice(i * num_classes, (i + 1) * num_classes)
+            per_class = (alpha[:, cols] * fit_scores[:, cols]).sum(0).clamp(min=0).cpu()
+            fits[name] = KernelFit(
+                train_error=(fit_scores[:, cols].argmax(1).cpu() != y).double().mean().item(),
+                test_error=(test_scores[:, cols].argmax(1).cpu() != yte).double().mean().item(),
+                rkhs_norm=per_class.sum().sqrt().item(),
+                rkhs_norm_per_class=per_class.sqrt().numpy(),
+                max_residual=(fit_scores[:, cols] - Y[:, cols]).abs().max().item())
+        reports.append(KernelReport(len(Xtr), len(Xte), Xtr.shape[1], float(gamma), jitter,
+                                    kernel_s, solve_s, str(dev), fits))
+    return reports
 
 
 def min_norm_kernel_interpolation(X_train, X_test, y_test, train_labels: dict,
@@ -313,46 +385,22 @@ def min_norm_kernel_interpolation(X_train, X_test, y_test, train_labels: dict,
     e.g. {"true": y, "random": y_rand}; each labelling is fitted with one-hot targets and
     scored against y_test. gamma: None -> `median_gamma` (seeded). No ridge: if K is not
     numerically positive definite, a jitter of 1e-12 .. 1e-6 on the diagonal is added,
-    with a warning, and recorded in the report. float64 throughout; K costs 8 n^2 bytes.
+    with a warning, and recorded in the report. float64 throughout.
     """
-    dev = resolve_device(device)
     gamma = median_gamma(X_train, seed) if gamma is None else float(gamma)
-    Xtr = torch.as_tensor(X_train, dtype=torch.float64, device=dev)
-    Xte = torch.as_tensor(X_test, dtype=torch.float64, device=dev)
-    labels = {k: torch.as_tensor(np.asarray(v), dtype=torch.int64) for k, v in train_labels.items()}
-    Y = torch.cat([torch.nn.functional.one_hot(v, num_classes) for v in labels.values()],
-                  1).double().to(dev)  # (n, C * labellings)
-    kernel_s = solve_s = 0.0
-    for jitter in (0.0, 1e-12, 1e-10, 1e-8, 1e-6):
-        t0 = time.perf_counter()
-        K = _sq_dists(Xtr, Xtr).mul_(-gamma).exp_()
-        K.diagonal().fill_(1.0 + jitter)  # exact zero self-distance
-        t1 = time.perf_counter()
-        alpha = _factor_solve(K, Y)
-        kernel_s, solve_s = kernel_s + t1 - t0, solve_s + time.perf_counter() - t1
-        del K
-        if alpha is not None:
-            break
-        warnings.warn(f"Cholesky of the {len(Xtr)}x{len(Xtr)} kernel failed with jitter "
-                      f"{jitter:g}; retrying with more (the fit is then not exact)")
-    else:
-        raise np.linalg.LinAlgError("kernel matrix not positive definite even with jitter 1e-6")
-    alpha = alpha.to(dev)
-    fit_scores = _kernel_scores(Xtr, Xtr, alpha, gamma)  # K alpha, K recomputed: (n, C*L)
-    test_scores = _kernel_scores(Xte, Xtr, alpha, gamma)
-    yte = torch.as_tensor(np.asarray(y_test), dtype=torch.int64)
-    fits = {}
-    for i, (name, y) in enumerate(labels.items()):
-        cols = slice(i * num_classes, (i + 1) * num_classes)
-        per_class = (alpha[:, cols] * fit_scores[:, cols]).sum(0).clamp(min=0).cpu()
-        fits[name] = KernelFit(
-            train_error=(fit_scores[:, cols].argmax(1).cpu() != y).double().mean().item(),
-            test_error=(test_scores[:, cols].argmax(1).cpu() != yte).double().mean().item(),
-            rkhs_norm=per_class.sum().sqrt().item(),
-            rkhs_norm_per_class=per_class.sqrt().numpy(),
-            max_residual=(fit_scores[:, cols] - Y[:, cols]).abs().max().item())
-    return KernelReport(len(Xtr), len(Xte), Xtr.shape[1], gamma, jitter, kernel_s, solve_s,
-                        str(dev), fits)
+    return _kernel_reports(X_train, X_test, y_test, train_labels, num_classes, [gamma],
+                           device)[0]
+
+
+def kernel_bandwidth_sweep(X_train, X_test, y_test, train_labels: dict, num_classes: int,
+                           scales, *, seed: int = 0, device: str = "cpu") -> list[KernelReport]:
+    """`min_norm_kernel_interpolation` for gamma = median_gamma / s, s in scales
+
+    (s scales the squared bandwidth); distances are computed once for the whole sweep.
+    """
+    g = median_gamma(X_train, seed)
+    return _kernel_reports(X_train, X_test, y_test, train_labels, num_classes,
+                           [g / s for s in scales], device)
 
 
 # ------------------------------------------------------------- SGD finds the min-norm fit
@@ -369,6 +417,7 @@ class SGDRun:
 class MinNormDemo:
     w_min_norm: np.ndarray     # (d,) pinv(X) y
     lr: float
+    condition: float           # sigma_max / sigma_min of X: SGD needs ~ condition^2 steps
     runs: dict[str, SGDRun]    # "zero" and "random" initialisation
 
 
@@ -378,17 +427,21 @@ def sgd_least_squares(X, y, w0, lr: float, epochs: int, seed: int, basis) -> SGD
     basis: (d, n) orthonormal basis of the rows' span, only used to measure.
     """
     gen = np.random.default_rng(seed)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     w_mn = np.linalg.pinv(X) @ y
-    w = np.array(w0, dtype=np.float64)
+    w = np.array(w0, dtype=np.float64)  # (d,) contiguous: daxpy updates it in place
     stats = []
 
     def measure():
         stats.append((np.linalg.norm(w - w_mn), np.abs(X @ w - y).max(),
                       np.linalg.norm(w - basis @ (basis.T @ w))))
     measure()
+    rows, targets = list(X), y.tolist()  # per-step Python overhead dominates: keep it small
     for _ in range(epochs):
-        for i in gen.permutation(len(X)):
-            w -= (lr * (X[i] @ w - y[i])) * X[i]  # the step is a multiple of x_i
+        for i in gen.permutation(len(X)).tolist():
+            # w <- w - lr (x_i . w - y_i) x_i, in place: the step is a multiple of x_i
+            daxpy(rows[i], w, a=-lr * (ddot(rows[i], w) - targets[i]))
         measure()
     dist, res, out = map(np.array, zip(*stats))
     w0 = np.asarray(w0, np.float64)
@@ -408,8 +461,12 @@ def sgd_vs_min_norm(X, y, epochs: int, seed: int = 0, lr: float | None = None) -
     lr = 1.0 / (X * X).sum(1).max() if lr is None else lr
     basis = np.linalg.qr(X.T)[0]  # (d, n)
     w_mn = np.linalg.pinv(X) @ y
+    sv = np.linalg.svd(X, compute_uv=False)
     gen = np.random.default_rng([seed, 1])
     w0 = gen.standard_normal(X.shape[1]) * np.linalg.norm(w_mn) / np.sqrt(X.shape[1])
     runs = {name: sgd_least_squares(X, y, init, lr, epochs, seed, basis)
             for name, init in (("zero", np.zeros(X.shape[1])), ("random", w0))}
-    return MinNormDemo(w_mn, lr, runs)
+    if (res := max(r.residual[-1] for r in runs.values())) > 1e-6 * np.abs(y).max():
+        warnings.warn(f"SGD has not converged after {epochs} epochs (max residual {res:.1e}); "
+                      f"X's condition number is {sv[0] / sv[-1]:.0f}: raise epochs or n < d")
+    return MinNormDemo(w_mn, lr, float(sv[0] / sv[-1]), runs)

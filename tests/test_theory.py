@@ -115,6 +115,11 @@ def test_kernel_interpolation_fits_train_exactly_and_beats_chance(fmnist):
     assert rand.rkhs_norm > 1.5 * true.rkhs_norm  # random labels need a bigger norm
     np.testing.assert_allclose(np.sqrt((true.rkhs_norm_per_class ** 2).sum()), true.rkhs_norm)
     assert rep.gamma == pytest.approx(th.median_gamma(Xtr, seed=0))
+    sweep = th.kernel_bandwidth_sweep(Xtr, Xte, fmnist.test.labels.numpy(), {"true": ytr}, 10,
+                                      scales=[1.0, 4.0])
+    assert sweep[0].gamma == rep.gamma and sweep[1].gamma == pytest.approx(rep.gamma / 4)
+    assert sweep[0].fits["true"].test_error == true.test_error
+    assert sweep[1].fits["true"].rkhs_norm > true.rkhs_norm  # wider kernel, larger norm
 
 
 def test_kernel_jitter_fallback_on_duplicate_points():
@@ -151,6 +156,13 @@ def test_sgd_from_zero_finds_the_min_norm_solution(fmnist):
     assert rand.distance[-1] > 0.5 * np.linalg.norm(w_mn)  # ... but not the same solution
     assert rand.distance[-1] == pytest.approx(rand.predicted_limit, rel=1e-6)
     assert np.linalg.norm(rand.w) > np.linalg.norm(zero.w)
+
+
+def test_sgd_warns_when_not_converged():
+    X = np.random.default_rng(0).standard_normal((5, 8))
+    with pytest.warns(UserWarning, match="not converged"):
+        demo = th.sgd_vs_min_norm(X, np.ones(5), epochs=1)
+    assert demo.condition > 1
 
 
 def test_sgd_needs_n_below_d():
