@@ -202,10 +202,11 @@ def two_layer_interpolant(X, y, seed: int = 0, *, method: str = "forward",
     then A_ij = max(x_i - b_j, 0) is lower triangular with A_ii > 0 and w = A^-1 y.
 
     threshold_frac: thresholds just right of x_{i-1} (small values) keep w local; at the
-    midpoint (0.5) every steep slope is carried on with alternating sign, w grows ~1000x
-    and so does the rounding error (see the chapter's comparison table).
-    method: "forward" (blocked forward substitution, O(n^2) time, most accurate) or
-    "slopes" (the O(n) recursion on consecutive slopes).
+    midpoint (0.5) every steep slope is carried on with alternating sign to all later
+    units, sum |w_j| grows by orders of magnitude and the error of c(x_i) with it (~1000x
+    on 2,000 Fashion-MNIST images; see the chapter's comparison table).
+    method: "forward" (blocked forward substitution, O(n^2) time, O(n * 512) memory; the
+    most accurate, by ~1.5-2x) or "slopes" (the O(n) recursion on consecutive slopes).
 
     Ties: rows that are exactly equal are one point; with equal targets they are merged
     (n then counts distinct points), with different targets no function fits them and a
