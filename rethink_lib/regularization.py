@@ -14,11 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .reference import MODEL_NAMES, PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2
 
 # The chapters run in book/; the store lives at the repository root.
 REPO_RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+# Printed names of the data sets; the grayscale ones are replicated to 3 equal channels,
+# so colour jitter's saturation and hue change nothing on them.
+DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST", "cifar10": "CIFAR-10",
+                 "cifar100": "CIFAR-100", "digits": "scikit-learn digits"}
+GRAYSCALE = ("fashion_mnist", "mnist", "digits")
 
 REGULARIZED = ("crop+wd", "crop", "wd")  # Table 1 columns with some explicit regularizer
 METRICS = ("train", "test")
@@ -158,14 +165,17 @@ def differences_sentence(frame: pd.DataFrame, against: str = "paper",
 
 
 def fit_sentence(frame: pd.DataFrame, column=("ours", "train")) -> str:
-    """'all N runs reached 100% train accuracy' or 'K of N runs did not ... (lowest: ...)'."""
+    """'all N runs reached 100% train accuracy', 'K of N runs did not ... (lowest: ...)' or
+    'none of the N runs reached ... (highest: ...; lowest: ...)'."""
     train = frame[column]
     short = train[~(train >= 100.0 - 1e-9)]
     if short.empty:
         return f"all {len(train)} runs reached 100% train accuracy"
-    worst = short.idxmin()
-    return (f"{len(short)} of {len(train)} runs did not reach 100% train accuracy "
-            f"(lowest: {short.min():.2f}%, {_label(worst)})")
+    lowest = f"lowest: {short.min():.2f}%, {_label(short.idxmin())}"
+    if len(short) == len(train):
+        return (f"none of the {len(train)} runs reached 100% train accuracy (highest: "
+                f"{short.max():.2f}%, {_label(short.idxmax())}; {lowest})")
+    return f"{len(short)} of {len(train)} runs did not reach 100% train accuracy ({lowest})"
 
 
 def regularizer_effect(frame: pd.DataFrame, source: str = "ours") -> pd.Series:
@@ -182,10 +192,15 @@ def regularizer_effect(frame: pd.DataFrame, source: str = "ours") -> pd.Series:
     return pd.Series(effect, name=source, dtype=float)
 
 
-def format_table(frame: pd.DataFrame, threshold: float = 2.0):
+def format_table(frame: pd.DataFrame, threshold: float = 2.0, differences=METRICS):
     """Display form: models by their printed names, 2 decimals, signed differences, '-' for
-    cells a source lacks, and differences beyond `threshold` points in bold."""
-    shown = frame.rename(index=MODEL_NAMES, level=0 if frame.index.nlevels > 1 else None)
+    cells a source lacks, differences beyond `threshold` points in bold, small type.
+
+    differences: which metrics' difference columns to show (all by default); narrower
+    tables fit the page better, and `large_differences` lists the rest.
+    """
+    keep = [c for c in frame.columns if not c[0].startswith("ours - ") or c[1] in differences]
+    shown = frame[keep].rename(index=MODEL_NAMES, level=0 if frame.index.nlevels > 1 else None)
     diff_cols = [c for c in shown.columns if c[0].startswith("ours - ")]
     int_cols = [c for c in shown.columns if c[1] == "epochs"]
     fmt = {c: "{:.2f}" for c in shown.columns if c not in diff_cols + int_cols}
@@ -193,7 +208,21 @@ def format_table(frame: pd.DataFrame, threshold: float = 2.0):
     fmt.update({c: "{:.0f}" for c in int_cols})
     return (shown.style.format(fmt, na_rep="-")
             .map(lambda v: "font-weight: bold" if pd.notna(v) and abs(v) > threshold else "",
-                 subset=diff_cols))
+                 subset=diff_cols)
+            .pipe(_compact))
+
+
+def format_points(frame: pd.DataFrame):
+    """Display form of a frame of differences in points (e.g. `regularizer_effect` columns)."""
+    shown = frame.rename(index=MODEL_NAMES)
+    return shown.style.format("{:+.2f}", na_rep="-").pipe(_compact)
+
+
+def _compact(styler):
+    """Small type and some room between cells, so wide tables fit the book's page."""
+    return (styler.set_table_attributes('style="font-size: 0.85em"')
+            .set_table_styles([{"selector": sel, "props": "padding: 0.1em 0.45em"}
+                               for sel in ("td", "th")]))
 
 
 # --------------------------------------------------------------------- Fig. 3 curves
@@ -243,7 +272,7 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
     n = len(results)
     ncols = ncols or min(n, 4 if n != 4 else 2)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + (0.5 if title else 0.3)),
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + (0.6 if title else 0.3)),
                  layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, (label, result) in zip(axes, results.items()):
@@ -263,8 +292,41 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
         ax.set_xlabel("SGD steps" if x == "step" else "epoch", fontsize=8)
     for ax in axes[::ncols]:
         ax.set_ylabel("accuracy (%)", fontsize=8)
+    if x == "epoch":
+        axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=3, fontsize=7, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def format_curves(table: pd.DataFrame):
+    """Display form of `curve_table`: 2 decimals, '-' for never."""
+    floats = [c for c in table.columns if table[c].dtype.kind == "f"]
+    return table.style.format({c: "{:.2f}" for c in floats}, na_rep="-").pipe(_compact)
+
+
+def reach_epoch(table: pd.DataFrame, variant, reach: float = 99.0):
+    """First epoch at which `variant` reached `reach` % train accuracy, None if never."""
+    v = table.loc[variant, f"epoch train >= {reach:g}%"]
+    return None if pd.isna(v) else int(v)
+
+
+def reach_phrase(table: pd.DataFrame, variant, reach: float = 99.0) -> str:
+    """'epoch 7', or 'never (in 20 epochs)'."""
+    e = reach_epoch(table, variant, reach)
+    return f"epoch {e}" if e is not None else f"never (in {table.loc[variant, 'epochs']} epochs)"
+
+
+def faster(table: pd.DataFrame, a, b, reach: float = 99.0):
+    """Which of variants a, b reached `reach` % train accuracy first: a, b, "tie", or None
+    when neither did."""
+    ea, eb = reach_epoch(table, a, reach), reach_epoch(table, b, reach)
+    if ea is None and eb is None:
+        return None
+    if eb is None or (ea is not None and ea < eb):
+        return a
+    if ea is None or eb < ea:
+        return b
+    return "tie"

@@ -89,6 +89,9 @@ def test_sentences(t1):
     assert reg.differences_sentence(f, "paper", threshold=60).startswith("all 10 of our numbers")
     assert reg.fit_sentence(f) == ("2 of 5 runs did not reach 100% train accuracy "
                                    "(lowest: 50.00%, MLP 1x512, random labels)")
+    none = reg.table1_frame({("mlp_1x512", "wd"): fake(0.9, 0.5), ("mlp_1x512", "neither"): fake(0.8, 0.5)})
+    assert reg.fit_sentence(none) == ("none of the 2 runs reached 100% train accuracy (highest: "
+                                      "90.00%, MLP 1x512, wd; lowest: 80.00%, MLP 1x512, neither)")
     done = reg.table1_frame({k: fake(1.0, 0.5) for k in t1})
     assert reg.fit_sentence(done) == "all 5 runs reached 100% train accuracy"
 
@@ -98,6 +101,7 @@ def test_regularizer_effect(t1):
     ours = reg.regularizer_effect(f, "ours")
     assert ours["inception_small"] == pytest.approx(10.0)   # 90 - 80
     assert ours["mlp_1x512"] == pytest.approx(50.39 - 48.0)
+    assert "+10.00" in reg.format_points(pd.DataFrame({"ours": ours})).to_html()
     paper = reg.regularizer_effect(f, "paper")
     assert paper["inception_small"] == pytest.approx(89.05 - 85.75)
 
@@ -119,6 +123,9 @@ def test_format_table_renders(t1):
     html = reg.format_table(reg.table1_frame(t1)).to_html()
     assert "MLP 1x512" in html and "-5.75" in html and "+0.95" in html
     assert "font-weight: bold" in html
+    narrow = reg.format_table(reg.table1_frame(t1), differences=("test",)).data
+    assert ("ours - paper", "test") in narrow.columns and ("ours - paper", "train") not in narrow.columns
+    assert ("paper", "train") in narrow.columns
 
 
 def test_curve_table():
@@ -139,7 +146,7 @@ def test_accuracy_curves_figure():
     fig = reg.accuracy_curves(results, title="t")
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 4
-    assert tuple(fig.get_size_inches()) == pytest.approx((5.0, 4.5))  # 2x2 small panels
+    assert tuple(fig.get_size_inches()) == pytest.approx((5.0, 4.6))  # 2x2 small panels
     ax = visible[0]
     assert [line.get_label() for line in ax.get_lines()] == ["train", "test"]
     assert len(ax.collections) == 1  # the shaded early-stopping gain
@@ -148,3 +155,20 @@ def test_accuracy_curves_figure():
     assert fig3.axes[0].get_xlabel() == "SGD steps"
     with pytest.raises(ValueError, match="x must be"):
         reg.accuracy_curves(results, x="time")
+
+
+def test_reach_and_faster():
+    slow = [(0.5, 0.4), (0.8, 0.5), (0.995, 0.5)]
+    fast = [(0.5, 0.4), (0.99, 0.5), (1.0, 0.5)]
+    never = [(0.5, 0.4), (0.6, 0.5), (0.7, 0.5)]
+    t = reg.curve_table({k: fake(1, 0.5, curve=c) for k, c in
+                         dict(slow=slow, fast=fast, never=never, fast2=fast).items()})
+    assert reg.reach_epoch(t, "slow") == 3 and reg.reach_epoch(t, "never") is None
+    assert reg.reach_phrase(t, "fast") == "epoch 2"
+    assert reg.reach_phrase(t, "never") == "never (in 3 epochs)"
+    assert reg.faster(t, "slow", "fast") == "fast"
+    assert reg.faster(t, "fast", "never") == "fast" and reg.faster(t, "never", "slow") == "slow"
+    assert reg.faster(t, "fast", "fast2") == "tie"
+    assert reg.faster(t, "never", "never") is None
+    html = reg.format_curves(t).to_html()
+    assert "-" in html and "50.00" in html
