@@ -129,7 +129,7 @@ def _load_torchvision(name: str, train: bool, root: Path, download: bool):
             f"({type(err).__name__}: {err}). To get it: {DATASETS[name].how_to_get}. "
             "Set RETHINK_DATA_DIR to use another data root.") from None
     data = ds.data if isinstance(ds.data, torch.Tensor) else torch.from_numpy(ds.data)
-    return _to_stored_layout(data), torch.as_tensor(ds.targets, dtype=torch.int64)
+    return data, torch.as_tensor(ds.targets, dtype=torch.int64)  # uint8, native layout
 
 
 def _load_digits(train: bool):
@@ -146,7 +146,7 @@ def _load_digits(train: bool):
     d = load_digits()
     x = torch.as_tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (N,1,8,8)
     x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False).clamp_(0, 1)
-    x = _to_stored_layout((x * 255).round().to(torch.uint8).squeeze(1))
+    x = (x * 255).round().to(torch.uint8).squeeze(1)  # (N, 28, 28) uint8
     y = torch.as_tensor(d.target, dtype=torch.int64)
     sl = slice(0, 1497) if train else slice(1497, None)
     return x[sl].contiguous(), y[sl].contiguous()
@@ -189,7 +189,7 @@ def load_dataset(name: str, n_train: int | None = None, n_test: int | None = Non
                                  f"cannot take a subset of {n}")
             idx = balanced_subset(y, n, spec.num_classes, seed + (0 if train else 1))
             x, y = x[idx], y[idx]
-        splits.append(Split(x, y))
+        splits.append(Split(_to_stored_layout(x), y))  # float only for the chosen images
     return Dataset(name, splits[0], splits[1], spec.num_classes)
 
 

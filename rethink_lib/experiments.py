@@ -21,7 +21,7 @@ PROFILES: dict[str, dict] = {
                   precision="fp32", corruption_levels=[0.0, 0.5, 1.0], inception_levels=None, lr_decay=None,
                   capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
                   extension_models=["mlp_1x512"], extension_dataset="digits",
-                  extension_n_train=100, gaussian_factor=2,
+                  extension_n_train=100, gaussian_factor=2, extension_max_epochs=2,
                   regularization_models=["inception_small", "inception_small_nobn",
                                          "alexnet_small", "mlp_3x512", "mlp_1x512"],
                   implicit_dataset="fashion_mnist", implicit_epochs=2, weight_decay=5e-5,
@@ -36,10 +36,10 @@ PROFILES: dict[str, dict] = {
                 lr_decay={"alexnet": 0.99, "mlp": 0.99},
                 capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
                 extension_models=["alexnet_small", "mlp_1x512"], extension_dataset="digits",
-                extension_n_train=1000, gaussian_factor=10,
+                extension_n_train=1000, gaussian_factor=10, extension_max_epochs=300,
                 regularization_models=["inception_small", "inception_small_nobn",
                                        "alexnet_small", "mlp_3x512", "mlp_1x512"],
-                implicit_dataset="fashion_mnist", implicit_epochs=20, weight_decay=5e-5,
+                implicit_dataset="fashion_mnist", implicit_epochs=25, weight_decay=5e-5,
                 implicit_weight_decay=4e-5),
     "paper": dict(dataset="cifar10", n_train=None, n_test=None, max_epochs=300,
                   precision="auto", corruption_levels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
@@ -47,6 +47,7 @@ PROFILES: dict[str, dict] = {
                   capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
                   extension_models=["inception_small", "alexnet_small", "mlp_1x512"],
                   extension_dataset="mnist", extension_n_train=None, gaussian_factor=1,
+                  extension_max_epochs=300,
                   regularization_models=["inception_small", "inception_small_nobn",
                                          "alexnet_small", "mlp_3x512", "mlp_1x512"],
                   implicit_dataset="cifar100", implicit_epochs=100, weight_decay=5e-5,
@@ -134,7 +135,7 @@ def other_dataset_random(s):
     """Report Sec. II-B: random labels on MNIST (offline: scikit-learn's digits)."""
     return {m: replace(_base(s, model=m, corruption="random_labels"),
                        dataset=s["extension_dataset"], n_train=s["extension_n_train"],
-                       n_test=None)
+                       n_test=None, max_epochs=s["extension_max_epochs"])
             for m in s["extension_models"]}
 
 
