@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,9 +16,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .reference import MODEL_NAMES, PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2
-
-# The chapters run in book/; the store lives at the repository root.
-REPO_RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 # Printed names of the data sets; the grayscale ones are replicated to 3 equal channels,
 # so colour jitter's saturation and hue change nothing on them.
