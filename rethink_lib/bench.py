@@ -12,8 +12,8 @@ stored, centre crop to 28x28, per-image standardisation), so no data set is need
     standardisation), a torch DataLoader (shuffle; num_workers=0 by default, the loading
     then runs in the training process: on 2 cores a worker only takes CPU from the math)
     collates the batches, fp32, contiguous tensors, a plain forward/backward/SGD loop.
-(b) ours: rethink_lib.train's own step path (prepare_data, init_model, _batches, train_batch,
-    train_step): inputs standardised once and held as one tensor, batches by index,
+(b) ours: rethink_lib.train's own step path (prepare_data, init_model, make_optimizer,
+    _batches, train_batch, train_step): inputs standardised once and held as one tensor, batches by index,
     channels_last for conv models, bf16 autocast (--precision), optionally torch.compile.
 
 Both live in one process and run in alternating windows (a b, b a, a b, ...) after a
@@ -47,10 +47,11 @@ import torch.nn.functional as F
 from .config import RunConfig, default_lr
 from .data import CROP_SIZE, STORED_SIZE, Dataset, Split, per_image_standardization
 from .models import create_model, list_models
-from .train import (_batches, init_model, prepare_data, resolve_device, resolve_precision,
-                    train_batch, train_step)
+from .train import (_batches, init_model, make_optimizer, prepare_data, resolve_device,
+                    resolve_precision, train_batch, train_step)
 
 PAPER_MODELS = ["inception_small", "alexnet_small", "mlp_1x512", "mlp_3x512"]
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 def log(*args):
@@ -102,7 +103,7 @@ class ReferencePipeline:
     """DataLoader + fp32 contiguous model + plain loop; `step()` trains on one batch."""
 
     def __init__(self, name, images, labels, batch_size, device, workers=0, seed=0):
-        self.device = device
+        self.device, self.per_step = device, batch_size
         self.loader = torch.utils.data.DataLoader(
             PerSampleDataset(images, labels), batch_size=batch_size, shuffle=True,
             drop_last=True, num_workers=workers, persistent_workers=workers > 0,
@@ -132,14 +133,13 @@ class OursPipeline:
     def __init__(self, name, dataset, batch_size, device, precision, compile=False, seed=0):
         self.config = RunConfig(model=name, dataset="cifar10",
                                 batch_size=batch_size, precision=precision, seed=seed)
-        self.device = device
+        self.device, self.per_step = device, batch_size
         self.precision = resolve_precision(precision, device)
         self.mem = torch.channels_last if self.config.conv else torch.contiguous_format
         self.data = prepare_data(self.config, device, self.mem, dataset)
         with torch.random.fork_rng(devices=_rng_devices(device)):
             self.model = init_model(self.config, self.data.num_classes, device, self.mem)
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=self.config.lr0,
-                                   momentum=self.config.momentum)
+        self.opt = make_optimizer(self.model, self.config, device)
         self.step_fn = torch.compile(self.model) if compile else self.model
         self.shuffle_gen = torch.Generator().manual_seed(seed + 1)
         self._it = iter(())
@@ -195,22 +195,27 @@ def current_rss_mb() -> float:
         return float("nan")
 
 
-def gemm_peak_gflops(dtype, device, sizes, reps) -> dict:
-    """Square matmul GFLOP/s: median of `reps` per size; the peak is the best size."""
-    by_size = {}
+class GemmPipeline:
+    """One square n x n matmul per step; per_step counts its FLOPs."""
+
+    def __init__(self, dtype, n, device):
+        self.a = torch.randn(n, n, device=device).to(dtype)
+        self.b = torch.randn(n, n, device=device).to(dtype)
+        self.per_step = 2 * n**3
+
+    def step(self):
+        self.a @ self.b
+
+
+def gemm_sizes_gflops(dtype, device, sizes, reps) -> dict:
+    """{n: GFLOP/s, median of `reps` matmuls}: to pick the size the peak is timed at."""
+    out = {}
     for n in sizes:
-        a = torch.randn(n, n, device=device).to(dtype)
-        b = torch.randn(n, n, device=device).to(dtype)
-        a @ b  # warm-up (primitive creation)
-        times = []
-        for _ in range(reps):
-            sync(device)
-            t = time.perf_counter()
-            a @ b
-            sync(device)
-            times.append(time.perf_counter() - t)
-        by_size[n] = 2 * n**3 / statistics.median(times) / 1e9
-    return {"peak": max(by_size.values()), "by_size": by_size}
+        g = GemmPipeline(dtype, n, device)
+        g.step()  # warm-up (primitive creation)
+        times = [_time_window(g.step, 1, device)[0] for _ in range(reps)]
+        out[n] = g.per_step / statistics.median(times) / 1e9
+    return out
 
 
 def train_flops_per_image(name, batch=4) -> float:
@@ -235,10 +240,11 @@ def _time_window(step, steps, device):
     return time.perf_counter() - t, peak_memory_mb(device)
 
 
-def alternate(pipelines: dict, batch_size, device, rounds, window_s, warmup, fixed_steps=None):
-    """Warm each pipeline up, then time windows alternately (order flips every round).
+def alternate(pipelines: dict, device, rounds, window_s, warmup, fixed_steps=None) -> dict:
+    """Warm each pipeline up, then time windows alternately (the order flips every round).
 
-    Returns {name: {"img_s": [per window], "steps": steps per window, "peak_mem_mb": max}}.
+    A pipeline has step() and per_step (images, or FLOPs, per step). Returns, per pipeline:
+    rates (per second, one per window), median, steps per window, peak_mem_mb, warmup_s.
     """
     out = {}
     for key, p in pipelines.items():
@@ -249,50 +255,63 @@ def alternate(pipelines: dict, batch_size, device, rounds, window_s, warmup, fix
         first = time.perf_counter() - t0
         dt, _ = _time_window(p.step, 1, device)  # one more step, to size the windows
         steps = fixed_steps or max(1, round(window_s / dt))
-        out[key] = {"img_s": [], "steps": steps, "peak_mem_mb": 0.0, "warmup_s": first}
+        out[key] = {"rates": [], "steps": steps, "peak_mem_mb": 0.0, "warmup_s": first}
     keys = list(pipelines)
     for r in range(rounds):
         for key in (keys if r % 2 == 0 else keys[::-1]):
             dt, mem = _time_window(pipelines[key].step, out[key]["steps"], device)
-            out[key]["img_s"].append(out[key]["steps"] * batch_size / dt)
+            out[key]["rates"].append(out[key]["steps"] * pipelines[key].per_step / dt)
             out[key]["peak_mem_mb"] = max(out[key]["peak_mem_mb"], mem)
     for v in out.values():
-        v["median_img_s"] = statistics.median(v["img_s"])
+        v["median"] = statistics.median(v["rates"])
     return out
 
 
 # ---------------------------------------------------------------------------- benchmark
-def bench_model(name, args, device, peaks) -> dict:
+def _loadavg():
+    try:
+        import os
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def bench_model(name, args, device, gemm) -> dict:
+    """Reference, ours and the GEMM peak of ours' dtype (and fp32), timed alternately."""
     images, labels = random_uint8_images(args.n_train, seed=0)
-    base_rss = current_rss_mb()
+    load0, base_rss = _loadavg(), current_rss_mb()
     pipes = {"reference": ReferencePipeline(name, images, labels, args.batch_size, device,
                                             args.workers),
              "ours": OursPipeline(name, as_dataset(images, labels), args.batch_size, device,
                                   args.precision, args.compile)}
-    precision = pipes["ours"].precision
-    conv = pipes["ours"].config.conv
+    precision, conv = pipes["ours"].precision, pipes["ours"].config.conv
+    for dtype in {"fp32", precision}:  # the peak, timed in the same rounds as the training
+        pipes[f"gemm_{dtype}"] = GemmPipeline(DTYPES[dtype], gemm[dtype]["n"], device)
     warmup = args.warmup + (2 if args.compile else 0)
-    res = alternate(pipes, args.batch_size, device, args.rounds, args.window, warmup, args.steps)
+    res = alternate(pipes, device, args.rounds, args.window, warmup, args.steps)
     del pipes
     gc.collect()
     flops = train_flops_per_image(name)
-    ours, ref = res["ours"]["median_img_s"], res["reference"]["median_img_s"]
-    ours_gflops, ref_gflops = ours * flops / 1e9, ref * flops / 1e9
+    ours, ref = res["ours"]["median"], res["reference"]["median"]
+    peak, peak32 = res[f"gemm_{precision}"]["median"] / 1e9, res["gemm_fp32"]["median"] / 1e9
     return {
         "ours_img_s": ours,
         "reference_img_s": ref,
         "ratio": ours / ref,
-        "ours_gflop_s": ours_gflops,
-        "reference_gflop_s": ref_gflops,
-        "peak_fraction": ours_gflops / peaks[precision]["peak"],       # vs GEMM peak of ours' dtype
-        "reference_peak_fraction": ref_gflops / peaks["fp32"]["peak"],  # vs fp32 GEMM peak
+        "ours_gflop_s": ours * flops / 1e9,
+        "reference_gflop_s": ref * flops / 1e9,
+        "peak_fraction": ours * flops / 1e9 / peak,            # vs the GEMM peak of ours' dtype
+        "reference_peak_fraction": ref * flops / 1e9 / peak32,  # vs the fp32 GEMM peak
         "train_gflop_per_image": flops / 1e9,
-        "gemm_peak_gflop_s": peaks[precision]["peak"],
+        "gemm_peak_gflop_s": peak,
+        "gemm_peak_fp32_gflop_s": peak32,
+        "gemm_n": gemm[precision]["n"],
         "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
         "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
         "rss_before_mb": base_rss,
-        "ours_window_img_s": res["ours"]["img_s"],
-        "reference_window_img_s": res["reference"]["img_s"],
+        "ours_window_img_s": res["ours"]["rates"],
+        "reference_window_img_s": res["reference"]["rates"],
+        "gemm_window_gflop_s": [g / 1e9 for g in res[f"gemm_{precision}"]["rates"]],
         "ours_steps_per_window": res["ours"]["steps"],
         "reference_steps_per_window": res["reference"]["steps"],
         "ours_warmup_s": res["ours"]["warmup_s"],
@@ -304,12 +323,16 @@ def bench_model(name, args, device, peaks) -> dict:
         "workers": args.workers,
         "threads": torch.get_num_threads(),
         "device": str(device),
+        "loadavg_1min": [load0, _loadavg()],  # before, after: other jobs on the machine
     }
 
 
 class _Sequential:
+    """K train() runs one after another; per_step: images trained on in one step()."""
+
     def __init__(self, configs, dataset, device):
         self.configs, self.dataset, self.device = configs, dataset, device
+        self.per_step = sum(c.n_train * c.max_epochs for c in configs)
 
     def step(self):
         from .train import train
@@ -323,42 +346,49 @@ class _Vectorised(_Sequential):
         train_sweep(self.configs, device=self.device, progress=False, dataset=self.dataset)
 
 
-def bench_sweep(vary, args, device, peaks) -> dict:
+def bench_sweep(vary, args, device) -> dict:
     """K copies of a model for `sweep_epochs` epochs: one vectorised run vs K train() calls."""
     k, name = args.sweep_k, args.sweep_model
-    images, labels = random_uint8_images(args.sweep_n, seed=1)
+    images, labels = random_uint8_images(args.sweep_n + 256, seed=1)
     dataset = as_dataset(images, labels)
-    common = dict(model=name, dataset="cifar10", batch_size=args.batch_size,
-                  max_epochs=args.sweep_epochs, target_train_acc=None, precision=args.precision)
+    load0 = _loadavg()
+    common = dict(model=name, dataset="cifar10", n_train=args.sweep_n, n_test=256,
+                  batch_size=args.batch_size, max_epochs=args.sweep_epochs,
+                  target_train_acc=None, precision=args.precision)
     if vary == "labels":  # K corruption levels, one seed: one shuffle order, shared inputs
         configs = [RunConfig(corruption="partial_labels", level=i / max(k - 1, 1), **common)
                    for i in range(k)]
-    else:  # K seeds: K inits and K shuffle orders
+    elif vary == "seeds":  # K seeds: K inits and K shuffle orders
         configs = [RunConfig(corruption="random_labels", seed=s, **common) for s in range(k)]
+    else:
+        raise ValueError(f"unknown sweep variant {vary!r}")
     pipes = {"reference": _Sequential(configs, dataset, device),
              "ours": _Vectorised(configs, dataset, device)}
-    images_per_run = k * args.sweep_n * args.sweep_epochs
-    res = alternate(pipes, images_per_run, device, args.sweep_rounds, 0.0, 1, fixed_steps=1)
-    flops = train_flops_per_image(name)
+    res = alternate(pipes, device, args.sweep_rounds, 0.0, 1, fixed_steps=1)
+    ours, ref = res["ours"]["median"], res["reference"]["median"]
     precision = resolve_precision(args.precision, device)
-    ours, ref = res["ours"]["median_img_s"], res["reference"]["median_img_s"]
+    gemm = GemmPipeline(DTYPES[precision], args.gemm[precision]["n"], device)
+    peak = alternate({"gemm": gemm}, device, 3, args.window, 1, args.steps)["gemm"]["median"]
     return {
         "ours_img_s": ours, "reference_img_s": ref, "ratio": ours / ref,
-        "peak_fraction": ours * flops / 1e9 / peaks[precision]["peak"],
-        "kind": f"sweep: {k} copies differing in {vary}, vectorised (ours) vs one after another "
-                f"through train() (reference); {args.sweep_epochs} epochs of {args.sweep_n} "
-                "images each, per-epoch evaluation included",
-        "k": k, "model": name, "epochs": args.sweep_epochs, "n_train": args.sweep_n,
-        "ours_window_img_s": res["ours"]["img_s"],
-        "reference_window_img_s": res["reference"]["img_s"],
+        "peak_fraction": ours * train_flops_per_image(name) / peak,
+        "kind": f"sweep: {k} copies of {name} differing in {vary}, vectorised (ours) vs one "
+                f"after another through train() (reference), {args.sweep_epochs} epochs of "
+                f"{args.sweep_n} images each, per-epoch evaluation included",
+        "k": k, "model": name, "vary": vary, "epochs": args.sweep_epochs,
+        "n_train": args.sweep_n,
+        "ours_window_img_s": res["ours"]["rates"],
+        "reference_window_img_s": res["reference"]["rates"],
         "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
         "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
+        "gemm_peak_gflop_s": peak / 1e9,
         "precision": precision, "threads": torch.get_num_threads(), "device": str(device),
+        "loadavg_1min": [load0, _loadavg()],
     }
 
 
 # ------------------------------------------------------------------------------ report
-def markdown_table(results: dict, peaks: dict) -> str:
+def markdown_table(results: dict) -> str:
     lines = ["| model | reference img/s | ours img/s | ratio | ours GFLOP/s | GEMM peak GFLOP/s "
              "| peak fraction | reference RSS MB | ours RSS MB |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -374,11 +404,8 @@ def markdown_table(results: dict, peaks: dict) -> str:
         lines += ["", "| sweep | one after another img/s | vectorised img/s | speed-up |",
                   "|---|---:|---:|---:|"]
         for name, r in sweeps.items():
-            lines.append(f"| {name} | {r['reference_img_s']:,.0f} | {r['ours_img_s']:,.0f} | "
-                         f"{r['ratio']:.2f}x |")
-    lines += ["", "GEMM peak (median per size, best size): " + ", ".join(
-        f"{k} {v['peak']:,.0f} GFLOP/s ({', '.join(f'{n}: {g:,.0f}' for n, g in v['by_size'].items())})"
-        for k, v in peaks.items())]
+            lines.append(f"| {name} ({r['precision']}) | {r['reference_img_s']:,.0f} | "
+                         f"{r['ours_img_s']:,.0f} | {r['ratio']:.2f}x |")
     return "\n".join(lines)
 
 
@@ -420,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     args.sweep_n = args.sweep_n or (1024 if quick else 4096)
     args.sweep_epochs = args.sweep_epochs or (2 if quick else 3)
     args.sweep_rounds = args.sweep_rounds or (3 if quick else 5)
-    sizes = [int(s) for s in (args.gemm_sizes or ("1024,2048" if quick else "512,1024,2048,4096")).split(",")]
+    sizes = [int(s) for s in (args.gemm_sizes or ("1024,2048" if quick else "512,1024,2048")).split(",")]
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
@@ -431,33 +458,39 @@ def main(argv: list[str] | None = None) -> int:
             if not found:
                 raise ValueError(f"no model matches {pattern!r}; valid names: {', '.join(list_models())}")
             names += [n for n in found if n not in names]
+        bad = set(args.sweep_vary.split(",")) - {"labels", "seeds"}
+        if bad:
+            raise ValueError(f"--sweep-vary takes labels and/or seeds, got {sorted(bad)}")
     except (ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
     t0 = time.perf_counter()
     log(f"bench: {device}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
-        f"models {', '.join(names)}")
-    peaks = {name: gemm_peak_gflops(dtype, device, sizes, 3 if quick else 5)
-             for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
-    log("GEMM peak: " + ", ".join(f"{k} {v['peak']:,.0f} GFLOP/s" for k, v in peaks.items()))
+        f"models {', '.join(names)}; load average {_loadavg()}")
+    args.gemm = {}  # per dtype: GFLOP/s by size, and the best size, timed again with each model
+    for key, dtype in DTYPES.items():
+        by_size = gemm_sizes_gflops(dtype, device, sizes, 3)
+        args.gemm[key] = {"by_size": by_size, "n": max(by_size, key=by_size.get)}
+        log(f"GEMM {key}: " + ", ".join(f"n={n} {g:,.0f} GFLOP/s" for n, g in by_size.items()))
     results = {}
     for name in names:
-        results[name] = r = bench_model(name, args, device, peaks)
+        results[name] = r = bench_model(name, args, device, args.gemm)
         log(f"{name}: reference {r['reference_img_s']:,.0f} img/s, ours {r['ours_img_s']:,.0f} "
             f"img/s ({r['ratio']:.2f}x), {r['ours_gflop_s']:,.0f} GFLOP/s = "
-            f"{r['peak_fraction']:.0%} of the {r['precision']} GEMM peak")
+            f"{r['peak_fraction']:.0%} of the {r['precision']} GEMM peak "
+            f"({r['gemm_peak_gflop_s']:,.0f})")
     if args.sweep:
-        for vary in [v.strip() for v in args.sweep_vary.split(",") if v.strip()]:
+        for vary in args.sweep_vary.split(","):
             key = f"sweep_{vary}_{args.sweep_model}_k{args.sweep_k}"
-            results[key] = r = bench_sweep(vary, args, device, peaks)
+            results[key] = r = bench_sweep(vary, args, device)
             log(f"{key}: one after another {r['reference_img_s']:,.0f} img/s, vectorised "
                 f"{r['ours_img_s']:,.0f} img/s ({r['ratio']:.2f}x)")
-    log(f"bench: {time.perf_counter() - t0:.0f} s")
+    log(f"bench: {time.perf_counter() - t0:.0f} s, load average {_loadavg()}")
     if args.json:
         print(json.dumps(results, indent=1))
     else:
-        print(markdown_table(results, peaks))
+        print(markdown_table(results))
     return 0
 
 

@@ -132,6 +132,18 @@ def init_model(config: RunConfig, num_classes: int, device: torch.device,
                         **config.model_kwargs()).to(device, memory_format=memory_format)
 
 
+def make_optimizer(model: torch.nn.Module, config: RunConfig,
+                   device: torch.device) -> torch.optim.SGD:
+    """SGD with momentum and weight decay.
+
+    fused=True on CPU and CUDA: one kernel per tensor instead of three, the same update
+    (bit-identical to the for-loop on the CPU, tests/test_train.py).
+    """
+    return torch.optim.SGD(model.parameters(), lr=config.lr0, momentum=config.momentum,
+                           weight_decay=config.weight_decay,
+                           fused=True if device.type in ("cpu", "cuda") else None)
+
+
 def train_batch(data: TrainData, idx: torch.Tensor, config: RunConfig,
                 memory_format=torch.contiguous_format, aug_gen: torch.Generator | None = None):
     """Model input (B, 3, 28, 28) for the training examples `idx` (on the device)."""
@@ -173,8 +185,7 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         model = init_model(config, data.num_classes, device, mem)  # seeds init + dropout
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr0, momentum=config.momentum,
-                              weight_decay=config.weight_decay)
+        opt = make_optimizer(model, config, device)
         shuffle_gen = torch.Generator().manual_seed(config.seed + 1)
         aug_gen = torch.Generator(device=device).manual_seed(config.seed + 2)
         metrics, step_losses, epoch0, wall0 = [], [], 0, 0.0
