@@ -52,6 +52,7 @@ class Chromium:
     def __init__(self, profile_dir: Path, log_path: Path):
         to_r, self._to_w = os.pipe()
         self._from_r, from_w = os.pipe()
+        self.log_path = log_path
         self._log = open(log_path, "wb")
         # bash moves the pipe ends to fds 3 and 4, then becomes (execs) Chromium. (dash's
         # redirections take single-digit fds only.)
@@ -75,7 +76,8 @@ class Chromium:
             if ready:
                 chunk = os.read(self._from_r, 1 << 20)
                 if not chunk:
-                    raise RuntimeError(f"Chromium closed the pipe (exit code {self.proc.poll()})")
+                    raise RuntimeError(f"Chromium closed the pipe (exit code {self.proc.poll()}):"
+                                       f"\n{self.log_path.read_text(errors='replace')[-2000:]}")
                 self._buf += chunk
         msg, self._buf = self._buf.split(b"\0", 1)
         return json.loads(msg)
