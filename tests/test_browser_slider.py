@@ -295,11 +295,11 @@ def test_tiny_book_play_button(tiny_book, browser):
         "Play did not run the counter to its end"
 
 
-def page_after_change(page: Page, before: dict, timeout: float = STEP_TIMEOUT) -> dict:
-    """Wait until the slider's readout or image differs from `before`; return the new state."""
+def page_after_change(page: Page, before: dict, i: int = 0, timeout: float = STEP_TIMEOUT):
+    """Wait until slider `i`'s readout or image differs from `before`; return the new state."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        now = shown(page)
+        now = shown(page, i)
         if now != before:
             return now
         time.sleep(0.2)
@@ -314,10 +314,13 @@ def test_real_book_slider(browser):
         pytest.skip(f"{REAL_PAGE.name} has no level_slider (SelectionSlider + Stack) yet")
     views = widget_images(html)
     page = Page(browser, REAL_PAGE.resolve().as_uri())
-    first = shown(page)
+    # the first slider with a figure beside it (other sliders may come before it)
+    i = page.wait_for("""(() => [...document.querySelectorAll('.widget-slider')].findIndex(
+        s => (s.closest('.widget-vbox') || s.parentElement).querySelector('img')) + 1)()""") - 1
+    first = shown(page, i)
     assert which(first, views) is not None, "the shown figure is none of the page's saved views"
-    move_slider(page)
-    second = page_after_change(page, first)
+    move_slider(page, i)
+    second = page_after_change(page, first, i)
     assert second["readout"] != first["readout"], "the slider did not move"
     assert which(second, views) not in (None, which(first, views)), (
         f"slider moved {first['readout']} -> {second['readout']} but the figure did not change")
