@@ -19,6 +19,7 @@ def synthetic_dataset(n=64, seed=0):
                    10)
 
 
+@pytest.mark.slow
 @needs_fashion_mnist
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_mlp_memorises_random_labels_on_real_images(tmp_path, precision):
