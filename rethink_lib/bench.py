@@ -169,34 +169,66 @@ def sync(device):
 def reset_peak_memory(device):
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-        return
-    try:  # Linux >= 4.0: "5" resets VmHWM to the current RSS
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass  # then the high-water mark is the whole process's so far
 
 
-def peak_memory_mb(device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
+def peak_memory_mb(device) -> float | None:
+    """CUDA: peak allocated since the last reset. CPU: None (see memory_probe)."""
+    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+
+
+def _status_mb(field: str) -> float | None:
     try:
-        status = Path("/proc/self/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+        text = Path("/proc/self/status").read_text()
+        return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
     except (OSError, AttributeError):
+        if field != "VmHWM":
+            return None
         import resource
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def current_rss_mb() -> float:
-    try:
-        return int(re.search(r"VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
-    except (OSError, AttributeError):
-        return float("nan")
+def memory_probe(spec: dict) -> dict:
+    """Peak RSS of one pipeline: run in a fresh process (`python -c`), steps spec["steps"].
+
+    RSS never shrinks much once freed memory is cached by the allocator, so pipelines
+    measured one after another in one process would see each other's high-water marks.
+    Reports the peak and its increase over the process right after `import torch`.
+    """
+    torch.set_num_threads(spec["threads"])
+    base = _status_mb("VmRSS")
+    images, labels = random_uint8_images(spec["n_train"], seed=0)
+    device = torch.device("cpu")
+    if spec["kind"] == "reference":
+        p = ReferencePipeline(spec["model"], images, labels, spec["batch_size"], device,
+                              spec["workers"])
+    else:
+        p = OursPipeline(spec["model"], as_dataset(images, labels), spec["batch_size"], device,
+                         spec["precision"], spec["compile"])
+    for _ in range(spec["steps"]):
+        p.step()
+    peak = _status_mb("VmHWM")
+    return {"peak_rss_mb": peak, "increase_mb": peak - base}
+
+
+def run_memory_probe(kind, name, args) -> dict:
+    import subprocess
+
+    spec = {"kind": kind, "model": name, "n_train": args.n_train, "batch_size": args.batch_size,
+            "workers": args.workers, "precision": args.precision, "compile": args.compile,
+            "threads": torch.get_num_threads(), "steps": 2 + (2 if args.compile else 0)}
+    code = ("import json, sys; from rethink_lib.bench import memory_probe; "
+            "print(json.dumps(memory_probe(json.loads(sys.argv[1]))))")
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True,
+                         text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"memory probe of {kind} {name} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 class GemmPipeline:
     """One square n x n matmul per step; per_step counts its FLOPs."""
+
+    window_scale = 0.3  # its rate is steady: shorter windows than the training pipelines
 
     def __init__(self, dtype, n, device):
         self.a = torch.randn(n, n, device=device).to(dtype)
@@ -254,14 +286,15 @@ def alternate(pipelines: dict, device, rounds, window_s, warmup, fixed_steps=Non
         sync(device)
         first = time.perf_counter() - t0
         dt, _ = _time_window(p.step, 1, device)  # one more step, to size the windows
-        steps = fixed_steps or max(1, round(window_s / dt))
+        steps = fixed_steps or max(1, round(window_s * getattr(p, "window_scale", 1.0) / dt))
         out[key] = {"rates": [], "steps": steps, "peak_mem_mb": 0.0, "warmup_s": first}
     keys = list(pipelines)
     for r in range(rounds):
         for key in (keys if r % 2 == 0 else keys[::-1]):
             dt, mem = _time_window(pipelines[key].step, out[key]["steps"], device)
             out[key]["rates"].append(out[key]["steps"] * pipelines[key].per_step / dt)
-            out[key]["peak_mem_mb"] = max(out[key]["peak_mem_mb"], mem)
+            if mem is not None:
+                out[key]["peak_mem_mb"] = max(out[key]["peak_mem_mb"], mem)
     for v in out.values():
         v["median"] = statistics.median(v["rates"])
     return out
@@ -279,7 +312,7 @@ def _loadavg():
 def bench_model(name, args, device, gemm) -> dict:
     """Reference, ours and the GEMM peak of ours' dtype (and fp32), timed alternately."""
     images, labels = random_uint8_images(args.n_train, seed=0)
-    load0, base_rss = _loadavg(), current_rss_mb()
+    load0 = _loadavg()
     pipes = {"reference": ReferencePipeline(name, images, labels, args.batch_size, device,
                                             args.workers),
              "ours": OursPipeline(name, as_dataset(images, labels), args.batch_size, device,
@@ -292,6 +325,10 @@ def bench_model(name, args, device, gemm) -> dict:
     del pipes
     gc.collect()
     flops = train_flops_per_image(name)
+    if device.type == "cuda":  # max_memory_allocated during the windows
+        mem = {k: {"peak_mb": res[k]["peak_mem_mb"]} for k in ("ours", "reference")}
+    else:  # peak RSS of a fresh process running the pipeline
+        mem = {k: run_memory_probe(k, name, args) for k in ("ours", "reference")}
     ours, ref = res["ours"]["median"], res["reference"]["median"]
     peak, peak32 = res[f"gemm_{precision}"]["median"] / 1e9, res["gemm_fp32"]["median"] / 1e9
     return {
@@ -306,9 +343,11 @@ def bench_model(name, args, device, gemm) -> dict:
         "gemm_peak_gflop_s": peak,
         "gemm_peak_fp32_gflop_s": peak32,
         "gemm_n": gemm[precision]["n"],
-        "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
-        "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
-        "rss_before_mb": base_rss,
+        # CPU: peak RSS increase over a bare `import torch` process; CUDA: max allocated
+        "ours_peak_mem_mb": mem["ours"].get("increase_mb", mem["ours"].get("peak_mb")),
+        "reference_peak_mem_mb": mem["reference"].get("increase_mb", mem["reference"].get("peak_mb")),
+        "ours_peak_rss_mb": mem["ours"].get("peak_rss_mb"),
+        "reference_peak_rss_mb": mem["reference"].get("peak_rss_mb"),
         "ours_window_img_s": res["ours"]["rates"],
         "reference_window_img_s": res["reference"]["rates"],
         "gemm_window_gflop_s": [g / 1e9 for g in res[f"gemm_{precision}"]["rates"]],
@@ -379,8 +418,6 @@ def bench_sweep(vary, args, device) -> dict:
         "n_train": args.sweep_n,
         "ours_window_img_s": res["ours"]["rates"],
         "reference_window_img_s": res["reference"]["rates"],
-        "ours_peak_mem_mb": res["ours"]["peak_mem_mb"],
-        "reference_peak_mem_mb": res["reference"]["peak_mem_mb"],
         "gemm_peak_gflop_s": peak / 1e9,
         "precision": precision, "threads": torch.get_num_threads(), "device": str(device),
         "loadavg_1min": [load0, _loadavg()],
@@ -390,7 +427,7 @@ def bench_sweep(vary, args, device) -> dict:
 # ------------------------------------------------------------------------------ report
 def markdown_table(results: dict) -> str:
     lines = ["| model | reference img/s | ours img/s | ratio | ours GFLOP/s | GEMM peak GFLOP/s "
-             "| peak fraction | reference RSS MB | ours RSS MB |",
+             "| peak fraction | reference memory MB | ours memory MB |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in results.items():
         if name.startswith("sweep_"):
@@ -399,6 +436,8 @@ def markdown_table(results: dict) -> str:
                      f"{r['ours_img_s']:,.0f} | {r['ratio']:.2f}x | {r['ours_gflop_s']:,.0f} | "
                      f"{r['gemm_peak_gflop_s']:,.0f} | {r['peak_fraction']:.0%} | "
                      f"{r['reference_peak_mem_mb']:,.0f} | {r['ours_peak_mem_mb']:,.0f} |")
+    lines += ["", "Memory: on the CPU the peak resident set of a fresh process running the "
+              "pipeline, less that of a bare `import torch`; on a GPU torch.cuda.max_memory_allocated."]
     sweeps = {k: v for k, v in results.items() if k.startswith("sweep_")}
     if sweeps:
         lines += ["", "| sweep | one after another img/s | vectorised img/s | speed-up |",
@@ -468,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     log(f"bench: {device}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
         f"models {', '.join(names)}; load average {_loadavg()}")
+    load = _loadavg()
+    if load is not None and load > 0.5:
+        log(f"bench: load average {load}: other jobs are running; the numbers will be low and "
+            "noisy" + (" (with several threads a process waits at every OpenMP barrier for its "
+                       "descheduled threads: try --threads 1)" if torch.get_num_threads() > 1 else ""))
     args.gemm = {}  # per dtype: GFLOP/s by size, and the best size, timed again with each model
     for key, dtype in DTYPES.items():
         by_size = gemm_sizes_gflops(dtype, device, sizes, 3)

@@ -15,8 +15,8 @@ batched matrix product (torch.baddbmm, one per layer for all K copies). When all
 read the same batch (one seed, only the labels differ) the first layer -- almost all of
 the FLOPs -- is one GEMM over all K*512 hidden units. Autograd of the sum of the K losses
 gives each copy its own gradient. BatchNorm (affine=False, as in the MLPs) keeps per-copy
-running statistics: it runs over a (B, K*units) view, so each copy's units are normalised
-by their own batch statistics.
+running statistics: it sees one channel per (copy, unit), so each copy's units are
+normalised by their own batch statistics.
 """
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.optim.sgd import sgd  # the functional form of torch.optim.SGD
 
 from .config import RunConfig
-from .data import load_dataset
+from .corruptions import apply_corruption
+from .data import load_dataset, preprocess
 from .models.mlp import MLP
 from .train import (EVAL_BATCH, TrainingDivergedError, TrainResult, _batches, _reached,
-                    autocast_context, epoch_row, init_model, prepare_data, resolve_device,
+                    autocast_context, epoch_row, init_model, resolve_device,
                     resolve_precision, run_summary)
 
 # config fields in which the copies of one sweep may differ
@@ -103,55 +105,85 @@ class StackedMLP:
                     layer["bn"][key] = layer["bn"][key][rows]
 
     def __call__(self, x: torch.Tensor, training: bool) -> torch.Tensor:
-        """x: (B, D) read by every copy, or (K, B, D); returns logits (K, B, classes)."""
-        k, h = self.k, x
+        """x: (B, D) read by every copy, or (K, B, D); returns logits (K, classes, B).
+
+        Activations are kept as (K, units, B), so that every weight gradient comes out of
+        the matrix products in the weights' own (K, out, in) layout (no transposing copy).
+        """
+        k = self.k
+        h = x.t() if x.dim() == 2 else x.transpose(1, 2)  # (D, B) shared, or (K, D, B)
         for layer in self.layers:
-            w, b = layer["weight"], layer["bias"]
+            w, b = layer["weight"], layer["bias"]  # (K, out, in), (K, out)
             units = w.shape[1]
-            if h.dim() == 2:  # shared input: one GEMM for all copies -> (B, K*units)
-                out, flat = F.linear(h, w.reshape(k * units, -1), b.reshape(-1)), True
-            else:  # (K, B, in) @ (K, in, units) -> (K, B, units)
-                out, flat = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2)), False
-            if layer["bn"]:  # per (copy, unit) statistics over the batch, on (B, K*units)
-                if not flat:
-                    out, flat = out.transpose(0, 1).reshape(out.shape[1], k * units), True
+            if h.dim() == 2:  # shared input: one GEMM for all copies, (K*out, in) @ (in, B)
+                h = torch.addmm(b.reshape(-1, 1), w.reshape(k * units, -1), h).view(k, units, -1)
+            else:  # (K, out, in) @ (K, in, B) -> (K, out, B)
+                h = torch.baddbmm(b.unsqueeze(2), w, h)
+            if layer["bn"]:  # one channel per (copy, unit), statistics over the batch
                 bn = layer["bn"]
-                out = F.batch_norm(out, bn["mean"].view(-1), bn["var"].view(-1),
-                                   training=training, momentum=bn["momentum"], eps=bn["eps"])
+                h = F.batch_norm(h.reshape(1, k * units, -1), bn["mean"].view(-1),
+                                 bn["var"].view(-1), training=training,
+                                 momentum=bn["momentum"], eps=bn["eps"]).view(k, units, -1)
             if layer["relu"]:
-                out = torch.relu(out)
-            h = out.view(out.shape[0], k, units).transpose(0, 1) if flat else out  # (K, B, units)
+                h = torch.relu(h)
         return h
 
 
 @torch.no_grad()
 def sgd_step(params, buffers, lrs: list[float], momentum: float, weight_decay: float):
-    """torch.optim.SGD's update (no dampening, no Nesterov), copy k with lrs[k]."""
-    same_lr = all(lr == lrs[0] for lr in lrs)
-    for i, p in enumerate(params):
-        g = p.grad
-        if weight_decay:
-            g = g.add(p, alpha=weight_decay)
-        if momentum:
-            if buffers[i] is None:
-                buffers[i] = torch.clone(g).detach()
-            else:
-                buffers[i].mul_(momentum).add_(g)
-            g = buffers[i]
-        if same_lr:
-            p.add_(g, alpha=-lrs[0])
-        else:
+    """torch.optim.SGD's update (no dampening, no Nesterov), copy k with lrs[k].
+
+    One lr for all copies: torch's fused kernel on the stacked tensors (one pass over the
+    memory). Different lrs: torch's for-loop algorithm per copy. Both give the numbers of
+    separate runs exactly (fused SGD equals the for-loop bit for bit on the CPU).
+    """
+    grads = [p.grad for p in params]
+    if all(lr == lrs[0] for lr in lrs):
+        sgd(params, grads, buffers, fused=True, weight_decay=weight_decay,
+            momentum=momentum, lr=lrs[0], dampening=0.0, nesterov=False, maximize=False)
+    else:
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if weight_decay:
+                g = g.add(p, alpha=weight_decay)
+            if momentum:
+                if buffers[i] is None:
+                    buffers[i] = torch.clone(g).detach()
+                else:
+                    buffers[i].mul_(momentum).add_(g)
+                g = buffers[i]
             for k, lr in enumerate(lrs):
                 p[k].add_(g[k], alpha=-lr)
+    for p in params:
         p.grad = None
 
 
-def _stack_or_share(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """(N, D) when every copy holds the same tensor, else (K, N, D)."""
-    flat = [t.flatten(1) for t in tensors]
-    if all(f is flat[0] or torch.equal(f, flat[0]) for f in flat[1:]):
-        return flat[0]
-    return torch.stack(flat)
+def _prepare(configs: list[RunConfig], device, ds):
+    """train.prepare_data for every copy, each distinct image tensor standardised once.
+
+    Returns train inputs (N, D) when all copies share them (label corruptions leave the
+    images alone) else (K, N, D), the same for test, labels (K, N) and (K, M), and masks.
+    """
+    cache = {}  # id(images) -> (images, flattened standardised inputs on the device)
+
+    def inputs(images):
+        if id(images) not in cache:  # keeping `images` in the entry keeps its id unique
+            cache[id(images)] = (images, preprocess(images).flatten(1).to(device))
+        return cache[id(images)][1]
+
+    train_x, test_x, train_y, test_y, masks = [], [], [], [], []
+    for c in configs:
+        cor = apply_corruption(c.corruption, ds.train, ds.test, c.level, ds.num_classes, c.seed,
+                               c.corrupt_test_labels)
+        train_x.append(inputs(cor.train.images))
+        test_x.append(inputs(cor.test.images))
+        train_y.append(cor.train.labels.to(device))
+        test_y.append(cor.test.labels.to(device))
+        masks.append(cor.mask.to(device))
+
+    def share(xs):
+        return xs[0] if all(x is xs[0] for x in xs) else torch.stack(xs)
+
+    return share(train_x), share(test_x), torch.stack(train_y), torch.stack(test_y), masks
 
 
 @torch.inference_mode()
@@ -160,10 +192,10 @@ def _evaluate(model: StackedMLP, x, y, precision, device, batch=EVAL_BATCH):
     correct, loss_sum = [], torch.zeros(model.k, device=device)
     with autocast_context(precision, device):
         for i in range(0, y.shape[1], batch):
-            logits = model(x[..., i:i + batch, :], training=False).float()  # (K, b, C)
+            logits = model(x[..., i:i + batch, :], training=False).float()  # (K, C, b)
             yb = y[:, i:i + batch]
-            loss_sum += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1)
-            correct.append(logits.argmax(2) == yb)
+            loss_sum += F.cross_entropy(logits, yb, reduction="none").sum(1)
+            correct.append(logits.argmax(1) == yb)
     return torch.cat(correct, 1), (loss_sum / y.shape[1]).tolist()
 
 
@@ -178,14 +210,8 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
     first = configs[0]
     precision = resolve_precision(first.precision, device)
     ds = dataset or load_dataset(first.dataset, first.n_train, first.n_test, first.data_seed)
-    datas = [prepare_data(c, device, torch.contiguous_format, ds) for c in configs]
-    train_x = _stack_or_share([d.train_input for d in datas])  # (N, D) or (K, N, D)
-    test_x = _stack_or_share([d.test_input for d in datas])
-    train_y = torch.stack([d.train_labels for d in datas])     # (K, N)
-    test_y = torch.stack([d.test_labels for d in datas])       # (K, M)
-    masks = [d.corrupted for d in datas]
-    n, num_classes = train_y.shape[1], datas[0].num_classes
-    del datas
+    train_x, test_x, train_y, test_y, masks = _prepare(configs, device, ds)
+    n, num_classes = train_y.shape[1], ds.num_classes
 
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
@@ -219,8 +245,8 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
                 x = x_all[idx] if x_all.dim() == 2 else x_all[ar, idx]  # (K, B, D)
                 y = y_all[ar, idx]
             with autocast_context(precision, device):
-                logits = model(x, training=True).float()  # (K, B, C)
-                loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+                logits = model(x, training=True).float()  # (K, C, B)
+                loss = F.cross_entropy(logits, y, reduction="none").mean(1)  # (K,)
             loss.sum().backward()  # copy k's parameters only see copy k's loss
             sgd_step(model.parameters(), buffers, lrs, first.momentum, first.weight_decay)
             losses.append(loss.detach())

@@ -137,7 +137,7 @@ def make_optimizer(model: torch.nn.Module, config: RunConfig,
     """SGD with momentum and weight decay.
 
     fused=True on CPU and CUDA: one kernel per tensor instead of three, the same update
-    (bit-identical to the for-loop on the CPU, tests/test_train.py).
+    (bit-identical to the for-loop on the CPU: tests/test_sweep.py).
     """
     return torch.optim.SGD(model.parameters(), lr=config.lr0, momentum=config.momentum,
                            weight_decay=config.weight_decay,

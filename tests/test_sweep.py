@@ -81,3 +81,28 @@ def test_sweep_refuses_what_it_cannot_vectorise():
         check_sweep([RunConfig(augment="crop", **base)])
     with pytest.raises(ValueError, match="MLP instances"):
         StackedMLP([torch.nn.Linear(3, 3)])
+
+
+@pytest.mark.parametrize("model", ["mlp_1x512", "alexnet_small"])
+def test_fused_sgd_equals_the_for_loop_bit_for_bit(model):
+    """train.make_optimizer uses fused SGD; the sweep's exactness relies on it too."""
+    from rethink_lib.models import create_model
+
+    def run(fused):
+        torch.manual_seed(0)
+        m = create_model(model).to(memory_format=torch.channels_last if "alex" in model
+                                   else torch.contiguous_format)
+        opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4,
+                              fused=fused)
+        g = torch.Generator().manual_seed(1)
+        for _ in range(4):
+            x, y = torch.randn(16, 3, 28, 28, generator=g), torch.randint(0, 10, (16,), generator=g)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = torch.nn.functional.cross_entropy(m(x).float(), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return list(m.parameters())
+
+    for a, b in zip(run(None), run(True)):
+        assert torch.equal(a, b)
