@@ -13,18 +13,21 @@ stored, centre crop to 28x28, per-image standardisation), so no data set is need
     then runs in the training process: on 2 cores a worker only takes CPU from the math)
     collates the batches, fp32, contiguous tensors, a plain forward/backward/SGD loop.
 (b) ours: rethink_lib.train's own step path (prepare_data, init_model, make_optimizer,
-    _batches, train_batch, train_step): inputs standardised once and held as one tensor, batches by index,
-    channels_last for conv models, bf16 autocast (--precision), optionally torch.compile.
+    _batches, train_batch, train_step): inputs standardised once and held as one tensor,
+    batches by index, channels_last for conv models, bf16 autocast (--precision), fused
+    SGD, optionally torch.compile. The per-epoch evaluation of train() is not timed.
 
 Both live in one process and run in alternating windows (a b, b a, a b, ...) after a
 warm-up, each window about --window seconds, so that the load of other jobs on a shared
 machine hits both alike; we report the median images/second over the windows and their
 ratio. GFLOP/s count the FLOPs of one training step (forward + backward, from
 torch.utils.flop_counter.FlopCounterMode: convolutions and matrix products only) and are
-set against a GEMM peak measured here (square fp32 and bf16 matmuls, best size). Peak
-memory is the process's resident set high-water mark during a pipeline's windows
-(VmHWM, reset through /proc/self/clear_refs before each window) on the CPU, and
-torch.cuda.max_memory_allocated on a GPU.
+set against a GEMM peak measured here: square fp32 and bf16 matmuls, the best of a few
+sizes, timed again in the same alternating rounds as the training. Memory on the CPU is
+the peak resident set of a fresh process (`python -c`) that builds the pipeline and runs
+a few steps, less that of the bare `import torch` (in one process RSS keeps the
+high-water mark of whatever ran before); on a GPU, torch.cuda.max_memory_allocated during
+the pipeline's windows.
 
 `--json` prints one JSON object: model name -> {ours_img_s, reference_img_s, ratio,
 peak_fraction, ...}; with --sweep also `sweep_labels_<model>_k<K>` (and `..._seeds_...`)
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import re
 import statistics
 import sys
@@ -303,7 +307,6 @@ def alternate(pipelines: dict, device, rounds, window_s, warmup, fixed_steps=Non
 # ---------------------------------------------------------------------------- benchmark
 def _loadavg():
     try:
-        import os
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
