@@ -45,11 +45,12 @@ def fig1a(results: dict) -> plt.Figure:
     """Training loss against thousands of steps, one line per corruption (paper Fig. 1a)."""
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
     longest = max(len(r.step_losses) for r in results.values())
+    scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
     for name, r in results.items():
-        steps = np.arange(1, len(r.step_losses) + 1) / 1000
+        steps = np.arange(1, len(r.step_losses) + 1) / scale
         ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=PRETTY.get(name, name))
-    ax.set(xlabel="thousands of steps", ylabel="average loss", yscale="log",
-           title="Inception: training loss")
+    ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
+           yscale="log", title="Inception: training loss")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -82,6 +83,7 @@ def fig1bc(table: pd.DataFrame) -> plt.Figure:
         a.plot(g.level, g.relative_time, "o-", label=PRETTY.get(model, model))
         b.plot(g.level, g.test_error, "o-", label=PRETTY.get(model, model))
     a.set(xlabel="label corruption", ylabel="time to overfit (relative)", title="(b) convergence")
+    a.set_ylim(0, max(2.0, float(np.nanmax(table.relative_time.to_numpy(dtype=float), initial=0)) * 1.1))
     b.axhline(0.9, color="gray", ls=":", lw=1)
     b.text(0.02, 0.91, "chance", color="gray", fontsize=8)
     b.set(xlabel="label corruption", ylabel="test error", ylim=(0, 1), title="(c) generalisation")
