@@ -21,6 +21,7 @@ normalised by their own batch statistics.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import torch
@@ -35,6 +36,12 @@ from .models.mlp import MLP
 from .train import (EVAL_BATCH, TrainingDivergedError, TrainResult, _batches, _reached,
                     autocast_context, epoch_row, init_model, resolve_device,
                     resolve_precision, run_summary)
+
+# The most bytes of one stacked fp32 parameter on the CPU. glibc serves every allocation
+# above 32 MiB with a fresh mmap, whose pages fault in (zero-filled) on first touch: with
+# 8 copies of MLP 1x512 (38 MB per gradient) the page faults took a third of the time.
+# Groups below that also keep the weight-sized passes (casts, SGD) closer to the caches.
+GROUP_BYTES = 24 * 2**20
 
 # config fields in which the copies of one sweep may differ
 PER_COPY_FIELDS = {"seed", "corruption", "level", "corrupt_test_labels", "lr", "lr_decay",
@@ -200,35 +207,60 @@ def _evaluate(model: StackedMLP, x, y, precision, device, batch=EVAL_BATCH):
 
 
 def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
-                dataset=None) -> list[TrainResult]:
-    """Train every config as one vectorised model; one TrainResult per config, in order.
+                dataset=None, group_bytes: float | None = None) -> list[TrainResult]:
+    """Train every config as part of a vectorised model; one TrainResult per config, in order.
 
-    wall_seconds in each result is the sweep's wall clock (all copies together).
+    group_bytes: the most bytes one stacked fp32 parameter may take; a sweep with more copies
+    trains in groups of copies one after another. Default: GROUP_BYTES on the CPU, one group
+    elsewhere. wall_seconds in each result is its group's wall clock.
     """
     check_sweep(configs)
     device = resolve_device(device)
     first = configs[0]
     precision = resolve_precision(first.precision, device)
     ds = dataset or load_dataset(first.dataset, first.n_train, first.n_test, first.data_seed)
-    train_x, test_x, train_y, test_y, masks = _prepare(configs, device, ds)
-    n, num_classes = train_y.shape[1], ds.num_classes
-
+    data = _prepare(configs, device, ds)
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        models = [init_model(c, num_classes, device) for c in configs]
+        models = [init_model(c, ds.num_classes, device) for c in configs]
+
+    largest = max(p.numel() * p.element_size() for p in models[0].parameters())
+    limit = group_bytes or (GROUP_BYTES if device.type == "cpu" else math.inf)
+    n_groups = math.ceil(len(configs) / max(1, int(limit // largest)))
+    groups = [list(g) for g in torch.arange(len(configs)).tensor_split(n_groups)]
+    metrics, step_losses = [[] for _ in configs], [[] for _ in configs]
+    for group in groups:
+        _train_group([int(i) for i in group], configs, [models[int(i)] for i in group], data,
+                     metrics, step_losses, precision, device, progress)
+
+    train_y, test_y, masks = data[2], data[3], data[4]
+    return [TrainResult(metrics[i], step_losses[i],
+                        {**run_summary(c, metrics[i], step_losses[i], device, precision,
+                                       train_y.shape[1], test_y.shape[1],
+                                       masks[i].float().mean().item()),
+                         "sweep_copies": len(configs), "sweep_groups": n_groups})
+            for i, c in enumerate(configs)]
+
+
+def _train_group(active, configs, models, data, metrics, step_losses, precision, device,
+                 progress):
+    """Train the copies `active` (indices into configs) together; fills metrics, step_losses."""
+    train_x, test_x, train_y, test_y, masks = data
+    first, n = configs[0], train_y.shape[1]
     model = StackedMLP(models)
-    del models
     buffers = [None] * len(model.parameters())
-    gens = [torch.Generator().manual_seed(c.seed + 1) for c in configs]
-    metrics = [[] for _ in configs]
-    step_losses = [[] for _ in configs]
-    active = list(range(len(configs)))  # copies still training, in model order
+    gens = {i: torch.Generator().manual_seed(configs[i].seed + 1) for i in active}
+
+    def rows_of(active):  # the data of the copies still training
+        rows = torch.tensor(active, device=device)
+        return (train_x if train_x.dim() == 2 else train_x[rows], train_y[rows],
+                test_x if test_x.dim() == 2 else test_x[rows], test_y[rows])
 
     from tqdm.auto import tqdm
-    bar = tqdm(total=max(c.max_epochs for c in configs), disable=not progress,
-               desc=f"sweep of {len(configs)}", unit="ep", leave=False)
+    bar = tqdm(total=max(configs[i].max_epochs for i in active), disable=not progress,
+               desc=f"sweep of {len(active)}", unit="ep", leave=False)
     epoch, t0 = 0, time.perf_counter()
-    x_all, y_all, tx_all, ty_all = train_x, train_y, test_x, test_y  # the active copies'
+    x_all, y_all, tx_all, ty_all = rows_of(active)
     while active:
         lrs = [configs[i].lr0 * configs[i].decay ** epoch for i in active]
         batches = [_batches(n, first.batch_size, gens[i]) for i in active]
@@ -276,15 +308,6 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
             keep_t = torch.tensor(keep, device=device)
             model.keep(keep_t)
             buffers = [None if b is None else b[keep_t] for b in buffers]
-            rows = torch.tensor(active, device=device)
-            y_all, ty_all = train_y[rows], test_y[rows]
-            x_all = train_x if train_x.dim() == 2 else train_x[rows]
-            tx_all = test_x if test_x.dim() == 2 else test_x[rows]
+            x_all, y_all, tx_all, ty_all = rows_of(active)
         bar.update(1)
     bar.close()
-
-    return [TrainResult(metrics[i], step_losses[i],
-                        {**run_summary(c, metrics[i], step_losses[i], device, precision, n,
-                                       test_y.shape[1], masks[i].float().mean().item()),
-                         "sweep_copies": len(configs)})
-            for i, c in enumerate(configs)]

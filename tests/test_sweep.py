@@ -35,7 +35,8 @@ def assert_same_run(vec, sep, n_train):
         assert vec.summary[key] == sep.summary[key], key
 
 
-def test_label_sweep_equals_separate_runs_with_per_copy_early_stop():
+@pytest.mark.parametrize("group_bytes", [None, 6e6])  # one group of 3; groups of 1
+def test_label_sweep_equals_separate_runs_with_per_copy_early_stop(group_bytes):
     """K corruption levels, one seed: shared batches, one GEMM for the first layer.
 
     Their own targets make the copies stop at different epochs (about 3, 6 and 7)."""
@@ -44,7 +45,8 @@ def test_label_sweep_equals_separate_runs_with_per_copy_early_stop():
                          target_train_acc=target, batch_size=16, lr=0.001, max_epochs=40,
                          precision="fp32")
                for p, target in ((0.0, 0.5), (0.5, 0.9), (1.0, 1.0))]
-    vec = train_sweep(configs, device="cpu", progress=False, dataset=ds)
+    vec = train_sweep(configs, device="cpu", progress=False, dataset=ds, group_bytes=group_bytes)
+    assert vec[0].summary["sweep_groups"] == (1 if group_bytes is None else 3)
     seps = [train(c, device="cpu", progress=False, dataset=ds) for c in configs]
     for v, s in zip(vec, seps):
         assert_same_run(v, s, 48)
