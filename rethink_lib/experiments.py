@@ -94,6 +94,13 @@ def by_family(value, model: str):
     return value.get(model, value.get(model.split("_")[0]))
 
 
+def describe(value) -> str:
+    """A setting for prose: '150', or 'inception 60, alexnet 150' for per-family values."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
 def lr_decay_for(s: dict, model: str) -> float | None:
     """The profile's per-epoch lr decay for a model; None = the paper's default."""
     return by_family(s.get("lr_decay"), model)
