@@ -110,6 +110,19 @@ def _atomic_save(obj, path: Path):
     os.replace(tmp, path)
 
 
+def _load_checkpoint(path: Path, config: RunConfig) -> dict:
+    """A resumable state for exactly `config`; anything else is an error, never reused."""
+    try:
+        state = torch.load(path, weights_only=False)
+    except Exception as err:
+        raise RuntimeError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); "
+                           "delete it to restart the run from scratch") from None
+    if state.get("config") != config.to_dict():
+        raise RuntimeError(f"checkpoint {path} belongs to another config than {config.run_id}; "
+                           "delete it to restart the run from scratch")
+    return state
+
+
 def _batches(n: int, batch_size: int, gen: torch.Generator):
     """Shuffled index batches; a last batch of one image is folded into the one before
 
@@ -180,7 +193,7 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
     data = prepare_data(config, device, mem, dataset)
     n = len(data.train_labels)
     ckpt_path = Path(checkpoint) if checkpoint else None
-    state = torch.load(ckpt_path, weights_only=False) if ckpt_path and ckpt_path.exists() else None
+    state = _load_checkpoint(ckpt_path, config) if ckpt_path and ckpt_path.exists() else None
 
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):

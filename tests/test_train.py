@@ -76,10 +76,22 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path, model, augment):
     part = train(config, device="cpu", progress=False, dataset=data, checkpoint=ckpt,
                  stop_after_epochs=2)
     assert part.summary.get("interrupted") and len(part.metrics) == 2 and ckpt.exists()
+    other = RunConfig(model=model, augment=augment, max_epochs=5, target_train_acc=None,
+                      batch_size=16, dropout=0.2, batchnorm=True)
+    with pytest.raises(RuntimeError, match="another config"):
+        train(other, device="cpu", progress=False, dataset=data, checkpoint=ckpt)
     resumed = train(config, device="cpu", progress=False, dataset=data, checkpoint=ckpt)
     strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_seconds"} for r in rows]  # noqa: E731
     assert json.dumps(strip(resumed.metrics)) == json.dumps(strip(full.metrics))  # NaN-safe
     assert resumed.step_losses == full.step_losses
+
+
+def test_corrupt_checkpoint_is_reported(tmp_path):
+    ckpt = tmp_path / "ck.pt"
+    ckpt.write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match="unreadable"):
+        train(RunConfig(max_epochs=1), device="cpu", progress=False,
+              dataset=synthetic_dataset(), checkpoint=ckpt)
 
 
 def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
