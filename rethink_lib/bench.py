@@ -103,6 +103,17 @@ class PerSampleDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i])), self.labels[i]
 
 
+def _stock_lrn(model: torch.nn.Module) -> torch.nn.Module:
+    """The report's code uses torch's own nn.LocalResponseNorm: swap ours back for it."""
+    from .models.alexnet import LocalResponseNorm
+    for parent in list(model.modules()):
+        for child_name, child in parent.named_children():
+            if isinstance(child, LocalResponseNorm):
+                setattr(parent, child_name, torch.nn.LocalResponseNorm(
+                    child.size, alpha=child.alpha, beta=child.beta, k=child.k))
+    return model
+
+
 class ReferencePipeline:
     """DataLoader + fp32 contiguous model + plain loop; `step()` trains on one batch."""
 
@@ -114,7 +125,7 @@ class ReferencePipeline:
             generator=torch.Generator().manual_seed(seed))
         with torch.random.fork_rng(devices=_rng_devices(device)):
             torch.manual_seed(seed)
-            self.model = create_model(name).to(device)
+            self.model = _stock_lrn(create_model(name)).to(device)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=default_lr(name), momentum=0.9)
         self._it = iter(())
 

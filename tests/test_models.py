@@ -41,3 +41,13 @@ def test_unknown_model_lists_valid_names():
 
 def test_list_models_wildcard():
     assert list_models("mlp*") == ["mlp_1x512", "mlp_3x512"]
+
+
+def test_fast_local_response_norm_equals_torch():
+    from rethink_lib.models.alexnet import LocalResponseNorm
+    x = torch.randn(4, 64, 7, 7, dtype=torch.float64) * 3
+    expected = torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(x)
+    torch.testing.assert_close(LocalResponseNorm(5, 1e-4, 0.75, 2.0)(x), expected)
+    x = x[:, :3]  # fewer channels than the window
+    torch.testing.assert_close(LocalResponseNorm(5, 1e-4, 0.75, 2.0)(x),
+                               torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(x))
