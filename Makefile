@@ -37,7 +37,7 @@ book: setup-system venv
 	else \
 		echo "book: no rethink_lib.make_runs yet; the notebooks run what they need"; \
 	fi
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going  # --all: the cache keys on code, not on results/
 
 test: setup-system venv
 	$(VENV)/bin/pytest -q
