@@ -9,15 +9,14 @@ import pandas as pd
 
 from .corruptions import apply_corruption
 from .data import load_dataset
+from .reference import MODEL_NAMES
 
 CLASS_NAMES = {
     "fashion_mnist": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                       "Sneaker", "Bag", "Boot"],
     "cifar10": ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
 }
-PRETTY = {"inception_small": "Inception", "inception_small_nobn": "Inception w/o BN",
-          "alexnet_small": "AlexNet", "alexnet_small_report": "AlexNet (report)",
-          "mlp_1x512": "MLP 1x512", "mlp_3x512": "MLP 3x512",
+PRETTY = {**MODEL_NAMES, "alexnet_small_report": "AlexNet (report)",
           "true_labels": "true labels", "random_labels": "random labels",
           "shuffled_pixels": "shuffled pixels", "random_pixels": "random pixels",
           "gaussian": "Gaussian"}
