@@ -1,2 +1,2 @@
 """rethink_lib: the library behind the 'rethinking generalization' reproduction book."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"

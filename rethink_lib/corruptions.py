@@ -42,24 +42,21 @@ def _check_level(p: float) -> None:
         raise ValueError(f"corruption level must be in [0, 1], got {p}")
 
 
-def true_labels(train, test, level, num_classes, seed, corrupt_test_labels=False):
-    return Corrupted(train, test, torch.zeros(len(train.labels), dtype=torch.bool))
+def labels(train, test, level, num_classes, seed, corrupt_test_labels=False):
+    """Each train label resampled with probability `level` (paper Sec. 2: level 0 = true
 
-
-def partial_labels(train, test, level, num_classes, seed, corrupt_test_labels=False):
-    """Each train label resampled with probability `level`; test labels clean by default."""
+    labels, 1 = random labels, anything between = partially corrupted labels); test labels
+    stay clean unless corrupt_test_labels.
+    """
     _check_level(level)
+    if level == 0:
+        return Corrupted(train, test, torch.zeros(len(train.labels), dtype=torch.bool))
     gen = _gen(seed)
     y, mask = _resample_labels(train.labels, level, num_classes, gen)
     test_y = test.labels
     if corrupt_test_labels:  # what one public reproduction does; off in the paper
         test_y, _ = _resample_labels(test.labels, level, num_classes, gen)
     return Corrupted(Split(train.images, y), Split(test.images, test_y), mask)
-
-
-def random_labels(train, test, level, num_classes, seed, corrupt_test_labels=False):
-    """All labels resampled (partial_labels at p = 1; ~10% keep their class by chance)."""
-    return partial_labels(train, test, 1.0, num_classes, seed, corrupt_test_labels)
 
 
 def _permute_pixels(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
@@ -91,26 +88,30 @@ def random_pixels(train, test, level, num_classes, seed, corrupt_test_labels=Fal
 def gaussian(train, test, level, num_classes, seed, corrupt_test_labels=False):
     """Every training image replaced by Gaussian noise with the data set's per-channel mean
 
-    and standard deviation (over all training pixels). Values are not clipped to [0, 1]:
-    per-image standardisation follows anyway.
+    and standard deviation (over all training pixels). On grayscale data (channels stored
+    as copies of one) one noise channel is drawn and replicated the same way, so the noise
+    has the images' own dimensionality (784 for 28x28, not 3 x 784). Values are not clipped
+    to [0, 1]: per-image standardisation follows anyway.
     """
     x = train.images
-    mean = x.mean((0, 2, 3), keepdim=True)  # (1, C, 1, 1)
-    std = x.std((0, 2, 3), keepdim=True)
-    noise = torch.randn(x.shape, generator=_gen(seed)) * std + mean
+    gray = bool((x[:, 1:] == x[:, :1]).all())
+    src = x[:, :1] if gray else x
+    mean = src.mean((0, 2, 3), keepdim=True)  # (1, C, 1, 1)
+    std = src.std((0, 2, 3), keepdim=True)
+    noise = torch.randn(src.shape, generator=_gen(seed)) * std + mean
+    if gray:
+        noise = noise.expand_as(x).contiguous()
     return Corrupted(Split(noise, train.labels), test, torch.ones(len(x), dtype=torch.bool))
 
 
 CorruptionFn = Callable[..., Corrupted]
 CORRUPTIONS: dict[str, CorruptionFn] = {
-    "true_labels": true_labels,
-    "partial_labels": partial_labels,
-    "random_labels": random_labels,
+    "labels": labels,
     "shuffled_pixels": shuffled_pixels,
     "random_pixels": random_pixels,
     "gaussian": gaussian,
 }
-LABEL_CORRUPTIONS = ("true_labels", "partial_labels", "random_labels")
+LABEL_CORRUPTIONS = ("labels",)
 
 
 def get_corruption(name: str) -> CorruptionFn:
@@ -119,17 +120,20 @@ def get_corruption(name: str) -> CorruptionFn:
     return CORRUPTIONS[name]
 
 
-def canonical_level(name: str, level: float | None) -> float:
-    """The level a corruption actually uses: p for partial_labels, 0 or 1 for the others."""
+def canonical_level(name: str, level: float | None) -> float | None:
+    """The one representation of a level: a float p in [0, 1] for `labels`, None otherwise."""
     get_corruption(name)
-    if name == "partial_labels":
+    if name in LABEL_CORRUPTIONS:
         if level is None:
-            raise ValueError("partial_labels needs a level p in [0, 1]")
+            raise ValueError(f"corruption {name!r} needs a level p in [0, 1] "
+                             "(0 = true labels, 1 = random labels)")
+        if isinstance(level, bool) or not isinstance(level, (int, float)):
+            raise ValueError(f"level must be a number in [0, 1], got {level!r}")
         _check_level(level)
         return float(level)
     if level is not None:
-        _check_level(level)
-    return 0.0 if name == "true_labels" else 1.0
+        raise ValueError(f"corruption {name!r} takes no level (got {level!r})")
+    return None
 
 
 def apply_corruption(name: str, train: Split, test: Split, level: float | None,

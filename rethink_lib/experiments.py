@@ -13,51 +13,64 @@ from typing import Callable
 
 from .config import RunConfig
 
-# What each profile means. cpu: the embedded default, sized so every run converges and the
-# whole book's runs finish within ~90 minutes on a 2-core CPU. paper: CIFAR-10/100 at full
-# size with the paper's settings, for a GPU.
+_REG_MODELS = ["inception_small", "inception_small_nobn", "alexnet_small", "mlp_3x512",
+               "mlp_1x512"]
+_FIG1A_CORRUPTIONS = ["labels0", "shuffled_pixels", "random_pixels", "gaussian", "labels1"]
+
+# What each profile means. Per-model settings are {model name or family: value}.
+# smoke: seconds, for tests. cpu: the embedded default, Fashion-MNIST at n = 5,000 (an epoch
+# is 40 SGD steps, a tenth of CIFAR's 391), final accuracies on the whole 10,000-image test
+# set, ~8 hours of a 2-core machine. paper: CIFAR-10/100 at full size, the paper's settings.
 PROFILES: dict[str, dict] = {
-    "smoke": dict(dataset="fashion_mnist", n_train=100, n_test=100, max_epochs=2,
-                  precision="fp32", corruption_levels=[0.0, 0.5, 1.0], inception_levels=None, lr_decay=None, batchnorm=None, lr=None,
+    "smoke": dict(dataset="fashion_mnist", n_train=100, n_test=100, curve_n_test=50,
+                  max_epochs=2, precision="fp32", corruption_levels=[0.0, 0.5, 1.0],
+                  lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
+                  lr_decay={"inception": 0.95, "alexnet": 0.95, "mlp": 0.95},
+                  warmup_epochs=0, batchnorm=False, target_train_loss=0.01, seeds=1,
                   capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
+                  fig1a_models=["inception_small"], fig1a_corruptions=_FIG1A_CORRUPTIONS,
+                  fig2_level=0.5, report_bn_models=["alexnet_small"],
+                  gaussian_models=["mlp_1x512"], gaussian_factor=2,
                   extension_models=["mlp_1x512"], extension_dataset="digits",
-                  extension_n_train=100, gaussian_factor=2, extension_max_epochs=2,
-                  regularization_models=["inception_small", "inception_small_nobn",
-                                         "alexnet_small", "mlp_3x512", "mlp_1x512"],
-                  implicit_dataset="fashion_mnist", implicit_epochs=2, weight_decay=5e-5,
+                  extension_n_train=100, extension_max_epochs=2,
+                  regularization_models=_REG_MODELS, weight_decay=5e-5,
+                  implicit_dataset="fashion_mnist", implicit_epochs=2,
                   implicit_weight_decay=4e-5),
-    "cpu": dict(dataset="fashion_mnist", n_train=500, n_test=1000,
-                # Inception's lr is ~5% of its start after 60 epochs of x0.95: little moves later
-                max_epochs={"inception": 60, "alexnet": 150, "mlp": 150},
-                precision="bf16", corruption_levels=[0.0, 0.25, 0.5, 0.75, 1.0],
-                inception_levels=[0.0, 0.5, 1.0],
-                # An epoch of 500 images is 4 steps, not CIFAR's 391: the paper's per-epoch
-                # decay would starve the slower learners, so they decay more gently here.
-                lr_decay={"alexnet": 0.99, "mlp": 0.99, "inception_small_nobn": 0.99},
-                # Without BatchNorm, Inception at the paper's lr 0.1 stays near chance on these
-                # 4-step epochs even with He init (10-19% train accuracy in a 10-epoch probe);
-                # 0.01 learns but swings. The paper gives no lr for this model.
-                lr={"inception_small_nobn": 0.005},
-                # The report's choice: without BatchNorm AlexNet crawls at lr 0.01 (68% train
-                # accuracy after 27 epochs here), too slow for this profile's budget.
-                batchnorm={"alexnet": True},
+    "cpu": dict(dataset="fashion_mnist", n_train=5000, n_test=None, curve_n_test=2000,
+                max_epochs={"inception": 80, "alexnet": 250, "mlp": 300},
+                # auto: bf16 where the CPU has it natively (Xeon with AMX), else fp32
+                precision="auto", corruption_levels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                # The paper's lr; decay 0.95 where a model fits random labels before its lr
+                # falls below ~5% of its start, else a slower factor for all its runs.
+                lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
+                lr_decay={"inception": 0.95, "alexnet": 0.99, "mlp": 0.99},
+                warmup_epochs=0,
+                batchnorm=False,  # the paper's AlexNet and MLPs have none
+                target_train_loss=0.01, seeds={"mlp": 3},
                 capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
-                extension_models=["alexnet_small", "mlp_1x512"], extension_dataset="digits",
-                extension_n_train=1000, gaussian_factor=10, extension_max_epochs=300,
-                regularization_models=["inception_small", "inception_small_nobn",
-                                       "alexnet_small", "mlp_3x512", "mlp_1x512"],
-                implicit_dataset="fashion_mnist", implicit_epochs=25, weight_decay=5e-5,
+                fig1a_models=["inception_small"], fig1a_corruptions=_FIG1A_CORRUPTIONS,
+                fig2_level=0.5, report_bn_models=["alexnet_small"],
+                gaussian_models=["alexnet_small", "mlp_1x512"], gaussian_factor=10,
+                extension_models=["inception_small", "alexnet_small", "mlp_1x512"],
+                extension_dataset="digits", extension_n_train=None, extension_max_epochs=300,
+                regularization_models=_REG_MODELS, weight_decay=5e-5,
+                implicit_dataset="fashion_mnist", implicit_epochs=40,
                 implicit_weight_decay=4e-5),
-    "paper": dict(dataset="cifar10", n_train=None, n_test=None, max_epochs=300,
+    "paper": dict(dataset="cifar10", n_train=None, n_test=None, curve_n_test=None,
+                  max_epochs={"inception": 300, "alexnet": 500, "mlp": 500},
                   precision="auto", corruption_levels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-                  inception_levels=None, lr_decay=None, batchnorm=None, lr=None,
+                  lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
+                  lr_decay=0.95, warmup_epochs=0, batchnorm=False, target_train_loss=0.01,
+                  seeds=1,
                   capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],
+                  fig1a_models=["inception_small"], fig1a_corruptions=_FIG1A_CORRUPTIONS,
+                  fig2_level=0.5, report_bn_models=[],
+                  gaussian_models=["inception_small", "alexnet_small", "mlp_1x512"],
+                  gaussian_factor=1,
                   extension_models=["inception_small", "alexnet_small", "mlp_1x512"],
-                  extension_dataset="mnist", extension_n_train=None, gaussian_factor=1,
-                  extension_max_epochs=300,
-                  regularization_models=["inception_small", "inception_small_nobn",
-                                         "alexnet_small", "mlp_3x512", "mlp_1x512"],
-                  implicit_dataset="cifar100", implicit_epochs=100, weight_decay=5e-5,
+                  extension_dataset="mnist", extension_n_train=None, extension_max_epochs=300,
+                  regularization_models=_REG_MODELS, weight_decay=5e-5,
+                  implicit_dataset="cifar100", implicit_epochs=100,
                   implicit_weight_decay=4e-5),
 }
 # Settings every chapter accepts besides its profile's keys.
@@ -81,7 +94,7 @@ def resolve(profile: str, **overrides) -> dict:
         if isinstance(value, str) and value[:1] in "[({0123456789.-":
             value = ast.literal_eval(value)
         settings[key] = value
-    for p in settings["corruption_levels"] + (settings["inception_levels"] or []):
+    for p in settings["corruption_levels"]:
         if not 0 <= p <= 1:
             raise ValueError(f"corruption levels must lie in [0, 1], got {p}")
     return settings
@@ -101,59 +114,93 @@ def describe(value) -> str:
     return str(value)
 
 
-def lr_decay_for(s: dict, model: str) -> float | None:
-    """The profile's per-epoch lr decay for a model; None = the paper's default."""
-    return by_family(s.get("lr_decay"), model)
+def seeds_for(s: dict, model: str) -> list[int]:
+    """Seeds of a model's runs: the chapter's seed, then as many more as the profile asks."""
+    k = by_family(s.get("seeds", 1), model) or 1
+    return [s["seed"] + i for i in range(k)]
 
 
-def _base(s: dict, **kw) -> RunConfig:
+def corruption_of(name: str) -> dict:
+    """'labels0.4' -> corruption labels at level 0.4; pixel corruptions take no level."""
+    if name.startswith("labels"):
+        return dict(corruption="labels", level=float(name[len("labels"):]))
+    return dict(corruption=name, level=None)
+
+
+def _base(s: dict, seed: int | None = None, **kw) -> RunConfig:
+    m = kw["model"]
+    bn = kw.pop("batchnorm", by_family(s.get("batchnorm"), m))
     return RunConfig(dataset=s["dataset"], n_train=s["n_train"], n_test=s["n_test"],
-                     max_epochs=by_family(s["max_epochs"], kw["model"]),
-                     precision=s["precision"], seed=s["seed"],
-                     lr_decay=lr_decay_for(s, kw["model"]), lr=by_family(s.get("lr"), kw["model"]),
-                     batchnorm=bool(by_family(s.get("batchnorm"), kw["model"])), **kw)
+                     curve_n_test=s["curve_n_test"], max_epochs=by_family(s["max_epochs"], m),
+                     precision=s["precision"], seed=s["seed"] if seed is None else seed,
+                     lr=by_family(s["lr"], m), lr_decay=by_family(s["lr_decay"], m),
+                     warmup_epochs=by_family(s["warmup_epochs"], m) or 0,
+                     target_train_loss=s["target_train_loss"],
+                     **({"batchnorm": bool(bn)} if not m.startswith("inception") else {}), **kw)
 
 
-def label_corruption(level: float) -> dict:
-    """Level 0 and 1 are the paper's 'true labels' and 'random labels' runs."""
-    if level == 0:
-        return dict(corruption="true_labels")
-    if level == 1:
-        return dict(corruption="random_labels")
-    return dict(corruption="partial_labels", level=level)
+def _seeded(s: dict, key: tuple, **kw) -> dict:
+    """{key + (seed,): RunConfig} over the model's seeds."""
+    return {key + (seed,): _base(s, seed=seed, **kw) for seed in seeds_for(s, kw["model"])}
 
 
 # --------------------------------------------------------------------- experiments
 def fig1a(s):
-    """Inception's training loss under the five corruptions (paper Fig. 1a)."""
-    return {c: _base(s, model="inception_small", corruption=c)
-            for c in ("true_labels", "random_labels", "shuffled_pixels", "random_pixels",
-                      "gaussian")}
+    """Training loss under the five corruptions (paper Fig. 1a: Inception)."""
+    out = {}
+    for m in s["fig1a_models"]:
+        for c in s["fig1a_corruptions"]:
+            out.update(_seeded(s, (m, c), model=m, **corruption_of(c)))
+    return out
 
 
 def fig1bc(s):
-    """Time to overfit and test error against label corruption level (Fig. 1b, 1c, 2)."""
-    def levels(m):  # the cpu profile samples fewer levels for the costly Inception
-        if m.startswith("inception") and s["inception_levels"] is not None:
-            return s["inception_levels"]
-        return s["corruption_levels"]
-    return {(m, p): _base(s, model=m, **label_corruption(p))
-            for m in s["capacity_models"] for p in levels(m)}
+    """Time to overfit and test error against label corruption level (Fig. 1b, 1c)."""
+    out = {}
+    for m in s["capacity_models"]:
+        for p in s["corruption_levels"]:
+            out.update(_seeded(s, (m, p), model=m, corruption="labels", level=p))
+    return out
+
+
+def fig2(s):
+    """Report Fig. 2: clean and corrupted training accuracy at one level (all networks)."""
+    out = {}
+    for m in s["capacity_models"]:
+        out.update(_seeded(s, (m, s["fig2_level"]), model=m, corruption="labels",
+                           level=s["fig2_level"]))
+    return out
+
+
+def report_bn(s):
+    """The report's BatchNorm variant beside the paper's no-BN network: random labels."""
+    out = {}
+    for m in s["report_bn_models"]:
+        for p in (0.0, 1.0):
+            out.update(_seeded(s, (m, p), model=m, corruption="labels", level=p,
+                               batchnorm=True))
+    return out
 
 
 def gaussian_large(s):
-    """Report Sec. II-B: Gaussian noise ten times the training set, arbitrary labels."""
+    """Report Sec. II-B: Gaussian noise, ten times the training set, arbitrary labels."""
     n = s["n_train"] * s["gaussian_factor"] if s["n_train"] else None
-    return {m: replace(_base(s, model=m, corruption="gaussian"), n_train=n)
-            for m in s["extension_models"]}
+    out = {}
+    for m in s["gaussian_models"]:
+        for key, c in _seeded(s, (m,), model=m, corruption="gaussian", level=None).items():
+            out[key] = replace(c, n_train=n)
+    return out
 
 
 def other_dataset_random(s):
-    """Report Sec. II-B: random labels on MNIST (offline: scikit-learn's digits)."""
-    return {m: replace(_base(s, model=m, corruption="random_labels"),
-                       dataset=s["extension_dataset"], n_train=s["extension_n_train"],
-                       n_test=None, max_epochs=s["extension_max_epochs"])
-            for m in s["extension_models"]}
+    """Report Sec. II-B: random labels on another real data set (offline: sklearn's digits)."""
+    out = {}
+    for m in s["extension_models"]:
+        for key, c in _seeded(s, (m,), model=m, corruption="labels", level=1.0).items():
+            out[key] = replace(c, dataset=s["extension_dataset"], n_train=s["extension_n_train"],
+                               n_test=None, curve_n_test=None,
+                               max_epochs=s["extension_max_epochs"])
+    return out
 
 
 REGULARIZERS = {"crop+wd": ("crop", True), "crop": ("crop", False), "wd": ("none", True),
@@ -169,16 +216,20 @@ def table1(s):
         for label, (aug, wd) in REGULARIZERS.items():
             if aug == "crop" and m not in WITH_CROP:
                 continue
-            out[(m, label)] = _base(s, model=m, augment=aug,
-                                    weight_decay=s["weight_decay"] if wd else 0.0)
-        out[(m, "random labels")] = _base(s, model=m, corruption="random_labels")
+            out.update(_seeded(s, (m, label), model=m, augment=aug,
+                               weight_decay=s["weight_decay"] if wd else 0.0))
+        out.update(_seeded(s, (m, "random labels"), model=m, corruption="labels", level=1.0))
     return out
 
 
 def table2(s):
     """Report Table II: random labels with weight decay on."""
-    return {m: _base(s, model=m, corruption="random_labels", weight_decay=s["weight_decay"])
-            for m in s["regularization_models"] if m != "inception_small_nobn"}
+    out = {}
+    for m in s["regularization_models"]:
+        if m != "inception_small_nobn":
+            out.update(_seeded(s, (m,), model=m, corruption="labels", level=1.0,
+                               weight_decay=s["weight_decay"]))
+    return out
 
 
 IMPLICIT_VARIANTS = {  # label: (augment, weight decay on, dropout)
@@ -192,9 +243,8 @@ IMPLICIT_VARIANTS = {  # label: (augment, weight decay on, dropout)
 def _fixed(s, **kw) -> RunConfig:
     """A run over a fixed number of epochs (learning curves), not stopped at 100%."""
     return replace(_base(s, **kw), dataset=s["implicit_dataset"],
-                   max_epochs=s["implicit_epochs"], target_train_acc=None)
-
-
+                   max_epochs=s["implicit_epochs"], target_train_acc=None,
+                   target_train_loss=None)
 def fig3a(s):
     """Report Fig. 3a: Inception with and without augmentation, weight decay, dropout."""
     return {label: _fixed(s, model="inception_small", augment=aug, dropout=drop,
@@ -213,13 +263,15 @@ def fig3c(s):
     return {f"batch {b}": _fixed(s, model="inception_small", batch_size=b) for b in (128, 64)}
 
 
+# In queue order: the most important runs first (Fig. 1 and Table I before the extensions).
 EXPERIMENTS: dict[str, Callable[[dict], dict]] = {
-    "fig1a": fig1a, "fig1bc": fig1bc, "gaussian_large": gaussian_large,
-    "other_dataset_random": other_dataset_random, "table1": table1, "table2": table2,
-    "fig3a": fig3a, "fig3b": fig3b, "fig3c": fig3c,
+    "fig1bc": fig1bc, "fig1a": fig1a, "fig2": fig2, "table1": table1, "table2": table2,
+    "fig3b": fig3b, "fig3a": fig3a, "fig3c": fig3c, "report_bn": report_bn,
+    "other_dataset_random": other_dataset_random, "gaussian_large": gaussian_large,
 }
 CHAPTER_EXPERIMENTS = {
-    "02_capacity": ["fig1a", "fig1bc", "gaussian_large", "other_dataset_random"],
+    "02_capacity": ["fig1a", "fig1bc", "fig2", "report_bn", "gaussian_large",
+                    "other_dataset_random"],
     "03_explicit": ["table1", "table2"],
     "04_implicit": ["fig3a", "fig3b", "fig3c"],
 }

@@ -1,50 +1,99 @@
 """Fill the results store with every run a profile's chapters need.
 
-    python -m rethink_lib.make_runs --profile cpu            # all chapters
-    python -m rethink_lib.make_runs --profile cpu --experiments fig1a table1 --dry-run
+    python -m rethink_lib.make_runs --profile cpu --dry-run        # the plan, with minutes
+    python -m rethink_lib.make_runs --profile cpu --threads 1 &    # one worker per core
+    python -m rethink_lib.make_runs --profile cpu --threads 1 --order cheap &
 
-Stored runs are skipped, a killed run resumes from its checkpoint, and a run that fails
-(diverges, data missing) is reported and the others go on. Cheap models run first.
+Runs are taken in queue order (Fig. 1 and Table I before the extensions; --order cheap:
+cheapest first). Stored runs are skipped, a killed run resumes from its checkpoint, and
+workers share the queue through lock files (an fcntl lock held for the run's life, so a
+dead worker's lock frees itself). A run that fails is reported and the others go on; at
+the end the worker waits for runs other workers hold and takes over any a dead worker
+left. Exit status: 0 when every run is stored, 1 when any failed or is missing.
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
+import json
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from .experiments import EXPERIMENTS, PROFILES, all_configs, resolve
-from .results import DEFAULT_RESULTS_DIR, checkpoint_path, get_or_run, load_result
-
-COST = {"mlp_1x512": 1, "mlp_3x512": 2, "alexnet_small": 5, "alexnet_small_report": 8,
-        "inception_small_nobn": 60, "inception_small": 60}  # rough relative cost per image
+from .results import DEFAULT_RESULTS_DIR, ResultMismatchError, checkpoint_path, get_or_run, load_result
 
 
-def _cost(config) -> float:
-    n = config.n_train or 50_000
-    return COST.get(config.model, 50) * n * (config.max_epochs if config.target_train_acc is None else 30)
+class RunLock:
+    """An exclusive fcntl lock on <checkpoints>/<run_id>.lock, held while a run trains."""
 
+    def __init__(self, config, results_dir):
+        self.path = checkpoint_path(config, results_dir).with_suffix(".lock")
+        self.fd = None
 
-def _claim(config, results_dir) -> Path | None:
-    """A lock file so that several workers (one per core) never train the same run.
-
-    A lock left by a dead process is taken over."""
-    lock = checkpoint_path(config, results_dir).with_suffix(".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
+    def acquire(self, block: bool = False) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            os.kill(int(lock.read_text() or 0), 0)
-            return None  # its owner is alive
-        except (ProcessLookupError, ValueError):
-            lock.unlink(missing_ok=True)
-            return _claim(config, results_dir)
-    os.write(fd, str(os.getpid()).encode())
-    os.close(fd)
-    return lock
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _status(config, results_dir) -> str:
+    """'stored', 'missing' or 'bad: <one line>' for a run."""
+    try:
+        return "stored" if load_result(config, results_dir) is not None else "missing"
+    except ResultMismatchError as err:
+        return f"bad: {err}"
+
+
+def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device="cpu",
+         order: str = "queue") -> list[dict]:
+    """Every run of the profile with its status and predicted minutes on this machine."""
+    from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
+    from .train import resolve_device, resolve_precision
+    configs = all_configs(resolve(profile), experiments)
+    dev = resolve_device(device)
+    table, evidence = load_table(), evidence_from_store(results_dir)
+    rows = []
+    for c in configs:
+        precision = resolve_precision(c.precision, dev)
+        found = machine_entry(table, machine_name(str(dev)), precision)
+        secs = predict_seconds(c, found[1], evidence) if found else None
+        rows.append({"run_id": c.run_id, "status": _status(c, results_dir),
+                     "minutes": None if secs is None else round(secs / 60, 1),
+                     "cost_table": found[0] if found else None, "config": c.to_dict(),
+                     "_config": c})
+    if order == "cheap":
+        rows.sort(key=lambda r: float("inf") if r["minutes"] is None else r["minutes"])
+    return rows
+
+
+def _print_plan(rows, profile) -> None:
+    todo = [r for r in rows if r["status"] != "stored"]
+    total = sum(r["minutes"] or 0 for r in todo)
+    unknown = sum(r["minutes"] is None for r in todo)
+    print(f"profile {profile}: {len(rows)} runs, {len(rows) - len(todo)} stored, "
+          f"{len(todo)} to train, predicted {total:.0f} min ({total / 60:.1f} h) of one worker"
+          + (f"; {unknown} runs have no cost entry" if unknown else ""))
+    if todo and todo[0]["cost_table"]:
+        print(f"  (cost table: {todo[0]['cost_table']})")
+    for r in todo:
+        mins = "?" if r["minutes"] is None else f"{r['minutes']:.1f}"
+        print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
 
 
 def main(argv=None) -> int:
@@ -53,48 +102,75 @@ def main(argv=None) -> int:
     p.add_argument("--profile", choices=list(PROFILES), default="cpu")
     p.add_argument("--experiments", nargs="*", choices=list(EXPERIMENTS), default=None)
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
-    p.add_argument("--device", default="auto")
-    p.add_argument("--dry-run", action="store_true", help="list what would run")
-    p.add_argument("--reverse", action="store_true",
-                   help="costly runs first (start a second worker with this; each takes a core)")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto (cuda if present)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and train nothing")
+    p.add_argument("--json", action="store_true",
+                   help="with --dry-run: every run's full configuration as one JSON list")
+    p.add_argument("--order", choices=["queue", "cheap"], default="queue",
+                   help="queue: the book's order of importance; cheap: cheapest first")
     p.add_argument("--threads", type=int, default=None,
-                   help="torch threads; 1 per worker when several share the cores")
+                   help="torch threads; 1 per worker when several share the cores "
+                        "(results depend on it: it is recorded with each run)")
     args = p.parse_args(argv)
 
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
-    configs = sorted(all_configs(resolve(args.profile), args.experiments), key=_cost,
-                     reverse=args.reverse)
-    missing = [c for c in configs if load_result(c, args.results_dir) is None]
-    print(f"profile {args.profile}: {len(configs)} runs, {len(missing)} to train", flush=True)
+    rows = plan(args.profile, args.experiments, args.results_dir, args.device, args.order)
     if args.dry_run:
-        for c in missing:
-            print("  would run", c.run_id)
+        if args.json:
+            print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
+                                   predicted_minutes=r["minutes"]) for r in rows], indent=1))
+        else:
+            _print_plan(rows, args.profile)
         return 0
-    failed, t0 = [], time.perf_counter()
-    for i, c in enumerate(missing, 1):
-        t = time.perf_counter()
-        lock = _claim(c, args.results_dir)
-        if lock is None:
-            print(f"[{i}/{len(missing)}] {c.run_id}: another worker has it", flush=True)
-            continue
+    todo = [r for r in rows if r["status"] != "stored"]
+    print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
+    failed, held, t0 = [], [], time.perf_counter()
+
+    def attempt(i, r, block=False):
+        c = r["_config"]
+        status = _status(c, args.results_dir)
+        if status.startswith("bad"):
+            failed.append((c.run_id, status[5:]))
+            return
+        if status == "stored":
+            return
+        lock = RunLock(c, args.results_dir)
+        if not lock.acquire(block):
+            print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
+            held.append((i, r))
+            return
         try:
-            r = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr.isatty())
+            if _status(c, args.results_dir) == "stored":  # finished while we waited
+                return
+            t = time.perf_counter()
+            res = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr.isatty())
+            s = res.summary
+            print(f"[{i}/{len(todo)}] {c.run_id}: train {s['final_train_acc']:.4f} test "
+                  f"{s['final_test_acc']:.4f} epochs {s['epochs']} fitted {s['fitted']} "
+                  f"({time.perf_counter() - t:.0f} s)", flush=True)
         except Exception as err:  # keep going; report at the end
-            failed.append((c.run_id, f"{type(err).__name__}: {err}"))
-            traceback.print_exc()
-            continue
+            first = (str(err).splitlines() or [""])[0]
+            failed.append((c.run_id, f"{type(err).__name__}: {first}"))
+            print(f"[{i}/{len(todo)}] {c.run_id}: FAILED {type(err).__name__}: {first}", flush=True)
         finally:
-            lock.unlink(missing_ok=True)
-        s = r.summary
-        print(f"[{i}/{len(missing)}] {c.run_id}: train {s['final_train_acc']:.4f} test "
-              f"{s['final_test_acc']:.4f} epochs {s['epochs']} steps_to_fit {s['steps_to_fit']} "
-              f"({time.perf_counter() - t:.0f} s)", flush=True)
-    print(f"done in {time.perf_counter() - t0:.0f} s; {len(failed)} failed", flush=True)
+            lock.release()
+
+    for i, r in enumerate(todo, 1):
+        attempt(i, r)
+    waiting, held = held, []
+    for i, r in waiting:  # wait for other workers; take over what a dead one left
+        attempt(i, r, block=True)
+    missing = [r["run_id"] for r in todo if _status(r["_config"], args.results_dir) == "missing"]
+    print(f"done in {time.perf_counter() - t0:.0f} s; {len(failed)} failed, "
+          f"{len(missing)} missing", flush=True)
     for run_id, err in failed:
         print(f"FAILED {run_id}: {err}")
-    return 1 if failed else 0
+    for run_id in missing:
+        if run_id not in {f[0] for f in failed}:
+            print(f"MISSING {run_id}")
+    return 1 if failed or missing else 0
 
 
 if __name__ == "__main__":

@@ -2,16 +2,20 @@
 
 results/<run_id>/
     config.json    the RunConfig (its hash is part of run_id)
-    metrics.csv    one row per epoch (see train._epoch_row)
+    metrics.csv    one row per epoch (see metrics.epoch_row)
     steps.csv      training loss of every SGD step (Fig. 1a)
-    summary.json   wall_seconds, final_train_acc, final_test_acc, steps_to_fit, ...
+    summary.json   written last: final accuracies, times to fit, device, threads, ... and
+                   "files": the sha256 of the three files above, checked on every load
 checkpoints/<run_id>.pt  (outside git) the last epoch's state, removed once the run ends
+All JSON is strict (no NaN: missing values are null).
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,28 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _strict(obj):
+    """NaN/inf -> None, recursively, so the JSON we write is strict."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
+
+
+def _json_text(obj) -> str:
+    return json.dumps(_strict(obj), indent=1, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+STORED_FILES = ("config.json", "metrics.csv", "steps.csv")
+
+
 def _csv_text(rows: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -63,6 +89,8 @@ def _read_csv(path: Path) -> list[dict]:
 
 
 def _num(v: str):
+    if v == "":
+        return None
     try:
         x = float(v)
     except ValueError:
@@ -78,25 +106,49 @@ def checkpoint_path(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS
     return Path(results_dir).resolve().parent / "checkpoints" / f"{config.run_id}.pt"
 
 
+def _refuse(d: Path, what: str):
+    return ResultMismatchError(f"stored run {d.name}: {what}; delete {d} to rerun it")
+
+
 def load_result(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult | None:
-    """The stored result of exactly this config, None if absent; raises if corrupt/mismatched."""
+    """The stored result of exactly this config, None if absent; raises if corrupt/mismatched.
+
+    Checked on every load: each file against the checksum summary.json recorded at
+    completion, the config against the one asked for, and the summary against the rows.
+    """
     d = run_dir(config, results_dir)
     if not (d / "summary.json").exists():
         return None
     try:
-        stored = RunConfig.from_dict(json.loads((d / "config.json").read_text()))
         summary = json.loads((d / "summary.json").read_text())
+        if not isinstance(summary, dict):
+            raise _refuse(d, f"summary.json holds a {type(summary).__name__}, not an object")
+        files = summary.get("files")
+        if not isinstance(files, dict):
+            raise _refuse(d, "summary.json has no checksums (written by an older version?)")
+        for name in STORED_FILES:
+            if files.get(name) != _sha256(d / name):
+                raise _refuse(d, f"{name} differs from the checksum recorded at completion")
+        raw = json.loads((d / "config.json").read_text())
+        if not isinstance(raw, dict):
+            raise _refuse(d, "config.json is not an object")
+        stored = RunConfig.from_dict(raw)
         metrics = _read_csv(d / "metrics.csv")
         steps = [float(r["loss"]) for r in _read_csv(d / "steps.csv")]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ResultMismatchError(f"stored result {d} is unreadable ({type(err).__name__}: {err}); "
-                                  "delete the directory to rerun it") from None
+    except ResultMismatchError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        first = (str(err).splitlines() or [""])[0][:160]
+        raise _refuse(d, f"unreadable ({type(err).__name__}: {first})") from None
     if stored != config:
-        raise ResultMismatchError(f"{d}/config.json holds another config than {config.run_id}; "
-                                  "delete the directory to rerun it")
+        raise _refuse(d, f"config.json holds another config than {config.run_id}")
     if not metrics or summary.get("epochs") != len(metrics) or summary.get("steps") != len(steps):
-        raise ResultMismatchError(f"{d}: metrics.csv/steps.csv do not match summary.json "
-                                  "(truncated or edited?); delete the directory to rerun it")
+        raise _refuse(d, "metrics.csv/steps.csv row counts differ from summary.json")
+    last = metrics[-1]
+    for key, col in (("final_train_acc_running", "train_acc"), ("last_lr", "lr")):
+        if summary.get(key) != last.get(col):
+            raise _refuse(d, f"summary.json {key}={summary.get(key)!r} but metrics.csv's last "
+                             f"{col} is {last.get(col)!r}")
     return RunResult(config, metrics, steps, summary, d)
 
 
@@ -104,15 +156,15 @@ def save_result(config: RunConfig, metrics, step_losses, summary,
                 results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult:
     d = run_dir(config, results_dir)
     d.mkdir(parents=True, exist_ok=True)
-    summary = {**summary, "config": config.to_dict()}
-    _atomic_write(d / "config.json", json.dumps(config.to_dict(), indent=1, sort_keys=True) + "\n")
-    _atomic_write(d / "metrics.csv", _csv_text(metrics))
+    _atomic_write(d / "config.json", _json_text(config.to_dict()))
+    _atomic_write(d / "metrics.csv", _csv_text(_strict(metrics)))
     _atomic_write(d / "steps.csv", _csv_text([{"step": i + 1, "loss": f"{x:.6g}"}
                                                for i, x in enumerate(step_losses)]))
+    files = {name: _sha256(d / name) for name in STORED_FILES}
+    summary = {**summary, "config": config.to_dict(), "files": files}
     # summary.json last: its presence marks a complete result
-    _atomic_write(d / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    _atomic_write(d / "summary.json", _json_text(summary))
     return load_result(config, results_dir)
-
 
 
 def get_or_run(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,

@@ -8,6 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import register_model
+from .layers import BN_EPS, SamePad
 
 
 class LocalResponseNorm(nn.Module):
@@ -37,21 +38,23 @@ class SmallAlexNet(nn.Module):
         c_in, side = in_channels, image_size
         for c_out in channels:
             feats += [nn.Conv2d(c_in, c_out, 5, padding=2)]
-            if batchnorm:
-                feats.append(nn.BatchNorm2d(c_out, affine=False))
-            feats += [nn.ReLU(inplace=True),
-                      nn.MaxPool2d(3, pool_stride, padding=pool_padding),
-                      LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)]
-            side = (side + 2 * pool_padding - 3) // pool_stride + 1
+            if batchnorm:  # the report's BN AlexNet: after the two convolutions only
+                feats.append(nn.BatchNorm2d(c_out, affine=False, eps=BN_EPS))
+            pool = nn.MaxPool2d(3, pool_stride)
+            if pool_padding:  # TensorFlow 'SAME': windows start at pixel 0, pad after
+                feats += [nn.ReLU(inplace=True), SamePad(3, pool_stride, value=float("-inf")),
+                          pool]
+                side = -(-side // pool_stride)
+            else:
+                feats += [nn.ReLU(inplace=True), pool]
+                side = (side - 3) // pool_stride + 1
+            feats.append(LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))
             c_in = c_out
         self.features = nn.Sequential(*feats)
         head: list[nn.Module] = [nn.Flatten()]
         width = c_in * side * side
         for h in (384, 192):
-            head.append(nn.Linear(width, h))
-            if batchnorm:
-                head.append(nn.BatchNorm1d(h, affine=False))
-            head.append(nn.ReLU(inplace=True))
+            head += [nn.Linear(width, h), nn.ReLU(inplace=True)]
             width = h
         if dropout:
             head.append(nn.Dropout(dropout))

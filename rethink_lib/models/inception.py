@@ -7,13 +7,19 @@ import torch
 import torch.nn as nn
 
 from . import register_model
+from .layers import BN_EPS, SamePad
 
 
 class ConvModule(nn.Sequential):
+    """conv 'SAME' (TensorFlow placement) -> BatchNorm (eps 1e-3, no affine) -> ReLU."""
+
     def __init__(self, c_in, c_out, kernel, stride=1, batchnorm=True):
-        layers = [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2)]
+        if stride == 1:
+            layers = [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2)]
+        else:
+            layers = [SamePad(kernel, stride), nn.Conv2d(c_in, c_out, kernel, stride)]
         if batchnorm:
-            layers.append(nn.BatchNorm2d(c_out, affine=False))
+            layers.append(nn.BatchNorm2d(c_out, affine=False, eps=BN_EPS))
         layers.append(nn.ReLU(inplace=True))
         super().__init__(*layers)
 
@@ -37,7 +43,7 @@ class DownsampleModule(nn.Module):
     def __init__(self, c_in, c3, batchnorm):
         super().__init__()
         self.conv = ConvModule(c_in, c3, 3, stride=2, batchnorm=batchnorm)
-        self.pool = nn.MaxPool2d(3, 2, padding=1)
+        self.pool = nn.Sequential(SamePad(3, 2, value=float("-inf")), nn.MaxPool2d(3, 2))
         self.out_channels = c3 + c_in
 
     def forward(self, x):

@@ -2,6 +2,7 @@
 import torch.nn as nn
 
 from . import register_model
+from .layers import BN_EPS
 
 
 class MLP(nn.Module):
@@ -13,7 +14,7 @@ class MLP(nn.Module):
         for h in hidden:
             layers.append(nn.Linear(width, h))
             if batchnorm:  # no affine parameters: the paper's counts stay exact
-                layers.append(nn.BatchNorm1d(h, affine=False))
+                layers.append(nn.BatchNorm1d(h, affine=False, eps=BN_EPS))
             layers.append(nn.ReLU(inplace=True))
             width = h
         if dropout:

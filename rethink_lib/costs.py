@@ -1,0 +1,140 @@
+"""The measured cost table and run-time predictions for the run queue.
+
+`cost_table.json` (next to this file) holds, per machine (CPU model or GPU name) and
+precision, seconds per 1,000 images of one training epoch and of evaluation for each model,
+measured by `python -m rethink_lib.costs --measure` (its command and date are stored with
+it). Epochs to fit are not known before a run: a run stopped at a target is predicted at
+the epochs stored runs of the same model and corruption level needed (any profile,
+scaled by nothing), else at EPOCH_GUESS of its cap; fixed-epoch runs at their epochs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+TABLE_PATH = Path(__file__).with_name("cost_table.json")
+EPOCH_GUESS = 0.5  # fraction of max_epochs assumed for a stopped run with no stored evidence
+
+
+def load_table(path: Path = TABLE_PATH) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {"machines": {}}
+
+
+def machine_name(device: str = "cpu") -> str:
+    from .metrics import cpu_name
+    if device.startswith("cuda"):
+        import torch
+        return torch.cuda.get_device_name(0)
+    return cpu_name()
+
+
+def machine_entry(table: dict, machine: str, precision: str) -> tuple[str, dict] | None:
+    """The entry for this machine and precision, else any entry of that precision."""
+    machines = table.get("machines", {})
+    key = f"{machine} / {precision}"
+    if key in machines:
+        return key, machines[key]
+    for k, v in machines.items():
+        if k.endswith(f"/ {precision}"):
+            return k, v
+    return None
+
+
+def expected_epochs(config, evidence: dict | None = None) -> float:
+    """Epochs a run is predicted to take (see module docstring)."""
+    if config.target_train_acc is None and config.target_train_loss is None:
+        return config.max_epochs
+    key = (config.model, config.corruption, config.level, config.augment != "none")
+    if evidence and key in evidence:
+        return min(evidence[key], config.max_epochs)
+    return EPOCH_GUESS * config.max_epochs
+
+
+def predict_seconds(config, entry: dict, evidence: dict | None = None) -> float | None:
+    """Predicted wall seconds of a whole run (training + per-epoch curve + final eval)."""
+    m = entry.get("models", {}).get(config.model)
+    if m is None:
+        return None
+    n = config.n_train or 50_000
+    n_test = config.n_test or 10_000
+    n_curve = config.curve_n_test or n_test
+    epochs = expected_epochs(config, evidence)
+    per_epoch = (m["train_s_per_1k"] * n + m["eval_s_per_1k"] * n_curve) / 1000
+    final = m.get("final_eval_s_per_1k", m["eval_s_per_1k"]) * (n + n_test) / 1000
+    return epochs * per_epoch + final
+
+
+def evidence_from_store(results_dir) -> dict:
+    """{(model, corruption, level, augmented): epochs} from finished runs in a store."""
+    out: dict = {}
+    for summary in Path(results_dir).glob("*/summary.json"):
+        try:
+            s = json.loads(summary.read_text())
+            c = s["config"]
+            key = (c["model"], c["corruption"], c["level"], c["augment"] != "none")
+            out[key] = max(out.get(key, 0), s["epochs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def measure(models, n: int, epochs: int, precision: str, device: str, threads: int) -> dict:
+    """Time `epochs` epochs of each model on n Fashion-MNIST images (random labels)."""
+    import torch
+
+    from .config import RunConfig
+    from .train import train
+    torch.set_num_threads(threads)
+    out = {}
+    for model in models:
+        c = RunConfig(model=model, n_train=n, n_test=1000, curve_n_test=1000, max_epochs=epochs,
+                      precision=precision, corruption="labels", level=1.0,
+                      target_train_acc=None, lr=0.01, lr_decay=1.0)
+        t = time.perf_counter()
+        r = train(c, device=device, progress=False)
+        s = r.summary
+        curve_eval = r.metrics[-1]["eval_seconds"]
+        train_s = s["wall_seconds"] - s["eval_seconds"]
+        final_eval = s["eval_seconds"] - curve_eval
+        out[model] = {"train_s_per_1k": round(train_s / epochs / n * 1000, 4),
+                      # the curve evaluation covers 1,000 test images per epoch
+                      "eval_s_per_1k": round(curve_eval / epochs, 4),
+                      "final_eval_s_per_1k": round(final_eval / (n + 1000) * 1000, 4),
+                      "measured_wall_s": round(time.perf_counter() - t, 1)}
+        print(model, out[model], flush=True)
+    return out
+
+
+def main(argv=None) -> int:
+    from .models import list_models
+    p = argparse.ArgumentParser(prog="python -m rethink_lib.costs",
+                                description="Measure or print the run-queue cost table.")
+    p.add_argument("--measure", action="store_true", help="time the models on this machine")
+    p.add_argument("--models", nargs="*", default=None)
+    p.add_argument("--n", type=int, default=2000, help="training images per timed epoch")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    table = load_table()
+    if args.measure:
+        models = args.models or list_models()
+        machine = machine_name(args.device)
+        key = f"{machine} / {args.precision}"
+        entry = {"threads": args.threads, "date": date.today().isoformat(),
+                 "command": "python -m rethink_lib.costs --measure " + " ".join(argv or []),
+                 "models": {**table.get("machines", {}).get(key, {}).get("models", {}),
+                            **measure(models, args.n, args.epochs, args.precision, args.device,
+                                      args.threads)}}
+        table.setdefault("machines", {})[key] = entry
+        TABLE_PATH.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+    print(json.dumps(table, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
