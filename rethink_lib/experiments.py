@@ -37,13 +37,17 @@ PROFILES: dict[str, dict] = {
                   implicit_dataset="fashion_mnist", implicit_epochs=2,
                   implicit_weight_decay=4e-5),
     "cpu": dict(dataset="fashion_mnist", n_train=5000, n_test=None, curve_n_test=2000,
-                max_epochs={"inception": 80, "alexnet": 250, "mlp": 300},
+                max_epochs={"inception": 80, "alexnet": 300, "mlp": 400},
                 # auto: bf16 where the CPU has it natively (Xeon with AMX), else fp32
                 precision="auto", corruption_levels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
                 # The paper's lr; decay 0.95 where a model fits random labels before its lr
                 # falls below ~5% of its start, else a slower factor for all its runs.
+                # Probes (MLP 1x512, 5,000 random labels, fp32): x0.95 stalls at 86% running
+                # train accuracy after 300 epochs; x0.99 fits at epoch 224 (lr 10%) but its
+                # loss is still 0.026 at 300; x0.995 fits at epoch 148 and reaches loss 0.01
+                # at 249 (lr 29%). AlexNet (lr 0.01 too, no BN) gets the same factor.
                 lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
-                lr_decay={"inception": 0.95, "alexnet": 0.99, "mlp": 0.99},
+                lr_decay={"inception": 0.95, "alexnet": 0.995, "mlp": 0.995},
                 warmup_epochs=0,
                 batchnorm=False,  # the paper's AlexNet and MLPs have none
                 target_train_loss=0.01, seeds={"mlp": 3},

@@ -106,6 +106,8 @@ def main(argv=None) -> int:
     p.add_argument("--dry-run", action="store_true", help="print the plan and train nothing")
     p.add_argument("--json", action="store_true",
                    help="with --dry-run: every run's full configuration as one JSON list")
+    p.add_argument("--models", nargs="*", default=None,
+                   help="only runs of these models (e.g. leave the costly ones to a GPU)")
     p.add_argument("--order", choices=["queue", "cheap"], default="queue",
                    help="queue: the book's order of importance; cheap: cheapest first")
     p.add_argument("--threads", type=int, default=None,
@@ -117,6 +119,12 @@ def main(argv=None) -> int:
         import torch
         torch.set_num_threads(args.threads)
     rows = plan(args.profile, args.experiments, args.results_dir, args.device, args.order)
+    if args.models:
+        from .models import list_models
+        unknown = sorted(set(args.models) - set(list_models()))
+        if unknown:
+            p.error(f"unknown models {unknown}; valid names: {', '.join(list_models())}")
+        rows = [r for r in rows if r["config"]["model"] in args.models]
     if args.dry_run:
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
