@@ -409,10 +409,11 @@ def bench_sweep(vary, args, device) -> dict:
                   batch_size=args.batch_size, max_epochs=args.sweep_epochs,
                   target_train_acc=None, precision=args.precision)
     if vary == "labels":  # K corruption levels, one seed: one shuffle order, shared inputs
-        configs = [RunConfig(corruption="partial_labels", level=i / max(k - 1, 1), **common)
+        configs = [RunConfig(corruption="labels", level=i / max(k - 1, 1), **common)
                    for i in range(k)]
     elif vary == "seeds":  # K seeds: K inits and K shuffle orders
-        configs = [RunConfig(corruption="random_labels", seed=s, **common) for s in range(k)]
+        configs = [RunConfig(corruption="labels", level=1.0, seed=s, **common)
+                   for s in range(k)]
     else:
         raise ValueError(f"unknown sweep variant {vary!r}")
     pipes = {"reference": _Sequential(configs, dataset, device),

@@ -1,14 +1,17 @@
 """Vectorised sweeps: K copies of an MLP trained together as one batched model.
 
 The copies may differ in their labels (corruption, level), their seed (initialisation,
-shuffle order and corruption draw), lr, lr_decay, max_epochs and target_train_acc;
+shuffle order and corruption draw), lr, lr_decay, max_epochs and the stopping targets;
 everything else must agree. Each copy follows what `train()` does with its own config:
 the same initial weights (`init_model`, seeded by config.seed), the same shuffle order
 (its own generator, seeded config.seed + 1), SGD with momentum and weight decay as
-torch.optim.SGD computes it, the per-epoch lr decay, the whole train and test sets scored in
-eval mode after every epoch, and its own stop at config.target_train_acc. A copy that stops
-is dropped from the batched model and the others go on. Results equal K separate `train()`
-runs up to floating-point rounding (tests/test_sweep.py).
+torch.optim.SGD computes it, the learning rate of `config.lr_at`, and the same records:
+per epoch the running train-mode accuracy and mean loss of its SGD steps and the test
+accuracy on its curve subset (metrics.epoch_row), its own stop (metrics.reached), and at
+its end train's own `final_evaluation` (precise BN, whole train and test sets) on its
+weights copied back into an nn.Module, summarised by metrics.run_summary. A copy that
+stops is dropped from the batched model and the others go on. Results equal K separate
+`train()` runs up to floating-point rounding (tests/test_sweep.py).
 
 How: the copies' Linear weights are stacked into (K, out, in) tensors and every layer is a
 batched matrix product (torch.baddbmm, one per layer for all K copies). When all copies
@@ -23,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -31,11 +35,12 @@ from torch.optim.sgd import sgd  # the functional form of torch.optim.SGD
 
 from .config import RunConfig
 from .corruptions import apply_corruption
-from .data import load_dataset, preprocess
+from .data import balanced_subset, load_dataset, preprocess
+from .metrics import epoch_row, reached, run_summary
 from .models.mlp import MLP
-from .train import (EVAL_BATCH, TrainingDivergedError, TrainResult, _batches, _reached,
-                    autocast_context, epoch_row, init_model, resolve_device,
-                    resolve_precision, run_summary)
+from .train import (EVAL_BATCH, TrainData, TrainingDivergedError, TrainResult, _batches,
+                    autocast_context, final_evaluation, init_model, resolve_device,
+                    resolve_precision)
 
 # The most bytes of one stacked fp32 parameter on the CPU. glibc serves every allocation
 # above 32 MiB with a fresh mmap, whose pages fault in (zero-filled) on first touch: with
@@ -45,7 +50,7 @@ GROUP_BYTES = 24 * 2**20
 
 # config fields in which the copies of one sweep may differ
 PER_COPY_FIELDS = {"seed", "corruption", "level", "corrupt_test_labels", "lr", "lr_decay",
-                   "max_epochs", "target_train_acc"}
+                   "max_epochs", "target_train_acc", "target_train_loss"}
 
 
 def check_sweep(configs: list[RunConfig]) -> None:
@@ -111,6 +116,19 @@ class StackedMLP:
                 for key in ("mean", "var"):
                     layer["bn"][key] = layer["bn"][key][rows]
 
+    @torch.no_grad()
+    def export(self, r: int, module: MLP) -> MLP:
+        """Copy r's weights and BatchNorm statistics into `module` (an MLP of that shape)."""
+        linears = [m for m in module.net if isinstance(m, nn.Linear)]
+        bns = [m for m in module.net if isinstance(m, nn.BatchNorm1d)]
+        for layer, lin in zip(self.layers, linears):
+            lin.weight.copy_(layer["weight"][r])
+            lin.bias.copy_(layer["bias"][r])
+        for layer, bn in zip([l for l in self.layers if l["bn"]], bns):
+            bn.running_mean.copy_(layer["bn"]["mean"][r])
+            bn.running_var.copy_(layer["bn"]["var"][r])
+        return module
+
     def __call__(self, x: torch.Tensor, training: bool) -> torch.Tensor:
         """x: (B, D) read by every copy, or (K, B, D); returns logits (K, classes, B).
 
@@ -164,12 +182,28 @@ def sgd_step(params, buffers, lrs: list[float], momentum: float, weight_decay: f
         p.grad = None
 
 
-def _prepare(configs: list[RunConfig], device, ds):
-    """train.prepare_data for every copy, each distinct image tensor standardised once.
+@dataclass
+class SweepData:
+    """Every copy's data (train.prepare_data per copy), shared tensors kept once."""
+    train_x: torch.Tensor        # (N, D) when every copy reads the same images, else (K, N, D)
+    train_y: torch.Tensor        # (K, N) each copy's (possibly corrupted) labels
+    masks: list[torch.Tensor]    # per copy: (N,) bool, corrupted examples
+    test_x: list[torch.Tensor]   # per copy: (M, D) whole test set (shared tensors repeat)
+    test_y: list[torch.Tensor]   # per copy: (M,)
+    curve_x: torch.Tensor        # (M', D) shared or (K, M', D): the per-epoch curve subset
+    curve_y: torch.Tensor        # (K, M')
+    num_classes: int
 
-    Returns train inputs (N, D) when all copies share them (label corruptions leave the
-    images alone) else (K, N, D), the same for test, labels (K, N) and (K, M), and masks.
-    """
+    def copy(self, i: int) -> TrainData:
+        """Copy i's data as train.final_evaluation takes it (inputs flattened: MLPs flatten)."""
+        x = self.train_x if self.train_x.dim() == 2 else self.train_x[i]
+        return TrainData(train_stored=x, train_input=x, train_labels=self.train_y[i],
+                         corrupted=self.masks[i], test_input=self.test_x[i],
+                         test_labels=self.test_y[i], num_classes=self.num_classes)
+
+
+def _prepare(configs: list[RunConfig], device, ds) -> SweepData:
+    """train.prepare_data for every copy, each distinct image tensor standardised once."""
     cache = {}  # id(images) -> (images, flattened standardised inputs on the device)
 
     def inputs(images):
@@ -177,7 +211,7 @@ def _prepare(configs: list[RunConfig], device, ds):
             cache[id(images)] = (images, preprocess(images).flatten(1).to(device))
         return cache[id(images)][1]
 
-    train_x, test_x, train_y, test_y, masks = [], [], [], [], []
+    train_x, test_x, train_y, test_y, masks, curves = [], [], [], [], [], []
     for c in configs:
         cor = apply_corruption(c.corruption, ds.train, ds.test, c.level, ds.num_classes, c.seed,
                                c.corrupt_test_labels)
@@ -186,16 +220,31 @@ def _prepare(configs: list[RunConfig], device, ds):
         train_y.append(cor.train.labels.to(device))
         test_y.append(cor.test.labels.to(device))
         masks.append(cor.mask.to(device))
+        curve = None  # as train.prepare_data chooses it
+        if c.curve_n_test is not None and c.curve_n_test < len(cor.test.labels):
+            curve = balanced_subset(cor.test.labels, c.curve_n_test, ds.num_classes,
+                                    c.data_seed + 2).to(device)
+        curves.append(curve)
 
     def share(xs):
         return xs[0] if all(x is xs[0] for x in xs) else torch.stack(xs)
 
-    return share(train_x), share(test_x), torch.stack(train_y), torch.stack(test_y), masks
+    curve_y = torch.stack([y if idx is None else y[idx] for y, idx in zip(test_y, curves)])
+    same_curve = all((a is None and b is None) or (a is not None and b is not None
+                                                   and torch.equal(a, b))
+                     for a, b in zip(curves, curves[1:]))
+    if all(x is test_x[0] for x in test_x) and same_curve:
+        curve_x = test_x[0] if curves[0] is None else test_x[0][curves[0]]
+    else:
+        curve_x = torch.stack([x if idx is None else x[idx] for x, idx in zip(test_x, curves)])
+    return SweepData(share(train_x), torch.stack(train_y), masks, test_x, test_y, curve_x,
+                     curve_y, ds.num_classes)
 
 
 @torch.inference_mode()
-def _evaluate(model: StackedMLP, x, y, precision, device, batch=EVAL_BATCH):
-    """Per-copy correctness (K, N) bool and mean cross-entropy (K,), eval mode."""
+def _evaluate(model: StackedMLP, x, y, precision, device):
+    """Per-copy correctness (K, M) bool and mean cross-entropy (K,), eval mode."""
+    batch = EVAL_BATCH.get(device.type, 128)
     correct, loss_sum = [], torch.zeros(model.k, device=device)
     with autocast_context(precision, device):
         for i in range(0, y.shape[1], batch):
@@ -212,7 +261,7 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
 
     group_bytes: the most bytes one stacked fp32 parameter may take; a sweep with more copies
     trains in groups of copies one after another. Default: GROUP_BYTES on the CPU, one group
-    elsewhere. wall_seconds in each result is its group's wall clock.
+    elsewhere. wall_seconds and eval_seconds in each result are its group's wall clock.
     """
     check_sweep(configs)
     device = resolve_device(device)
@@ -228,44 +277,55 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
     limit = group_bytes or (GROUP_BYTES if device.type == "cpu" else math.inf)
     n_groups = math.ceil(len(configs) / max(1, int(limit // largest)))
     groups = [list(g) for g in torch.arange(len(configs)).tensor_split(n_groups)]
-    metrics, step_losses = [[] for _ in configs], [[] for _ in configs]
+    results: list[TrainResult | None] = [None] * len(configs)
     for group in groups:
-        _train_group([int(i) for i in group], configs, [models[int(i)] for i in group], data,
-                     metrics, step_losses, precision, device, progress)
-
-    train_y, test_y, masks = data[2], data[3], data[4]
-    return [TrainResult(metrics[i], step_losses[i],
-                        {**run_summary(c, metrics[i], step_losses[i], device, precision,
-                                       train_y.shape[1], test_y.shape[1],
-                                       masks[i].float().mean().item()),
-                         "sweep_copies": len(configs), "sweep_groups": n_groups})
-            for i, c in enumerate(configs)]
+        _train_group([int(i) for i in group], configs, models, data, results, precision,
+                     device, progress)
+    for r in results:
+        r.summary.update(sweep_copies=len(configs), sweep_groups=n_groups)
+    return results
 
 
-def _train_group(active, configs, models, data, metrics, step_losses, precision, device,
+def _train_group(active, configs, models, data: SweepData, results, precision, device,
                  progress):
-    """Train the copies `active` (indices into configs) together; fills metrics, step_losses."""
-    train_x, test_x, train_y, test_y, masks = data
-    first, n = configs[0], train_y.shape[1]
-    model = StackedMLP(models)
+    """Train the copies `active` (indices into configs) together; fills results[i]."""
+    first, n = configs[0], data.train_y.shape[1]
+    threads = torch.get_num_threads()
+    model = StackedMLP([models[i] for i in active])
     buffers = [None] * len(model.parameters())
     gens = {i: torch.Generator().manual_seed(configs[i].seed + 1) for i in active}
+    metrics = {i: [] for i in active}
+    step_losses = {i: [] for i in active}
 
     def rows_of(active):  # the data of the copies still training
         rows = torch.tensor(active, device=device)
-        return (train_x if train_x.dim() == 2 else train_x[rows], train_y[rows],
-                test_x if test_x.dim() == 2 else test_x[rows], test_y[rows])
+        return (data.train_x if data.train_x.dim() == 2 else data.train_x[rows],
+                data.train_y[rows],
+                data.curve_x if data.curve_x.dim() == 2 else data.curve_x[rows],
+                data.curve_y[rows])
+
+    def finish(r, i):  # train's final evaluation of copy i (row r of the stacked model)
+        c = configs[i]
+        t = time.perf_counter()
+        final = final_evaluation(model.export(r, models[i]), data.copy(i), precision, device)
+        final_s = time.perf_counter() - t
+        summary = run_summary(c, metrics[i], step_losses[i], final, final_s, device, precision,
+                              threads, n, len(data.test_y[i]), data.curve_y.shape[1],
+                              data.masks[i].float().mean().item())
+        results[i] = TrainResult(metrics[i], step_losses[i], summary)
 
     from tqdm.auto import tqdm
     bar = tqdm(total=max(configs[i].max_epochs for i in active), disable=not progress,
                desc=f"sweep of {len(active)}", unit="ep", leave=False)
-    epoch, t0 = 0, time.perf_counter()
-    x_all, y_all, tx_all, ty_all = rows_of(active)
+    epoch, eval_s, t0 = 0, 0.0, time.perf_counter()
+    x_all, y_all, cx_all, cy_all = rows_of(active)
     while active:
-        lrs = [configs[i].lr0 * configs[i].decay ** epoch for i in active]
+        lrs = [configs[i].lr_at(epoch) for i in active]
         batches = [_batches(n, first.batch_size, gens[i]) for i in active]
         shared = all(torch.equal(torch.cat(b), torch.cat(batches[0])) for b in batches[1:])
         losses = []
+        correct = torch.zeros(len(active), n, dtype=torch.bool, device=device)
+        ar = torch.arange(len(active), device=device)[:, None]
         for j in range(len(batches[0])):
             if shared:  # one index batch for all copies
                 idx = batches[0][j].to(device)
@@ -273,7 +333,6 @@ def _train_group(active, configs, models, data, metrics, step_losses, precision,
                 y = y_all[:, idx]                          # (K, B)
             else:
                 idx = torch.stack([b[j] for b in batches]).to(device)  # (K, B)
-                ar = torch.arange(len(active), device=device)[:, None]
                 x = x_all[idx] if x_all.dim() == 2 else x_all[ar, idx]  # (K, B, D)
                 y = y_all[ar, idx]
             with autocast_context(precision, device):
@@ -282,10 +341,16 @@ def _train_group(active, configs, models, data, metrics, step_losses, precision,
             loss.sum().backward()  # copy k's parameters only see copy k's loss
             sgd_step(model.parameters(), buffers, lrs, first.momentum, first.weight_decay)
             losses.append(loss.detach())
+            ok = logits.detach().argmax(1) == y  # (K, B): running train-mode correctness
+            if shared:
+                correct[:, idx] = ok
+            else:
+                correct[ar, idx] = ok
         losses = torch.stack(losses, 1).float().cpu()  # (K, steps)
         epoch += 1
-        correct, train_eval_loss = _evaluate(model, x_all, y_all, precision, device)
-        test_correct, test_loss = _evaluate(model, tx_all, ty_all, precision, device)
+        t_eval = time.perf_counter()
+        test_correct, test_loss = _evaluate(model, cx_all, cy_all, precision, device)
+        eval_s += time.perf_counter() - t_eval
         wall = time.perf_counter() - t0
         keep = []
         for r, i in enumerate(active):
@@ -296,11 +361,12 @@ def _train_group(active, configs, models, data, metrics, step_losses, precision,
                     f"in epoch {epoch} (lr {lrs[r]:g}); lower the learning rate or use fp32")
             step_losses[i].extend(losses[r].tolist())
             row = epoch_row(epoch, len(step_losses[i]), lrs[r], losses[r].mean().item(), wall,
-                            correct[r], train_eval_loss[r], test_correct[r], test_loss[r],
-                            masks[i])
+                            correct[r], test_correct[r], test_loss[r], data.masks[i], eval_s)
             metrics[i].append(row)
-            if not _reached(row, c) and epoch < c.max_epochs:
+            if not reached(row, c) and epoch < c.max_epochs:
                 keep.append(r)
+            else:
+                finish(r, i)
         if len(keep) < len(active):  # drop the copies that stopped
             active = [active[r] for r in keep]
             if not active:
@@ -308,6 +374,6 @@ def _train_group(active, configs, models, data, metrics, step_losses, precision,
             keep_t = torch.tensor(keep, device=device)
             model.keep(keep_t)
             buffers = [None if b is None else b[keep_t] for b in buffers]
-            x_all, y_all, tx_all, ty_all = rows_of(active)
+            x_all, y_all, cx_all, cy_all = rows_of(active)
         bar.update(1)
     bar.close()

@@ -19,20 +19,30 @@ def synthetic_dataset(n=48, m=24, seed=0):
 
 
 def assert_same_run(vec, sep, n_train):
-    """Same number of epochs (so the same early stop), same losses and accuracies."""
+    """Same rows and summary keys as train(), same epochs (so the same early stop), same
+    losses and accuracies up to rounding."""
     assert len(vec.metrics) == len(sep.metrics)
     assert len(vec.step_losses) == len(sep.step_losses)
+    assert set(vec.summary) == set(sep.summary) | {"sweep_copies", "sweep_groups"}
     torch.testing.assert_close(torch.tensor(vec.step_losses), torch.tensor(sep.step_losses),
                                rtol=1e-4, atol=1e-5)
     for a, b in zip(vec.metrics, sep.metrics):
+        assert list(a) == list(b)  # the same columns in the same order
         assert (a["epoch"], a["step"], a["lr"]) == (b["epoch"], b["step"], b["lr"])
-        for key in ("train_loss", "train_eval_loss", "test_loss"):
+        for key in ("train_loss", "test_loss"):
             assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-5), key
         for key in ("train_acc", "clean_acc", "corrupted_acc", "test_acc"):
-            assert (math.isnan(a[key]) and math.isnan(b[key])) or abs(a[key] - b[key]) <= 1 / n_train, key
-    for key in ("epochs", "steps", "steps_to_fit", "final_train_acc", "n_train", "n_test",
-                "fraction_corrupted", "run_id"):
+            assert (a[key] is None and b[key] is None) or abs(a[key] - b[key]) <= 1 / n_train, key
+    for key in ("epochs", "steps", "fitted", "steps_to_fit", "steps_to_99", "steps_to_loss",
+                "n_train", "n_test", "n_curve_test", "fraction_corrupted", "run_id",
+                "precision", "threads", "device", "train_acc_method", "last_lr"):
         assert vec.summary[key] == sep.summary[key], key
+    for key in ("final_train_acc", "final_test_acc", "final_clean_acc", "final_corrupted_acc",
+                "final_train_acc_running"):
+        a, b = vec.summary[key], sep.summary[key]
+        assert (a is None and b is None) or abs(a - b) <= 1 / n_train, key
+    for key in ("final_train_loss", "final_test_loss"):
+        assert vec.summary[key] == pytest.approx(sep.summary[key], rel=1e-4, abs=1e-5), key
 
 
 @pytest.mark.parametrize("group_bytes", [None, 6e6])  # one group of 3; groups of 1
@@ -41,9 +51,9 @@ def test_label_sweep_equals_separate_runs_with_per_copy_early_stop(group_bytes):
 
     Their own targets make the copies stop at different epochs (about 3, 6 and 7)."""
     ds = synthetic_dataset()
-    configs = [RunConfig(model="mlp_1x512", n_train=48, corruption="partial_labels", level=p,
-                         target_train_acc=target, batch_size=16, lr=0.001, max_epochs=40,
-                         precision="fp32")
+    configs = [RunConfig(model="mlp_1x512", n_train=48, n_test=24, curve_n_test=12,
+                         corruption="labels", level=p, target_train_acc=target, batch_size=16,
+                         lr=0.001, max_epochs=40, precision="fp32")
                for p, target in ((0.0, 0.5), (0.5, 0.9), (1.0, 1.0))]
     vec = train_sweep(configs, device="cpu", progress=False, dataset=ds, group_bytes=group_bytes)
     assert vec[0].summary["sweep_groups"] == (1 if group_bytes is None else 3)
@@ -53,19 +63,24 @@ def test_label_sweep_equals_separate_runs_with_per_copy_early_stop(group_bytes):
     epochs = [len(s.metrics) for s in seps]
     assert min(epochs) < max(epochs), f"copies should stop at different epochs, got {epochs}"
     assert any(s.summary["steps_to_fit"] for s in seps)
+    assert {s.summary["n_curve_test"] for s in seps} == {12}
 
 
 def test_seed_sweep_with_batchnorm_and_per_copy_lr_equals_separate_runs():
     """Different seeds (own init, own shuffle order), BatchNorm running stats, own lr and
-    decay, weight decay, a last single example folded into the batch before (n = 1 mod 8).
+    decay with a warm-up, weight decay, one copy with corrupted test labels (so its own
+    curve subset: balanced on those labels), a last single example folded into the batch
+    before (n = 1 mod 8).
 
     (With a last batch of 2, BatchNorm's gradient amplifies rounding differences chaotically:
     1e-7 grows to 1e-1 within two epochs, in separate runs just as much.)"""
     ds = synthetic_dataset(n=33)
-    configs = [RunConfig(model="mlp_3x512", n_train=33, corruption="random_labels", seed=s,
+    configs = [RunConfig(model="mlp_3x512", n_train=33, n_test=24, curve_n_test=12,
+                         corruption="labels", level=1.0, seed=s, corrupt_test_labels=ct,
                          batchnorm=True, batch_size=8, lr=lr, lr_decay=d, weight_decay=5e-4,
-                         max_epochs=4, target_train_acc=None, precision="fp32")
-               for s, lr, d in ((0, 0.01, 0.9), (1, 0.02, 0.95), (2, 0.01, 0.9))]
+                         warmup_epochs=2, max_epochs=4, target_train_acc=None, precision="fp32")
+               for s, lr, d, ct in ((0, 0.01, 0.9, False), (1, 0.02, 0.95, True),
+                                    (2, 0.01, 0.9, False))]
     vec = train_sweep(configs, device="cpu", progress=False, dataset=ds)
     for c, v in zip(configs, vec):
         assert_same_run(v, train(c, device="cpu", progress=False, dataset=ds), 33)
