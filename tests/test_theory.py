@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from rethink_lib import theory as th
+from rethink_lib.theory import kernels
 from rethink_lib.data import DEBIAN_FASHION_MNIST, load_dataset
 
 needs_fmnist = pytest.mark.skipif(
@@ -124,21 +125,60 @@ def test_kernel_interpolation_fits_train_exactly_and_beats_chance(fmnist):
 
 def test_kernel_jitter_fallback_on_duplicate_points():
     X = np.random.default_rng(0).random((40, 6))
-    X[1] = X[0]  # K has two equal rows: singular, Cholesky must fail without jitter
+    X[1] = X[0]  # K has two equal rows: singular, whether or not LAPACK's Cholesky raises
     y = np.arange(40) % 3
     with pytest.warns(UserWarning, match="Cholesky"):
         rep = th.min_norm_kernel_interpolation(X, X[:5], y[:5], {"true": y}, 3, gamma=1.0)
-    assert rep.jitter > 0
+    assert rep.jitter > 0 and rep.duplicates == 1
+
+
+def test_exactly_singular_kernel_is_refused_whatever_lapack_does():
+    """Two equal rows: on some CPUs (AMD EPYC) cho_factor returns a tiny positive pivot
+    instead of raising; the pivot check must refuse the factor either way."""
+    X = torch.from_numpy(np.random.default_rng(0).random((40, 6)))
+    X[1] = X[0]
+    K = torch.exp(-kernels._sq_dists(X, X))
+    K.diagonal().fill_(1.0)
+    assert kernels.duplicate_rows(X) == 1
+    assert kernels._factor_solve(K.clone(), torch.eye(40, 3, dtype=torch.float64)) is None
+
+
+def test_near_duplicates_are_caught_by_the_pivot_check():
+    """Distinct points 1e-9 apart: no duplicate rows, but K is singular in float64."""
+    X = np.random.default_rng(0).random((40, 6))
+    X[1] = X[0] + 1e-9
+    y = np.arange(40) % 3
+    assert kernels.duplicate_rows(torch.from_numpy(X)) == 0
+    with pytest.warns(UserWarning, match="numerically singular"):
+        rep = th.min_norm_kernel_interpolation(X, X[:5], y[:5], {"true": y}, 3, gamma=1.0)
+    assert rep.jitter > 0 and rep.duplicates == 0
+
+
+def test_pivot_check():
+    assert kernels.pivots_ok(np.array([1.0, 0.5, 1e-6]), 1.0)
+    assert not kernels.pivots_ok(np.array([1.0, 0.5, 1e-17]), 1.0)  # below 3 * eps
+    assert not kernels.pivots_ok(np.array([1.0, np.nan, 0.5]), 1.0)
+    assert not kernels.pivots_ok(np.array([1.0, 0.0]), 1.0)
+
+
+def test_well_conditioned_kernel_needs_no_jitter():
+    X = np.random.default_rng(0).random((40, 6))
+    y = np.arange(40) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no jitter warning
+        rep = th.min_norm_kernel_interpolation(X, X[:5], y[:5], {"true": y}, 3, gamma=1.0)
+    assert (rep.jitter, rep.duplicates) == (0.0, 0)
+    assert rep.fits["true"].train_error == 0 and rep.fits["true"].max_residual < 1e-6
 
 
 def test_cuda_path_agrees_with_scipy():
-    K = torch.exp(-th._sq_dists(*[torch.rand(30, 4, dtype=torch.float64,
-                                            generator=torch.Generator().manual_seed(0))] * 2))
+    K = torch.exp(-kernels._sq_dists(*[torch.rand(30, 4, dtype=torch.float64,
+                                                 generator=torch.Generator().manual_seed(0))] * 2))
     Y = torch.eye(30, 3, dtype=torch.float64)
-    alpha = th._factor_solve(K.clone(), Y)
+    alpha = kernels._factor_solve(K.clone(), Y)
     torch.testing.assert_close(K @ alpha, Y, atol=1e-6, rtol=0)
     if torch.cuda.is_available():
-        torch.testing.assert_close(th._factor_solve(K.cuda(), Y.cuda()).cpu(), alpha)
+        torch.testing.assert_close(kernels._factor_solve(K.cuda(), Y.cuda()).cpu(), alpha)
 
 
 # --------------------------------------------------------------------------- SGD vs pinv
