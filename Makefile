@@ -1,5 +1,6 @@
 # rethink: build the book and run the tests.
-#   make book        experiments (cpu profile) + Jupyter Book, offline, warnings are errors
+#   make book        Jupyter Book from the stored runs, offline, warnings are errors
+#   make runs        train what the store lacks for PROFILE (default cpu; hours)
 #   make test        every test, including notebook, training and headless-browser ones
 #   make test-fast   unit tests only (seconds)
 #   make venv | setup-system | clean
@@ -9,7 +10,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= cpu
 SYSTEM_PACKAGES := dataset-fashion-mnist chromium chromium-driver
 
-.PHONY: venv setup-system book test test-fast clean
+.PHONY: venv setup-system book runs test test-fast clean
 
 venv: $(VENV)/.installed
 
@@ -30,14 +31,16 @@ setup-system:
 		echo "setup-system: not root, not installing:" $$missing "(tests needing them skip)" >&2; \
 	fi
 
+# Builds from the committed store only: trains nothing (a chapter lists runs it lacks).
 book: setup-system venv
-	@if $(PY) -c "import importlib.util as u, sys; sys.exit(u.find_spec('rethink_lib.make_runs') is None)"; then \
-		echo "$(PY) -m rethink_lib.make_runs --profile $(PROFILE)"; \
-		$(PY) -m rethink_lib.make_runs --profile $(PROFILE); \
-	else \
-		echo "book: no rethink_lib.make_runs yet; the notebooks run what they need"; \
-	fi
 	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going  # --all: the cache keys on code, not on results/
+
+# Fills the store for PROFILE, resuming where it stopped; two single-threaded workers share
+# the queue through run locks (results depend on the thread count, which each run records).
+runs: setup-system venv
+	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --dry-run
+	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1 --order cheap & \
+	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1; wait
 
 test: setup-system venv
 	$(VENV)/bin/pytest -q
