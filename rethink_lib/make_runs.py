@@ -113,6 +113,9 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads; 1 per worker when several share the cores "
                         "(results depend on it: it is recorded with each run)")
+    p.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="local: this process; ray: each missing run as a Ray task "
+                        "(docs/runbook-ray.md; pip install -e .[ray])")
     args = p.parse_args(argv)
 
     if args.threads:
@@ -134,6 +137,10 @@ def main(argv=None) -> int:
         return 0
     todo = [r for r in rows if r["status"] != "stored"]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
+    if args.executor != "local":  # rethink_lib/executors: the runs as tasks elsewhere
+        from .executors import run_with
+        return run_with(args.executor, [r["_config"] for r in todo], args.results_dir,
+                        args.device, args.threads)
     failed, held, t0 = [], [], time.perf_counter()
 
     def attempt(i, r, block=False):
