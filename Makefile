@@ -32,8 +32,9 @@ setup-system:
 	fi
 
 # Builds from the committed store only: trains nothing (a chapter lists runs it lacks).
+# RETHINK_BOOK_BUILD=1 tells the chapters' plan cells so (rethink_lib/plan.py).
 book: setup-system venv
-	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going  # --all: the cache keys on code, not on results/
+	RETHINK_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --all -W -n --keep-going  # --all: the cache keys on code, not on results/
 
 # Fills the store for PROFILE, resuming where it stopped; two single-threaded workers share
 # the queue through run locks (results depend on the thread count, which each run records).

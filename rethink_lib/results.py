@@ -30,6 +30,24 @@ BOOK_RESULTS_DIR = Path(os.environ.get("RETHINK_RESULTS_DIR",
                                        Path(__file__).resolve().parent.parent / "results"))
 
 
+def user_results_dir() -> Path:
+    """Where ad-hoc chapter reruns store the runs they train, so that a rerun never writes
+    into the committed store: $RETHINK_USER_RESULTS, else ~/.cache/rethink/results."""
+    return Path(os.environ.get("RETHINK_USER_RESULTS",
+                               Path.home() / ".cache" / "rethink" / "results"))
+
+
+def find_result(config: RunConfig, stores) -> RunResult | None:
+    """Read-through lookup: the result of `config` from the first of `stores` that holds
+    it (RunResult.path says which), None if none does; a damaged run raises as in
+    load_result. Nothing is copied between stores."""
+    for store in stores:
+        found = load_result(config, store)
+        if found is not None:
+            return found
+    return None
+
+
 class ResultMismatchError(RuntimeError):
     """A stored result is corrupt or belongs to another config."""
 

@@ -280,9 +280,14 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
         step_fn = torch.compile(model) if compile else model
         done = bool(metrics) and reached(metrics[-1], config)
 
+        # progress: True (tqdm.auto: a widget in Jupyter), False, or a text stream such as
+        # the terminal behind a papermill run (plain tqdm, at most one update per 2 s)
         from tqdm.auto import tqdm
+        stream = {"file": progress, "mininterval": 2.0} if hasattr(progress, "write") else {}
+        if stream:
+            from tqdm.std import tqdm
         bar = tqdm(total=config.max_epochs, initial=epoch0, disable=not progress,
-                   desc=config.run_id[:48], unit="ep", leave=False)
+                   desc=config.run_id[:48], unit="ep", leave=False, **stream)
         epoch, t0 = epoch0, time.perf_counter()
         while not done and epoch < config.max_epochs:
             lr = config.lr_at(epoch)

@@ -13,6 +13,13 @@ needs_fashion_mnist = pytest.mark.skipif(
     reason=f"Debian package dataset-fashion-mnist not installed ({DEBIAN_FASHION_MNIST} missing)")
 
 
+@pytest.fixture(autouse=True)
+def _user_results_in_tmp(tmp_path_factory, monkeypatch):
+    """Chapter reruns train into $RETHINK_USER_RESULTS (rethink_lib.plan): never the real
+    ~/.cache/rethink/results during tests, also in papermill subprocesses."""
+    monkeypatch.setenv("RETHINK_USER_RESULTS", str(tmp_path_factory.mktemp("user") / "results"))
+
+
 @pytest.fixture
 def small_splits():
     """Tiny synthetic [0, 1] data in the stored layout: 40 train / 20 test, 3x32x32, 4 classes."""

@@ -1,0 +1,160 @@
+"""The training chapters' papermill parameters: what each one sets and its defaults per profile.
+
+Each chapter's `parameters` cell is rendered from CHAPTER_PARAMETERS by `parameters_cell`
+(scripts/update_chapter_cells.py writes it into the notebooks; tests/test_rerun.py checks
+they match), so the per-profile defaults its comments list are read from
+rethink_lib.experiments.PROFILES, never typed. `read_parameters` turns a chapter's namespace
+into resolved settings; experiments.resolve checks every setting before anything trains.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .experiments import COMMON, PROFILES, describe, resolve
+
+
+class ParameterError(ValueError):
+    """A chapter parameter is invalid; shown as one line in Jupyter (no traceback wall)."""
+
+    def _render_traceback_(self):  # IPython shows this instead of the traceback
+        return [f"ParameterError: {self}"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str               # name in the notebook (papermill -p NAME VALUE)
+    help: str               # one line, for the cell and `papermill --help-notebook`
+    key: str | None = None  # the profile setting it overrides (None: its own name; "": none)
+
+    @property
+    def setting(self) -> str | None:
+        return self.name if self.key is None else (self.key or None)
+
+    @property
+    def names_models(self) -> bool:
+        return self.name.endswith("_models")
+
+
+# Every training chapter starts with these (notebook defaults in NOTEBOOK_DEFAULTS).
+RUN_PARAMS = [
+    Param("profile", "smoke | cpu | paper: sizes, epochs and models of every figure"),
+    Param("results_dir", "None: read results/, train what it lacks into $RETHINK_USER_RESULTS "
+          "(default ~/.cache/rethink/results); a folder: read results/, train into it", key=""),
+    Param("plan_only", "True: print the plan (runs, stores, minutes), run no later cell",
+          key=""),
+    Param("device", "auto | cpu | cuda (auto: cuda if present)"),
+    Param("seed", "seeds corruption, initialisation, shuffling and augmentation"),
+]
+NOTEBOOK_DEFAULTS = {"profile": "cpu", "results_dir": None, "plan_only": False,
+                     "device": COMMON["device"], "seed": COMMON["seed"]}
+_DATA = [
+    Param("n_train", "training images per run (None: the whole split)"),
+    Param("n_test", "test images of the final accuracies (None: the whole split)"),
+    Param("precision", "fp32 | bf16 | auto (bf16 where the device has it natively)"),
+]
+CHAPTER_PARAMETERS: dict[str, list[Param]] = {
+    "02_capacity": RUN_PARAMS + [
+        Param("dataset", "data set of Fig. 1, Fig. 2 and the Gaussian runs"),
+        *_DATA,
+        Param("max_epochs", "epoch cap per run, per model family"),
+        Param("seeds", "seeds per model, per model family (more seeds: more runs)"),
+        Param("fig1a_models", "Fig. 1a: models trained under each corruption"),
+        Param("fig1a_corruptions", "Fig. 1a: labels<p> | shuffled_pixels | random_pixels | "
+              "gaussian"),
+        Param("capacity_models", "Fig. 1b/1c and report Fig. 2: models"),
+        Param("corruption_levels", "Fig. 1b/1c: label corruption levels p in [0, 1]"),
+        Param("fig2_level", "report Fig. 2: its corruption level"),
+        Param("report_bn_models", "the report's BatchNorm variants, on p = 0 and p = 1"),
+        Param("gaussian_models", "Gaussian noise on gaussian_factor x n_train images"),
+        Param("gaussian_factor", "Gaussian runs: images as a multiple of n_train"),
+        Param("extension_models", "random labels on extension_dataset"),
+        Param("extension_dataset", "the second real data set"),
+        Param("extension_n_train", "its training images (None: the whole split)"),
+        Param("extension_max_epochs", "its epoch cap"),
+    ],
+    "03_explicit": RUN_PARAMS + [
+        Param("dataset", "data set of Tables I and II"),
+        *_DATA,
+        Param("max_epochs", "epoch cap per run, per model family (runs stop once fitted)"),
+        Param("seeds", "seeds per model, per model family (more seeds: more runs)"),
+        Param("regularization_models", "Tables I and II: models"),
+        Param("weight_decay", "the 'wd' factor"),
+    ],
+    "04_implicit": RUN_PARAMS + [
+        Param("dataset", "data set of Fig. 3a-c", key="implicit_dataset"),
+        *_DATA,
+        Param("implicit_epochs", "epochs of every curve (no stop at 100%)"),
+        Param("weight_decay", "the 'wd' factor", key="implicit_weight_decay"),
+    ],
+}
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        return describe(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(repr(v) if isinstance(v, str) else _show(v) for v in value) + "]"
+    return str(value)
+
+
+def profile_defaults(param: Param) -> str:
+    """'  [every profile: X]' or '  [smoke: A | cpu: B | paper: C]' for a profile setting."""
+    key = param.setting
+    if key is None or any(key not in PROFILES[p] for p in PROFILES):
+        return ""
+    shown = [_show(PROFILES[p][key]) for p in PROFILES]
+    if len(set(shown)) == 1:
+        return f"  [every profile: {shown[0]}]"
+    return "  [" + " | ".join(f"{p}: {v}" for p, v in zip(PROFILES, shown)) + "]"
+
+
+def _literal(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def parameters_cell(chapter: str) -> str:
+    """The source of a chapter's `parameters` cell."""
+    params = CHAPTER_PARAMETERS[chapter]
+    heads = [f"{p.name} = {_literal(NOTEBOOK_DEFAULTS.get(p.name))}" for p in params]
+    width = max(map(len, heads))
+    lines = [
+        "# Parameters (papermill -p NAME VALUE; lists and dicts as Python literals, e.g.",
+        "# -p capacity_models \"['mlp_1x512']\"). None: the profile's value, listed in [...].",
+        "# Generated from rethink_lib/chapter_params.py by scripts/update_chapter_cells.py.",
+    ]
+    lines += [f"{h:<{width}}  # {p.help}{profile_defaults(p)}" for h, p in zip(heads, params)]
+    return "\n".join(lines)
+
+
+def read_parameters(chapter: str, namespace: dict) -> tuple[dict, dict]:
+    """(settings, options) from a chapter's parameters in `namespace` (its globals()).
+
+    settings: experiments.resolve(profile, ...) with the non-None parameters applied (it
+    checks each one); options: results_dir, plan_only. Errors are one-line ParameterErrors."""
+    if chapter not in CHAPTER_PARAMETERS:
+        raise ValueError(f"unknown chapter {chapter!r}; valid: {', '.join(CHAPTER_PARAMETERS)}")
+    values = {}
+    for p in CHAPTER_PARAMETERS[chapter]:
+        if p.name not in namespace:
+            raise ParameterError(f"{p.name}: not defined; run the parameters cell first")
+        values[p.name] = namespace[p.name]
+    results_dir, plan_only = values["results_dir"], values["plan_only"]
+    if results_dir is not None and not isinstance(results_dir, (str, os.PathLike)):
+        raise ParameterError(f"results_dir: must be a folder path or None, got {results_dir!r}")
+    if not isinstance(plan_only, bool):
+        raise ParameterError(f"plan_only: must be True or False, got {plan_only!r}")
+    overrides = {p.setting: values[p.name] for p in CHAPTER_PARAMETERS[chapter]
+                 if p.setting and p.name != "profile"}
+    try:
+        settings = resolve(values["profile"], **overrides)
+    except (ValueError, TypeError, SyntaxError) as err:
+        raise ParameterError((str(err).splitlines() or [type(err).__name__])[0]) from None
+    return settings, {"results_dir": results_dir, "plan_only": plan_only}
+
+
+def model_parameters(chapter: str) -> list[Param]:
+    """The chapter's parameters that name models."""
+    return [p for p in CHAPTER_PARAMETERS[chapter] if p.names_models]
