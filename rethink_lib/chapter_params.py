@@ -65,7 +65,7 @@ CHAPTER_PARAMETERS: dict[str, list[Param]] = {
         Param("capacity_models", "Fig. 1b/1c and report Fig. 2: models"),
         Param("corruption_levels", "Fig. 1b/1c: label corruption levels p in [0, 1]"),
         Param("fig2_level", "report Fig. 2: its corruption level"),
-        Param("report_bn_models", "the report's BatchNorm variants, on p = 0 and p = 1"),
+        Param("report_bn_models", "BatchNorm variants as in the report, on labels p 0 and 1"),
         Param("gaussian_models", "Gaussian noise on gaussian_factor x n_train images"),
         Param("gaussian_factor", "Gaussian runs: images as a multiple of n_train"),
         Param("extension_models", "random labels on extension_dataset"),
@@ -79,13 +79,13 @@ CHAPTER_PARAMETERS: dict[str, list[Param]] = {
         Param("max_epochs", "epoch cap per run, per model family (runs stop once fitted)"),
         Param("seeds", "seeds per model, per model family (more seeds: more runs)"),
         Param("regularization_models", "Tables I and II: models"),
-        Param("weight_decay", "the 'wd' factor"),
+        Param("weight_decay", "weight decay of the wd columns"),
     ],
     "04_implicit": RUN_PARAMS + [
         Param("dataset", "data set of Fig. 3a-c", key="implicit_dataset"),
         *_DATA,
         Param("implicit_epochs", "epochs of every curve (no stop at 100%)"),
-        Param("weight_decay", "the 'wd' factor", key="implicit_weight_decay"),
+        Param("weight_decay", "weight decay of the wd columns", key="implicit_weight_decay"),
     ],
 }
 

@@ -87,6 +87,12 @@ def test_chapter_cells_are_the_generated_ones(chapter):
     assert PLAN_MARK in nxt.source and nxt.source == plan_cell(chapter)
     assigned = {t.id for node in ast.parse(nb.cells[i].source).body for t in node.targets}
     assert assigned == {p.name for p in CHAPTER_PARAMETERS[chapter]}
+    # `papermill --help-notebook` lists every parameter with its comment (it skips lines
+    # whose comment holds a quote or an "=")
+    from papermill.translators import PythonTranslator
+    shown = PythonTranslator.inspect(nb.cells[i])
+    assert [p.name for p in shown] == [p.name for p in CHAPTER_PARAMETERS[chapter]]
+    assert all(p.help for p in shown)
 
 
 def test_parameter_comments_list_each_profiles_default(monkeypatch):
