@@ -8,20 +8,20 @@ from dataclasses import dataclass
 
 from .corruptions import canonical_level, get_corruption
 from .data import get_spec
-from .models import is_convolutional, list_models
+from .models import is_convolutional, list_models, model_spec
 
 AUGMENTATIONS = ("none", "crop", "crop_pad4_jitter")
 PRECISIONS = ("fp32", "bf16", "auto")
 
 
 def default_lr(model: str) -> float:
-    """Paper: 0.1 for Inception, 0.01 for AlexNet and the MLPs."""
-    return 0.1 if model.startswith("inception") else 0.01
+    """The model's registry default (paper: 0.1 for Inception, 0.01 for AlexNet and the MLPs)."""
+    return model_spec(model).lr
 
 
 def default_lr_decay(model: str) -> float:
-    """Paper: x0.95 per epoch; the report needed 0.98 for the MLPs to reach zero error."""
-    return 0.98 if model.startswith("mlp") else 0.95
+    """The model's registry default (paper: x0.95 per epoch; the report's MLPs 0.98)."""
+    return model_spec(model).lr_decay
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,9 @@ class RunConfig:
              f"target_train_acc must be in (0, 1], got {self.target_train_acc}"),
             (self.target_train_loss is None or self.target_train_loss > 0,
              f"target_train_loss must be positive, got {self.target_train_loss}"),
-            (not (self.batchnorm and self.model.startswith("inception")),
-             "batchnorm is fixed by the Inception variant: use inception_small or inception_small_nobn"),
+            (not (self.batchnorm and model_spec(self.model).batchnorm != "flag"),
+             f"batchnorm is fixed by the {self.model} variant (e.g. inception_small has it, "
+             "inception_small_nobn has not); set batchnorm=False"),
         ]
         for ok, message in checks:
             if not ok:
@@ -109,7 +110,7 @@ class RunConfig:
 
     def model_kwargs(self) -> dict:
         kw = {"dropout": self.dropout}
-        if not self.model.startswith("inception"):
+        if model_spec(self.model).batchnorm == "flag":
             kw["batchnorm"] = self.batchnorm
         return kw
 

@@ -74,17 +74,26 @@ PAPER_SETUP = {
     "fig3bc": dict(dataset="CIFAR-10", n_train=50_000, n_test=10_000, num_classes=10),
 }
 
-# Names as the paper and report print them.
-MODEL_NAMES = {
-    "inception_small": "Inception",
-    "inception_small_nobn": "Inception w/o BatchNorm",
-    "alexnet_small": "AlexNet",
-    "mlp_3x512": "MLP 3x512",
-    "mlp_1x512": "MLP 1x512",
+# The paper's training recipe (Sec. 2 and Table 1; the report's Sec. II-A1), for sentences
+# that compare ours with it. Model names and per-model defaults live in the model registry.
+PAPER_RECIPE = dict(dataset="CIFAR-10", n_train=50_000, n_test=10_000, num_classes=10,
+                    batch_size=128, momentum=0.9, lr_decay=0.95,
+                    lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01})
+REPORT_RECIPE = dict(mlp_lr_decay=0.98)  # the report's MLPs needed 0.98 to reach zero error
+
+# Fig. 1a as one public reproduction measured it on CIFAR-10 at batch 128 with the paper's
+# recipe: steps until the small Inception's training loss fell to 0.01 (quoted, not ours;
+# shared/reference). Keys are `experiments.fig1a` corruption keys.
+FIG1A_REFERENCE_STEPS = {"labels0": 5_700, "shuffled_pixels": 6_700, "gaussian": 9_900,
+                         "random_pixels": 13_000, "labels1": 17_700}
+FIG1A_REFERENCE = dict(model="inception_small", dataset="CIFAR-10", n_train=50_000,
+                       metric="steps_to_loss", loss=0.01,
+                       source="a public reproduction of the paper's Fig. 1a")
+
+# The report's extensions (Sec. II-B): what it says each network reached on them (train %).
+# Gaussian noise ten times CIFAR-10 (500,000 images): "perfectly fit ... with 0 error";
+# random labels on MNIST: "perfectly fit ... with over 99% accuracy".
+REPORT_EXTENSIONS = {
+    "gaussian_large": dict(data="Gaussian noise, 10x CIFAR-10", n_train=500_000, train_acc=100.0),
+    "other_dataset_random": dict(data="MNIST, random labels", n_train=60_000, train_acc=99.0),
 }
-
-
-# Fig. 1a as one public reproduction measured it on CIFAR-10 at batch 128: steps until the
-# small Inception's training loss fell to 0.01 (quoted, not ours; shared/reference).
-FIG1A_REFERENCE_STEPS = {"true_labels": 5_700, "shuffled_pixels": 6_700, "gaussian": 9_900,
-                         "random_pixels": 13_000, "random_labels": 17_700}

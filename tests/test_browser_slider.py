@@ -6,7 +6,7 @@ the test needs only the standard library: no selenium, no websocket client, noth
 try to download a driver. Every wait has a deadline; the browser is killed on the way out.
 
 test_tiny_book_slider builds a one-page book (this repo's widget config and _vendor/ folder)
-whose notebook calls `rethink_lib.widgets.level_slider` on three synthetic figures;
+whose notebook calls `rethink_lib.report.widgets.level_slider` on three synthetic figures;
 test_tiny_book_play_button checks a Play widget there (the Font Awesome fix in _config.yml).
 test_real_book_slider does the same on the built book's page, if there is one:
     RETHINK_BOOK_PAGE=_build/html/book/02_capacity.html pytest -m browser   (that is the default)
@@ -208,7 +208,7 @@ def browser(tmp_path):
 
 SLIDER_NOTEBOOK = '''\
 import matplotlib.pyplot as plt
-from rethink_lib.widgets import level_slider
+from rethink_lib.report.widgets import level_slider
 
 
 def view(p):  # three clearly different pictures

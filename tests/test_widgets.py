@@ -1,4 +1,4 @@
-"""rethink_lib.widgets.level_slider: structure and the browser-side link (no browser here)."""
+"""rethink_lib.report.widgets.level_slider: structure and the browser-side link (no browser here)."""
 import ipywidgets as widgets
 from ipywidgets.widgets import widget_link
 import matplotlib
@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from rethink_lib.widgets import figure_png, level_slider  # noqa: E402
+from rethink_lib.report.widgets import figure_png, level_slider  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -65,13 +65,16 @@ class SmallAlexNet(nn.Module):
         return self.classifier(self.features(x))
 
 
-@register_model
+@register_model(display="AlexNet", family="alexnet", paper_parameters=1_387_786, lr=0.01,
+                lr_decay=0.95, batchnorm="flag", convolutional=True)
 def alexnet_small(in_channels=3, num_classes=10, image_size=28, batchnorm=False, dropout=0.0):
     """64/64 channels, stride-2 'same' pooling: 28 -> 14 -> 7, 7*7*64 = 3136 -> 1,387,786."""
     return SmallAlexNet(in_channels, num_classes, image_size, (64, 64), 2, 1, batchnorm, dropout)
 
 
-@register_model
+@register_model(display="AlexNet (report's 64/256 guess)", family="alexnet",
+                paper_parameters=1_375_690, parameters_source="report", lr=0.01, lr_decay=0.95,
+                batchnorm="flag", convolutional=True)
 def alexnet_small_report(in_channels=3, num_classes=10, image_size=28, batchnorm=False,
                          dropout=0.0):
     """The report's 64/256 guess (1,375,690 parameters).

@@ -83,11 +83,14 @@ class SmallInception(nn.Module):
         return self.fc(self.dropout(h))
 
 
-@register_model
+@register_model(display="Inception", family="inception", paper_parameters=1_649_402, lr=0.1,
+                lr_decay=0.95, batchnorm="always", convolutional=True)
 def inception_small(in_channels=3, num_classes=10, image_size=28, dropout=0.0):
     return SmallInception(in_channels, num_classes, True, dropout)
 
 
-@register_model
+@register_model(display="Inception w/o BatchNorm", family="inception",
+                paper_parameters=1_649_402, lr=0.1, lr_decay=0.95, batchnorm="never",
+                convolutional=True)
 def inception_small_nobn(in_channels=3, num_classes=10, image_size=28, dropout=0.0):
     return SmallInception(in_channels, num_classes, False, dropout)

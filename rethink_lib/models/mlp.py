@@ -26,11 +26,13 @@ class MLP(nn.Module):
         return self.net(x)
 
 
-@register_model
+@register_model(display="MLP 1x512", family="mlp", paper_parameters=1_209_866, lr=0.01,
+                lr_decay=0.98, batchnorm="flag", convolutional=False)
 def mlp_1x512(in_channels=3, num_classes=10, image_size=28, batchnorm=False, dropout=0.0):
     return MLP(in_channels * image_size**2, [512], num_classes, batchnorm, dropout)
 
 
-@register_model
+@register_model(display="MLP 3x512", family="mlp", paper_parameters=1_735_178, lr=0.01,
+                lr_decay=0.98, batchnorm="flag", convolutional=False)
 def mlp_3x512(in_channels=3, num_classes=10, image_size=28, batchnorm=False, dropout=0.0):
     return MLP(in_channels * image_size**2, [512] * 3, num_classes, batchnorm, dropout)

@@ -1,0 +1,209 @@
+"""Figures of the book: Fig. 1a-c, report Fig. 2 and 3, and the corruption-level views.
+
+Every function returns a `matplotlib.figure.Figure` built directly (no pyplot state), and
+draws whatever runs it is given: a partial store gives a figure with fewer lines, and no
+runs at all gives `placeholder`, a figure that says what is missing.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..metrics import FIT_LOSS
+from .names import CLASS_NAMES, corruption_name, model_name
+from .stats import by_seed
+from .tables import curves
+
+
+def placeholder(message: str, size=(5.2, 1.6)) -> Figure:
+    """A figure holding only `message` (for a figure whose runs are not stored yet)."""
+    fig = Figure(figsize=size)
+    fig.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=9, color="gray")
+    return fig
+
+
+def smooth(y, window: int) -> np.ndarray:
+    """Trailing moving average (the per-step loss is noisy at batch 128)."""
+    y = np.asarray(y, dtype=float)
+    if window <= 1 or len(y) < window:
+        return y
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    head = c[1:window] / np.arange(1, window)
+    return np.concatenate([head, (c[window:] - c[:-window]) / window])
+
+
+def loss_curves(runs: Mapping, title: str) -> Figure:
+    """Per-step training loss (steps.csv, smoothed) of each run, one line per {label: run},
+    log scale, with the loss target of the loss-based time to fit dotted."""
+    if not runs:
+        return placeholder(f"{title}: no run is stored yet")
+    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
+    ax = fig.subplots()
+    longest = max(len(r.step_losses) for r in runs.values())
+    scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
+    for label, r in runs.items():
+        steps = np.arange(1, len(r.step_losses) + 1) / scale
+        ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label)
+    ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
+    ax.text(0, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=7)
+    ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
+           yscale="log", title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def fig1a(results: Mapping, model: str = "inception_small") -> Figure:
+    """Training loss against steps, one line per corruption (paper Fig. 1a), from steps.csv.
+
+    results: {(model, corruption key, seed): RunResult} (`experiments.fig1a`); the lowest
+    seed of each corruption is drawn."""
+    runs = {corruption_name(c): seeds[min(seeds)]
+            for (m, c), seeds in by_seed(results).items() if m == model}
+    return loss_curves(runs, f"{model_name(model)}: training loss")
+
+
+def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
+    for model, g in frame.groupby("model", sort=False):
+        y = g[col].to_numpy(dtype=float) * scale
+        lo = g[f"{col}_lo"].to_numpy(dtype=float) * scale
+        hi = g[f"{col}_hi"].to_numpy(dtype=float) * scale
+        multi = (g["seeds"] > 1).any()
+        ax.errorbar(g["level"], y, yerr=[y - lo, hi - y] if multi else None, fmt="o-", capsize=3,
+                    label=model_name(model) + (" (mean, range of seeds)" if multi else ""))
+
+
+def fig1bc(frame: pd.DataFrame, num_classes: int = 10) -> Figure:
+    """(b) steps to a training loss <= FIT_LOSS relative to the same model's true-label run;
+    (c) test error; against the label corruption level (`tables.level_frame`)."""
+    if frame.empty:
+        return placeholder("Fig. 1b, 1c: no run is stored yet")
+    fig = Figure(figsize=(8.4, 3.2), layout="constrained")
+    a, b = fig.subplots(1, 2)
+    _errorbars(a, frame, "relative")
+    _errorbars(b, frame, "test_error")
+    for ax in (a, b):
+        ax.set_xlim(-0.05, 1.05)
+    if frame["relative"].isna().all():
+        a.text(0.5, 1.0, f"no run pair reached loss {FIT_LOSS:g}", ha="center", color="gray", fontsize=8)
+    chance = 100 * (1 - 1 / num_classes)
+    a.set(xlabel="label corruption p", ylabel=f"steps to loss {FIT_LOSS:g} (relative to p = 0)",
+          title="(b) time to overfit")
+    top = np.nanmax(frame["relative_hi"].to_numpy(dtype=float), initial=0)
+    a.set_ylim(0, max(2.0, 1.1 * top if math.isfinite(top) else 2.0))
+    b.axhline(chance, color="gray", ls=":", lw=1)
+    b.text(0.02, chance + 1, "chance", color="gray", fontsize=8)
+    b.set(xlabel="label corruption p", ylabel="test error (%)", ylim=(0, 100),
+          title="(c) test error")
+    a.legend(fontsize=7)
+    return fig
+
+
+def fig2(results: Mapping) -> Figure:
+    """Running training accuracy on the clean and on the corrupted examples (report Fig. 2).
+
+    results: {(model, level, seed): RunResult}; one panel per model, one line per seed."""
+    grouped = by_seed(results)
+    if not grouped:
+        return placeholder("Fig. 2: no run is stored yet")
+    fig = Figure(figsize=(3.0 * len(grouped), 2.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(grouped), sharey=True))
+    for ax, ((model, level), seeds) in zip(axes, grouped.items()):
+        for i, r in enumerate(seeds.values()):
+            df = r.metrics_frame()
+            kw = dict(lw=1.2 if i == 0 else 0.6, alpha=1 if i == 0 else 0.6)
+            ax.plot(df.step, df.clean_acc, color="C0", label="clean labels" if i == 0 else None, **kw)
+            ax.plot(df.step, df.corrupted_acc, color="C3", label="corrupted labels" if i == 0 else None, **kw)
+            ax.plot(df.step, df.test_acc, ":", color="gray", label="test" if i == 0 else None, **kw)
+        ax.set(title=f"{model_name(model)}, p = {level:g}" + (f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""),
+               xlabel="steps", ylim=(0, 1.02))
+        ax.title.set_fontsize(9)
+    axes[0].set_ylabel("running training accuracy")
+    axes[0].legend(fontsize=7)
+    return fig
+
+
+def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None,
+                    ncols: int | None = None, panel_size=(2.5, 2.0)) -> Figure:
+    """Train and test accuracy per variant, one panel each (shared axes), with the area
+    between the test curve and its running maximum shaded: what stopping at the best epoch
+    would have gained over stopping here (report Fig. 3). x: "epoch" or "step"."""
+    if x not in ("epoch", "step"):
+        raise ValueError(f"x must be 'epoch' or 'step', got {x!r}")
+    if not results:
+        return placeholder(f"{title or 'Fig. 3'}: no run is stored yet")
+    n = len(results)
+    ncols = ncols or min(n, 4 if n != 4 else 2)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + (0.6 if title else 0.3)),
+                 layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, (label, result) in zip(axes, results.items()):
+        c = curves(result)
+        ax.plot(c[x], c["train"], color="C0", lw=1.2, label="running train")
+        ax.plot(c[x], c["test"], color="C1", lw=1.2, label="test")
+        ax.fill_between(c[x], c["test"], c["test"].cummax(), color="C1", alpha=0.3, lw=0,
+                        label="best test so far (early-stopping gain)")
+        ax.set_title(str(label), fontsize=9)
+        ax.set_ylim(0, 101)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[(nrows - 1) * ncols:]:
+        ax.set_xlabel("SGD steps" if x == "step" else "epoch", fontsize=8)
+    for ax in axes[::ncols]:
+        ax.set_ylabel("accuracy (%)", fontsize=8)
+    if x == "epoch":
+        axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def sample_images(config, n: int = 8):
+    """The first n training images of a run with their true and their trained-on labels
+
+    (the run's own subset and corruption, rebuilt from its config)."""
+    from ..corruptions import apply_corruption
+    from ..data import load_dataset
+    ds = load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
+    c = apply_corruption(config.corruption, ds.train, ds.test, config.level, ds.num_classes,
+                         config.seed, config.corrupt_test_labels)
+    return ds.train.images[:n], ds.train.labels[:n], c.train.labels[:n]
+
+
+def level_view(result, frame: pd.DataFrame) -> Figure:
+    """One slider view: a run's samples with corrupted labels in red, its learning curves,
+    and where its test error sits on the model's curve (`tables.level_frame`)."""
+    config, model, level = result.config, result.config.model, result.config.level
+    images, true, noisy = sample_images(config)
+    names = CLASS_NAMES.get(config.dataset, [str(i) for i in range(10)])
+    fig = Figure(figsize=(8.4, 3.0))
+    grid = fig.add_gridspec(2, 8, height_ratios=[1, 1.6])
+    for i in range(len(images)):
+        ax = fig.add_subplot(grid[0, i])
+        ax.imshow(images[i].permute(1, 2, 0).numpy()[2:30, 2:30], cmap="gray")
+        ax.set_axis_off()
+        wrong = int(noisy[i]) != int(true[i])
+        ax.set_title(names[int(noisy[i])], fontsize=7, color="crimson" if wrong else "black")
+    ax = fig.add_subplot(grid[1, :5])
+    df = result.metrics_frame()
+    ax.plot(df.step, df.train_acc, label="running train")
+    ax.plot(df.step, df.test_acc, label="test")
+    ax.set(xlabel="steps", ylabel="accuracy", ylim=(0, 1.02))
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(f"{model_name(model)}, {corruption_name('labels', level)}", fontsize=8)
+    ax = fig.add_subplot(grid[1, 6:])
+    g = frame[frame.model == model]
+    ax.plot(g.level, g.test_error, "o-", color="lightgray")
+    ax.plot([level], g[g.level == level].test_error, "o", color="crimson")
+    ax.set(xlabel="corruption p", ylabel="test error (%)", ylim=(0, 100))
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.16, hspace=0.5)
+    return fig

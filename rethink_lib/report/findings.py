@@ -1,0 +1,392 @@
+"""What each chapter finds: its stored runs turned into the inputs of the verdict functions.
+
+`capacity`, `explicit` and `implicit` take a chapter's `glue.ChapterRuns` and return
+{glue key: Verdict}; the chapters glue them and the conclusion calls the same functions on
+the same store (`chapter_findings`), so the two can never disagree.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..baselines import linear_baseline
+from ..data import get_spec
+from ..metrics import FIT_LOSS, first_step
+from ..reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_TABLE1,
+                         REPORT_EXTENSIONS)
+from . import verdicts as V
+from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, model_name
+from .stats import by_seed, stat
+from .tables import REGULARIZED, curve_table, regularizer_effect, table1_frame, table2_frame
+
+REACH = 99.0  # % running train accuracy that counts as fitted in the fixed-epoch curves (Fig. 3)
+SIGNAL = 0.9  # Fig. 2: running accuracy at which a part of the training set counts as learned
+CHAPTERS = ("02_capacity", "03_explicit", "04_implicit")
+
+
+# ------------------------------------------------------------------------ helpers
+def target_phrase(config) -> str:
+    """A run's stopping rule in words."""
+    parts = []
+    if config.target_train_acc is not None:
+        parts.append(f"{100 * config.target_train_acc:g}% running training accuracy")
+    if config.target_train_loss is not None:
+        parts.append(f"a training loss of at most {config.target_train_loss:g}")
+    return " with ".join(parts) if parts else f"the end of its {config.max_epochs} epochs"
+
+
+def data_caveat(result_or_config, paper=PAPER_RECIPE) -> str:
+    """'' when a run used the paper's data and size, else the sentence saying it did not."""
+    c = getattr(result_or_config, "config", result_or_config)
+    n = getattr(result_or_config, "summary", {}).get("n_train", c.n_train)
+    if c.dataset == "cifar10" and (n is None or n == paper["n_train"]):
+        return ""
+    size = f" at n = {count(n)}" if n else ""
+    return (f"(Not like-for-like: ours are {dataset_name(c.dataset)}{size}, the published "
+            f"{paper['dataset']} at n = {count(paper['n_train'])}.)")
+
+
+def _named(results: dict) -> dict:
+    """{printed run name: result}; a seed is named only where a run has several."""
+    grouped = by_seed(results)
+    out = {}
+    for base, seeds in grouped.items():
+        for seed, r in seeds.items():
+            out[key_name(base) + (f" (seed {seed})" if len(seeds) > 1 else "")] = r
+    return out
+
+
+def _fits(results: dict) -> dict:
+    """{printed run name: (fitted, final running train %)} for `verdicts.fitted`."""
+    return {k: (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]))
+            for k, r in _named(results).items()}
+
+
+def _one(results: dict):
+    return next(iter(results.values()), None)
+
+
+def _pct(x):
+    return None if x is None else 100.0 * x
+
+
+@lru_cache(maxsize=16)
+def linear_baselines(dataset: str, sizes: tuple, seed: int = 0) -> tuple:
+    """The linear least-squares baseline on true and random labels at each n in `sizes`."""
+    return tuple(linear_baseline(dataset, n, level, seed) for n in sizes for level in (0.0, 1.0))
+
+
+def _linear_at(baselines, n, level):
+    return next((b for b in baselines if b["n_train"] == n and b["level"] == level), None)
+
+
+# ------------------------------------------------------------- 02: effective capacity
+def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
+    """Verdicts of the capacity chapter (linear baseline, Fig. 1a-c, Fig. 2, extensions)."""
+    s, out = runs.settings, {}
+    levels = by_seed(runs["fig1bc"])
+    n = s["n_train"]
+    nets_random = {model_name(m): stat(_pct(r.summary["final_train_acc"]) for r in seeds.values()).mean
+                   for (m, p), seeds in levels.items() if p == 1.0}
+    lin, lin_small = _linear_at(baselines, n, 1.0), _linear_at(baselines, 500, 1.0)
+    out["linear"] = V.linear_baseline(
+        n, _pct(lin["train_acc"]) if lin else None, nets_random, 500,
+        _pct(lin_small["train_acc"]) if lin_small else None, "Linear baseline on random labels")
+
+    # Fig. 1a: the loss metric, as the public reproduction measured it
+    a = by_seed(runs["fig1a"])
+    model = s["fig1a_models"][0] if s["fig1a_models"] else FIG1A_REFERENCE["model"]
+    first = {c: seeds[min(seeds)] for (m, c), seeds in a.items() if m == model}
+    out["fig1a_fit"] = V.fitted(
+        {corruption_name(c): (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]))
+         for c, r in first.items()},
+        f"the stopping target ({target_phrase(next(iter(first.values())).config)})" if first else "",
+        f"Fig. 1a: {model_name(model)} fits every corruption")
+    ref_name = (f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
+                f"{FIG1A_REFERENCE['dataset']}, n = {count(FIG1A_REFERENCE['n_train'])})")
+    caveat = data_caveat(_one(first)) if first else ""
+    if model != FIG1A_REFERENCE["model"]:
+        caveat += f" (The reference is {model_name(FIG1A_REFERENCE['model'])}'s, ours {model_name(model)}'s.)"
+    out["fig1a_order"] = V.ordering(
+        {c: r.summary["steps_to_loss"] for c, r in first.items()}, FIG1A_REFERENCE_STEPS,
+        {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
+        METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name,
+        "Fig. 1a: order of the times to fit", caveat=caveat)
+
+    # Fig. 1b and 1c, per model
+    ref_ratio = FIG1A_REFERENCE_STEPS["labels1"] / FIG1A_REFERENCE_STEPS["labels0"]
+    for m in s["capacity_models"]:
+        base, rand = levels.get((m, 0.0), {}), levels.get((m, 1.0), {})
+        seeds = sorted(set(base) & set(rand))
+        any_run = _one(base) or _one(rand)
+        cav = []
+        if m != FIG1A_REFERENCE["model"]:
+            cav.append(f"(The reference ratio is {model_name(FIG1A_REFERENCE['model'])}'s, so for "
+                       f"{model_name(m)} it is not a like-for-like comparison.)")
+        if any_run is not None and any_run.config.decay != PAPER_RECIPE["lr_decay"]:
+            cav.append(f"(Our {model_name(m)} multiplies its learning rate by "
+                       f"{any_run.config.decay:g} per epoch, the paper's recipe by "
+                       f"{PAPER_RECIPE['lr_decay']:g}.)")
+        if any_run is not None:
+            cav.append(data_caveat(any_run))
+        out[f"fig1b_ratio_{m}"] = V.ratio(
+            model_name(m), [base[k].summary["steps_to_loss"] for k in seeds],
+            [rand[k].summary["steps_to_loss"] for k in seeds], ref_ratio,
+            f"the time to fit random labels relative to true labels "
+            f"({METRIC_NAMES['steps_to_loss'].format(loss=FIT_LOSS)})",
+            f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
+            f"{FIG1A_REFERENCE['dataset']})", f"Fig. 1b: random/true time-to-fit ratio, {model_name(m)}",
+            runs=("true-label", "random-label"), caveat=" ".join(cav))
+        mine = sorted((p, seeds_) for (mm, p), seeds_ in levels.items() if mm == m)
+        errs = [stat(100 - _pct(r.summary["final_test_acc"]) for r in sd.values()).mean for _, sd in mine]
+        n_test = (_one(mine[0][1]).summary["n_test"] if mine else None)
+        tol = 100 * V.Z * 2 ** 0.5 * (0.25 / n_test) ** 0.5 if n_test else 0.0
+        out[f"fig1c_{m}"] = V.monotone(
+            model_name(m), [p for p, _ in mine], errs, "test error", f"Fig. 1c: test error rises "
+            f"with the corruption level, {model_name(m)}", tolerance=tol)
+        if (m, 1.0) in levels:
+            acc = stat(_pct(r.summary["final_test_acc"]) for r in rand.values()).mean
+            out[f"fig1c_chance_{m}"] = V.chance(
+                f"{model_name(m)} on random labels", acc, n_test,
+                get_spec(any_run.config.dataset).num_classes, f"Random labels test at chance, {model_name(m)}")
+    out["fig1b_fit"] = V.fitted(_fits(runs["fig1bc"]), "the stopping target",
+                                "Fig. 1b: every network fits every corruption level")
+
+    # Fig. 2: signal before noise
+    for (m, p), sd in by_seed(runs["fig2"]).items():
+        clean = stat(first_step(r.metrics, "clean_acc", SIGNAL) for r in sd.values())
+        noisy = stat(first_step(r.metrics, "corrupted_acc", SIGNAL) for r in sd.values())
+        note = f"(Mean step over {clean.seeds} seeds.)" if clean.seeds > 1 else ""
+        out[f"fig2_{m}"] = V.earlier(
+            f"{model_name(m)} at p = {p:g}", clean.mean if clean.absent == 0 else None,
+            noisy.mean if noisy.absent == 0 else None, "the clean examples",
+            "the corrupted examples", f"{100 * SIGNAL:g}% running training accuracy",
+            f"Fig. 2: clean labels learned before corrupted ones, {model_name(m)}", caveat=note)
+
+    # The report's BatchNorm variant beside the paper's network
+    for (m, p), sd in by_seed(runs["report_bn"]).items():
+        plain = levels.get((m, p), {})
+        seed = min(set(sd) & set(plain), default=None)
+        if seed is None:
+            continue
+        bn, nobn = sd[seed], plain[seed]
+        what = corruption_name("labels", p)
+        out[f"report_bn_{m}_{p:g}"] = V.earlier(
+            f"{model_name(m)} on {what}", bn.summary["steps_to_loss"], nobn.summary["steps_to_loss"],
+            "with BatchNorm (the report's variant)", "without (the paper's)",
+            f"a training loss of {FIT_LOSS:g}", f"BatchNorm variant vs the paper's {model_name(m)}",
+            expected=None, confound=V.confounds(bn.config, nobn.config, ["bn"],
+                                                ("the BatchNorm run", "the plain run"),
+                                                (bn.summary["fitted"], nobn.summary["fitted"])))
+        if p == 1.0:
+            out[f"report_bn_fit_{m}"] = V.fitted(
+                {f"{model_name(m)} without BatchNorm": (nobn.summary["fitted"],
+                                                        _pct(nobn.summary["final_train_acc_running"]))},
+                f"the stopping target on random labels ({target_phrase(nobn.config)})",
+                f"{model_name(m)} without BatchNorm fits random labels (the report needed BatchNorm)")
+
+    # Extensions (report Sec. II-B)
+    for name, label in (("gaussian_large", "Gaussian noise, ten times the training set"),
+                        ("other_dataset_random", "random labels on another real data set")):
+        found = runs[name]
+        r0 = _one(found)
+        ref = REPORT_EXTENSIONS[name]
+        cav = (f"(The report: {ref['data']}, {count(ref['n_train'])} images; ours: "
+               f"{dataset_name(r0.config.dataset) if name != 'gaussian_large' else 'Gaussian noise'}, "
+               f"{count(r0.summary['n_train'])} images.)") if r0 else ""
+        out[name] = V.fitted(_fits(found), f"the stopping target ({target_phrase(r0.config)})"
+                             if r0 else "", f"Extension: {label}", caveat=cav)
+    return out
+
+
+# ---------------------------------------------------------- 03: explicit regularization
+def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
+    """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
+    s, out = runs.settings, {}
+    n = s["n_train"]
+    lin = [b for b in baselines if b["n_train"] == n]
+    t1 = table1_frame(runs["table1"], linear=lin)
+    r0 = _one(runs["table1"])
+    caveat = data_caveat(r0) if r0 else ""
+    num_classes = get_spec(r0.config.dataset).num_classes if r0 else 10
+    out["t1_fit"] = V.fitted(_fits(runs["table1"]), f"the stopping target ({target_phrase(r0.config)})"
+                             if r0 else "", "Table I: every run fits")
+    if t1.empty:
+        return out
+    ours = regularizer_effect(t1, "ours")
+    effects = []
+    for m, row in ours.iterrows():
+        if row["best"] is None:
+            continue
+        n_test = t1.loc[(m, "neither"), ("ours", "n_test")] if (m, "neither") in t1.index else None
+        pub = PAPER_TABLE1.get((m, row["best"]), (None, None))[1]
+        base = PAPER_TABLE1.get((m, "neither"), (None, None))[1]
+        k = int((t1.loc[m][("ours", "test")].reindex(REGULARIZED).notna()).sum())
+        effects.append(V.effect(
+            model_name(m), row["with"], row["neither"], int(n_test) if n_test == n_test else None,
+            key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
+                                     "favours a positive effect)" if k > 1 else ""),
+            f"Table I: regularizer effect, {model_name(m)}",
+            published=(pub - base) if pub is not None and base is not None else None,
+            caveat=caveat))
+    out["t1_effects"] = V.combine("Table I: explicit regularizers change test accuracy little", effects)
+    neither = t1.xs("neither", level="regularizer") if "neither" in t1.index.get_level_values(1) else None
+    if neither is not None:
+        out["t1_generalize"] = V.combine(
+            "Table I: networks generalize without regularizers",
+            [V.chance(f"{model_name(m)} without regularizers", row[("ours", "test")],
+                      int(row[("ours", "n_test")]), num_classes, "", expected="above")
+             for m, row in neither.iterrows() if m != "linear"])
+        lin_row = neither.loc["linear"] if "linear" in neither.index else None
+        if lin_row is not None:
+            out["t1_linear"] = V.combine(
+                "Table I: networks beat the linear classifier on true labels",
+                [V.effect(model_name(m), row[("ours", "test")], lin_row[("ours", "test")],
+                          int(row[("ours", "n_test")]),
+                          "the network instead of the linear classifier", "")
+                 for m, row in neither.iterrows() if m != "linear"])
+    random = t1.xs("random labels", level="regularizer") if "random labels" in t1.index.get_level_values(1) else None
+    if random is not None:
+        out["t1_random"] = V.combine(
+            "Table I: random labels test at chance",
+            [V.chance(f"{model_name(m)} on random labels", row[("ours", "test")],
+                      int(row[("ours", "n_test")]), num_classes, "")
+             for m, row in random.iterrows() if m != "linear"])
+    out["t1_vs_paper"] = differences(t1, "paper", "Table I against the paper", caveat)
+    out["t1_vs_report"] = differences(t1, "report", "Table I against the report", caveat)
+
+    # Table II
+    t2_runs = runs["table2"]
+    no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
+    fit = V.fitted(_fits(t2_runs), "the stopping target with weight decay on",
+                   "Table II: random labels are fitted with weight decay on")
+    unfit_plain = [key_name(k) for k, r in no_wd.items() if not r.summary["fitted"]]
+    if fit.outcome == "differs" and unfit_plain:
+        fit = V.Verdict(fit.topic, "inconclusive", fit.text + " " + V._sentence(
+            f"Without weight decay {V.listing(unfit_plain)} did not fit random labels either, "
+            "so the budget, not weight decay, may be what held them back"))
+    out["t2_fit"] = fit
+    t2 = table2_frame(t2_runs, without_wd=no_wd)
+    if not t2.empty:
+        out["t2_vs_report"] = differences(t2, "report", "Table II against the report", "")
+    return out
+
+
+class _Cell:
+    """A difference verdict with its signed size (points), for picking the largest."""
+
+    def __init__(self, verdict, delta):
+        self.verdict, self.delta = verdict, delta
+        self.outcome, self.text = verdict.outcome, verdict.text
+
+
+def differences(frame, against: str, topic: str, caveat: str = "",
+                threshold: float = V.THRESHOLD) -> V.Verdict:
+    """One verdict on every cell of a Table I/II frame that `against` also has: how many differ
+    by more than `threshold` points and the noise, naming each."""
+    cells = []
+    for key, row in frame.iterrows():
+        for metric in ("train", "test"):
+            col = (against, metric)
+            if col not in frame.columns or row.isna().get(col, True) or row.isna()[("ours", metric)]:
+                continue
+            n_ours = row.get(("ours", "n_test")) if metric == "test" else None
+            n_ours = int(n_ours) if n_ours == n_ours and n_ours else None
+            v = V.difference(f"{key_name(key)}, {metric}", row[("ours", metric)], row[col],
+                             f"the {against}", topic, n_ours,
+                             PAPER_RECIPE["n_test"] if n_ours else None, threshold)
+            cells.append(_Cell(v, row[("ours", metric)] - row[col]))
+    if not cells:
+        return V.Verdict(topic, "missing", V._sentence(f"None of our runs has a number the {against} also has yet"))
+    off = [c for c in cells if c.outcome == "differs"]
+    if not off:
+        return V.Verdict(topic, "agrees", V._also(V._sentence(
+            f"All {len(cells)} of our numbers that the {against} also has lie within {threshold:g} "
+            f"points (or the noise) of its numbers"), caveat))
+    largest = max(off, key=lambda c: abs(c.delta))
+    return V.Verdict(topic, "differs", V._also(V._sentence(
+        f"{len(off)} of the {len(cells)} numbers that the {against} also has differ from its "
+        f"numbers by more than {threshold:g} points and the noise (each is listed in the table of "
+        f"differences); the largest: {largest.text.rstrip('.')}"), caveat))
+
+
+# ---------------------------------------------------------- 04: implicit regularization
+def _fit_curve(result) -> bool:
+    return max(r["train_acc"] for r in result.metrics) * 100 >= REACH - 1e-9
+
+
+def implicit(runs) -> dict[str, V.Verdict]:
+    """Verdicts of the implicit-regularization chapter (Fig. 3a-c)."""
+    out = {}
+    a, b, c = runs["fig3a"], runs["fig3b"], runs["fig3c"]
+    ta = curve_table(a, REACH) if a else None
+    for label, r in a.items():
+        row = ta.loc[label]
+        out[f"fig3a_es_{label}"] = V.early_stopping(
+            f"Inception, {label}", row["early-stopping gain"], r.summary["n_curve_test"],
+            row["best test"], _fit_curve(r), int(row["epochs"]), f"Fig. 3a: early stopping, {label}")
+    unaug = {label: r for label, r in a.items() if r.config.augment == "none"}
+    out["fig3a_long_enough"] = V.fitted(
+        {label: (max(m["train_acc"] for m in r.metrics) >= 1.0, _pct(r.metrics[-1]["train_acc"]))
+         for label, r in unaug.items()}, "100% running training accuracy within its epochs",
+        "Fig. 3a: the curves without augmentation run until they fit")
+    if "none" in a and "aug + wd + dropout" in a:
+        w, wo = a["aug + wd + dropout"], a["none"]
+        out["fig3a_regularizers"] = V.effect(
+            "Inception", _pct(w.summary["final_test_acc"]), _pct(wo.summary["final_test_acc"]),
+            wo.summary["n_test"], "augmentation, weight decay and dropout together",
+            "Fig. 3a: explicit regularizers", caveat=data_caveat(wo))
+    if "with BN" in b and "without BN" in b:
+        bn, nobn = b["with BN"], b["without BN"]
+        tb = curve_table(b, REACH)
+        conf = V.confounds(bn.config, nobn.config, ["model", "bn"], ("the BatchNorm run", "the run without"),
+                           (_fit_curve(bn), _fit_curve(nobn)))
+        out["fig3b_test"] = V.effect(
+            "Inception", _pct(bn.summary["final_test_acc"]), _pct(nobn.summary["final_test_acc"]),
+            bn.summary["n_test"], "BatchNorm", "Fig. 3b: BatchNorm improves test accuracy",
+            confound=conf, caveat=data_caveat(bn))
+        step = f"step train >= {REACH:g}%"
+        out["fig3b_speed"] = V.earlier(
+            "Inception", _na(tb.loc["with BN", step]), _na(tb.loc["without BN", step]),
+            "with BatchNorm", "without", f"{REACH:g}% running training accuracy",
+            "Fig. 3b: BatchNorm speeds up fitting (the report)", expected="a", confound=conf)
+        out["fig3b_steady"] = V.steadier(
+            "Inception", tb.loc["with BN", "test fluctuation"], tb.loc["without BN", "test fluctuation"],
+            "with BatchNorm", "without", "Fig. 3b: BatchNorm steadies training (the paper)",
+            source="the paper", confound=conf)
+    if len(c) == 2:
+        small, large = sorted(c, key=lambda k: c[k].config.batch_size)
+        tc = curve_table(c, REACH)
+        conf = V.confounds(c[large].config, c[small].config, ["batch_size"], (large, small),
+                           (_fit_curve(c[large]), _fit_curve(c[small])))
+        ep = f"epoch train >= {REACH:g}%"
+        out["fig3c_speed"] = V.earlier(
+            "Inception with BatchNorm", _na(tc.loc[large, ep]), _na(tc.loc[small, ep]), large, small,
+            f"{REACH:g}% running training accuracy", "Fig. 3c: the larger batch converges faster per epoch",
+            expected="a", unit="epoch", confound=conf)
+        out["fig3c_steady"] = V.steadier(
+            "Inception with BatchNorm", tc.loc[large, "test fluctuation"],
+            tc.loc[small, "test fluctuation"], f"with {large}", f"with {small}",
+            "Fig. 3c: the larger batch gives steadier curves", confound=conf)
+    return out
+
+
+def _na(v):
+    import pandas as pd
+    return None if pd.isna(v) else int(v)
+
+
+# ------------------------------------------------------------------- the whole book
+def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:
+    """{chapter: {key: Verdict}} for chapters 02-04, from the stores (trains nothing)."""
+    from ..experiments import CHAPTER_EXPERIMENTS
+    from .glue import ChapterRuns
+    out = {}
+    for chapter in CHAPTERS:
+        s = settings_by_chapter[chapter]
+        runs = ChapterRuns(s, CHAPTER_EXPERIMENTS[chapter], stores)
+        if chapter == "04_implicit":
+            out[chapter] = implicit(runs)
+            continue
+        base = linear_baselines(s["dataset"], tuple(dict.fromkeys((s["n_train"], 500))), s["seed"])
+        out[chapter] = (capacity if chapter == "02_capacity" else explicit)(runs, base)
+    return out

@@ -1,0 +1,149 @@
+"""Glue helpers and a chapter's runs: what every chapter notebook uses to put numbers, verdicts
+
+and figures into its prose, and to read its runs from a store that may be partial.
+
+    runs = ChapterRuns.from_plan(plan)  # or ChapterRuns(settings, ["fig1bc"], stores)
+    runs["fig1bc"]          # {experiment key: RunResult} of the stored runs only
+    runs.missing            # [(experiment, key, RunConfig, why)] not stored (or unreadable)
+    say("fig1a_order", verdict)                                      # a sentence, as Markdown
+    text("n_train", 5000); figure("fig1a", fig)
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ..experiments import get_experiment
+from ..results import ResultMismatchError, find_result
+from .names import key_name
+
+
+def _glue(key, value):
+    from myst_nb import glue  # imported late: the library works without myst_nb
+    glue(key, value, display=False)
+
+
+def text(key: str, value) -> None:
+    """Glue a number or short text for {glue:text}`key` (display off)."""
+    _glue(key, value)
+
+
+def say(key: str, sentence) -> None:
+    """Glue a sentence (a str or a verdicts.Verdict) as Markdown for {glue:md}`key`."""
+    from IPython.display import Markdown
+    _glue(key, Markdown(str(sentence)))
+
+
+def figure(key: str, fig) -> None:
+    """Glue a matplotlib figure for {glue:figure}`key` and close it (no second copy inline)."""
+    import matplotlib.pyplot as plt
+    _glue(key, fig)
+    plt.close(fig)
+
+
+class ChapterRuns:
+    """The runs a chapter's experiments need, read through `stores` (in order).
+
+    fetch: None (the book's build, the conclusion) reads what is stored and lists the rest
+    as missing; a callable {label: RunConfig} -> {label: RunResult} (a chapter plan's
+    `plan.fetch`, which trains what the plan lists) is asked for each run not stored."""
+
+    def __init__(self, settings: dict, experiments: Iterable[str], stores, fetch=None):
+        self.settings = settings
+        self.stores = [Path(stores)] if isinstance(stores, (str, Path)) else [Path(p) for p in stores]
+        self.configs = {name: get_experiment(name)(settings) for name in experiments}
+        self.results: dict[str, dict] = {}
+        self.missing: list[tuple] = []
+        for name, configs in self.configs.items():
+            found = {}
+            for key, config in configs.items():
+                try:
+                    r = find_result(config, self.stores)
+                    if r is None and fetch is not None:
+                        r = fetch({key: config})[key]
+                except ResultMismatchError as err:
+                    self.missing.append((name, key, config, f"unreadable: {err}"))
+                    continue
+                if r is None:
+                    self.missing.append((name, key, config, "not stored"))
+                else:
+                    found[key] = r
+            self.results[name] = found
+
+    @classmethod
+    def from_plan(cls, plan) -> "ChapterRuns":
+        """A chapter's runs as its plan cell planned them (`rethink_lib.plan.chapter_plan`):
+        the plan's stores, and training only where the plan has a store to train into."""
+        from ..experiments import CHAPTER_EXPERIMENTS
+        return cls(plan.settings, CHAPTER_EXPERIMENTS[plan.chapter], plan.stores,
+                   plan.fetch if plan.write_dir is not None else None)
+
+    def __getitem__(self, experiment: str) -> dict:
+        return self.results[experiment]
+
+    @property
+    def total(self) -> int:
+        return len({c.run_id for configs in self.configs.values() for c in configs.values()})
+
+    @property
+    def missing_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.run_id for _, _, c, _ in self.missing))
+
+    def stored(self, experiments: Iterable[str] | None = None) -> list:
+        """The stored RunResults (each run once) of the named experiments (default: all)."""
+        seen = {}
+        for name in experiments or self.results:
+            for r in self.results[name].values():
+                seen.setdefault(r.config.run_id, r)
+        return list(seen.values())
+
+    def all_configs(self, experiments: Iterable[str] | None = None) -> list:
+        """Every RunConfig (each run once) the named experiments need (default: all)."""
+        seen = {}
+        for name in experiments or self.configs:
+            for c in self.configs[name].values():
+                seen.setdefault(c.run_id, c)
+        return list(seen.values())
+
+    def facts(self, experiments: Iterable[str] | None = None) -> dict:
+        """Sizes, precision, device and SGD settings of the runs, for the set-up paragraph:
+        from the stored summaries where there are any, else from the configs; several values
+        are joined with ' / ', none is 'n/a'."""
+        stored = self.stored(experiments)
+        configs = self.all_configs(experiments)
+
+        def values(key, from_config=None):
+            vals = [r.summary.get(key) for r in stored] or \
+                   ([from_config(c) for c in configs] if from_config else [])
+            vals = list(dict.fromkeys(v for v in vals if v is not None))
+            return " / ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in vals) or "n/a"
+        return {"n_train": values("n_train", lambda c: c.n_train),
+                "n_test": values("n_test", lambda c: c.n_test),
+                "n_curve_test": values("n_curve_test", lambda c: c.curve_n_test),
+                "precision": values("precision", lambda c: c.precision),
+                "device": values("device_name"),
+                "momentum": " / ".join(dict.fromkeys(f"{c.momentum:g}" for c in configs)) or "n/a",
+                "batch_size": " / ".join(dict.fromkeys(str(c.batch_size) for c in configs)) or "n/a"}
+
+    def missing_sentence(self) -> str:
+        """One sentence for the top of the chapter on how complete its store is."""
+        n, total = len(self.missing_ids), self.total
+        if n == 0:
+            return f"All {total} runs this page needs are in the results store."
+        return (f"**{n} of the {total} runs this page needs are not in the results store yet** "
+                f"(listed at the end of the page); figures, tables and sentences use the "
+                f"{total - n} that are, and say where a comparison lacks its runs.")
+
+    def missing_frame(self) -> pd.DataFrame:
+        """One row per run not stored: experiment, what it is, run id, why."""
+        rows = {}
+        for name, key, config, why in self.missing:
+            row = rows.setdefault(config.run_id, {"experiments": [], "run": key_name(key),
+                                                  "seed": config.seed, "why": why})
+            row["experiments"].append(name)
+        frame = pd.DataFrame([{"run id": rid, **r, "experiments": ", ".join(r["experiments"])}
+                              for rid, r in rows.items()],
+                             columns=["experiments", "run", "seed", "run id", "why"])
+        return frame

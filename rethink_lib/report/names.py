@@ -1,0 +1,114 @@
+"""Printed names and number formats: the one place the book's wording of a model, a data set,
+a corruption or a regularizer comes from.
+
+Model names come from the model registry (`rethink_lib.models.model_spec(name).display`);
+everything else the book prints by name is here.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ..models import list_models, model_spec
+
+# Printed names of the data sets. The grayscale ones are replicated to 3 equal channels, so
+# colour jitter's saturation and hue change nothing on them.
+DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST", "cifar10": "CIFAR-10",
+                 "cifar100": "CIFAR-100", "digits": "scikit-learn digits"}
+GRAYSCALE = ("fashion_mnist", "mnist", "digits")
+CLASS_NAMES = {
+    "fashion_mnist": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Boot"],
+    "cifar10": ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+}
+PIXEL_CORRUPTIONS = {"shuffled_pixels": "shuffled pixels", "random_pixels": "random pixels",
+                     "gaussian": "Gaussian noise"}
+# Table 1 columns (experiments.REGULARIZERS keys) as the prose says them.
+REGULARIZER_NAMES = {"crop+wd": "random crop and weight decay", "crop": "random crop",
+                     "wd": "weight decay", "neither": "no regularizer",
+                     "random labels": "random labels, no regularizer"}
+METRIC_NAMES = {"steps_to_loss": "steps to a training loss of at most {loss:g}",
+                "steps_to_99": "steps to 99% running training accuracy",
+                "steps_to_fit": "steps to 100% running training accuracy"}
+
+
+def model_name(model: str) -> str:
+    """'MLP 1x512' for 'mlp_1x512'; an unregistered name is returned as given."""
+    return model_spec(model).display if model in list_models() else str(model)
+
+
+def dataset_name(dataset: str) -> str:
+    return DATASET_NAMES.get(dataset, dataset)
+
+
+def corruption_name(corruption: str, level: float | None = None) -> str:
+    """'true labels' (labels at level 0), 'random labels' (1), 'labels corrupted at p = 0.4',
+
+    'shuffled pixels', 'random pixels', 'Gaussian noise'. Also takes the experiments' keys
+    'labels0', 'labels0.4', 'labels1'."""
+    if corruption.startswith("labels") and corruption != "labels":
+        corruption, level = "labels", float(corruption[len("labels"):])
+    if corruption == "labels":
+        if level is None:
+            raise ValueError("corruption 'labels' needs a level p in [0, 1]")
+        if level == 0:
+            return "true labels"
+        if level == 1:
+            return "random labels"
+        return f"labels corrupted at p = {level:g}"
+    return PIXEL_CORRUPTIONS.get(corruption, corruption)
+
+
+def key_name(key) -> str:
+    """An experiment key for prose: ('mlp_1x512', 'wd', 0) -> 'MLP 1x512, weight decay'.
+
+    Model names are printed by display name, label keys ('labels1') by corruption name,
+    levels as 'p = 0.4', seeds (trailing ints of a tuple key) dropped."""
+    parts = list(key) if isinstance(key, tuple) else [key]
+    if len(parts) > 1 and isinstance(parts[-1], int) and not isinstance(parts[-1], bool):
+        parts = parts[:-1]
+    out = []
+    for p in parts:
+        if isinstance(p, str) and p in list_models():
+            out.append(model_name(p))
+        elif isinstance(p, str) and (p.startswith("labels") or p in PIXEL_CORRUPTIONS):
+            out.append(corruption_name(p))
+        elif isinstance(p, str) and p in REGULARIZER_NAMES:
+            out.append(REGULARIZER_NAMES[p])
+        elif isinstance(p, float):
+            out.append(f"p = {p:g}")
+        else:
+            out.append(str(p))
+    return ", ".join(out)
+
+
+def listing(items: Iterable[str], conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def pct(x: float | None, digits: int = 2) -> str:
+    """A percentage given in percent: 85.1234 -> '85.12%'; None -> 'n/a'."""
+    return "n/a" if missing(x) else f"{x:.{digits}f}%"
+
+
+def points(x: float | None, digits: int = 2) -> str:
+    """A signed difference in percentage points: '+1.23 points'."""
+    return "n/a" if missing(x) else f"{x:+.{digits}f} points"
+
+
+def count(n: int | float | None) -> str:
+    """'1,234'; None -> 'n/a'."""
+    return "n/a" if missing(n) else f"{int(round(n)):,}"
+
+
+def times(x: float | None) -> str:
+    """A ratio: 3.14 -> '3.1x'."""
+    return "n/a" if missing(x) else f"{x:.1f}x"

@@ -1,0 +1,385 @@
+"""Tables the chapters show, as DataFrames (numbers) plus their display forms (Stylers).
+
+Inputs are experiment dicts with each RunConfig replaced by its stored RunResult (anything
+with `.config`, `.summary` and `.metrics` will do); keys end with the seed where the
+experiment has seeds, and seeds are pooled into mean and range. Accuracies are in percent,
+differences in percentage points, ours minus theirs.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..reference import PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2
+from .names import METRIC_NAMES, key_name, missing, model_name
+from .stats import by_seed, stat
+
+REGULARIZED = ("crop+wd", "crop", "wd")  # Table 1 columns with some explicit regularizer
+METRICS = ("train", "test")
+LINEAR = "linear"  # the model key of the linear baseline's rows
+
+
+def _pct(x) -> float:
+    """Fraction -> percent; None/NaN -> NaN."""
+    return math.nan if missing(x) else 100.0 * x
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """SGD steps in one epoch (a last batch of one image is folded into the one before)."""
+    steps = -(-n_train // batch_size)
+    return steps - 1 if steps > 1 and n_train % batch_size == 1 else steps
+
+
+# ------------------------------------------------------------------------ recipes
+def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
+    """One row per model: the recipe its runs share (values that differ are listed).
+
+    configs: RunConfigs; results: stored RunResults of them, for the sizes the configs leave
+    to the data set (n_test None = the whole test split)."""
+    sizes = {r.config.run_id: r.summary for r in results}
+    rows: dict[str, dict] = {}
+    for c in configs:
+        s = sizes.get(c.run_id, {})
+        n_train = s.get("n_train", c.n_train)
+        from ..models import model_spec
+        row = {"BatchNorm": "yes" if model_spec(c.model).uses_batchnorm(c.batchnorm) else "no",
+               "initial lr": c.lr0, "lr factor per epoch": c.decay,
+               "warm-up epochs": c.warmup_epochs, "epoch cap": c.max_epochs,
+               "batch": c.batch_size, "training images": n_train,
+               "steps per epoch": steps_per_epoch(n_train, c.batch_size) if n_train else None,
+               "test images": s.get("n_test", c.n_test),
+               "curve test images": s.get("n_curve_test", c.curve_n_test),
+               "precision": s.get("precision", c.precision)}
+        acc = rows.setdefault(model_name(c.model), {k: [] for k in row})
+        for k, v in row.items():
+            if v not in acc[k]:
+                acc[k].append(v)
+    out = {m: {k: (v[0] if len(v) == 1 else " / ".join("-" if x is None else f"{x:g}" if
+                                                       isinstance(x, float) else str(x) for x in v))
+               for k, v in acc.items()} for m, acc in rows.items()}
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis("model")
+
+
+# ------------------------------------------------------------ the linear baseline
+def linear_frame(baselines: Iterable[dict], networks: Mapping[str, Mapping[float, list]]) -> pd.DataFrame:
+    """Training (and test) accuracy of the linear classifier beside the networks'.
+
+    baselines: dicts from `baselines.linear_baseline`; networks: {model: {level: [RunResult,
+    ...]}} of the networks' runs at the profile's n (final training accuracy, precise BN)."""
+    rows = []
+    for b in baselines:
+        labels = "true labels" if b["level"] == 0 else "random labels" if b["level"] == 1 else f"p = {b['level']:g}"
+        row = {"training images": b["n_train"], "labels": labels,
+               "linear train": 100 * b["train_acc"], "linear test": 100 * b["test_acc"]}
+        for model, by_level in networks.items():
+            runs = [r for r in by_level.get(b["level"], []) if r.summary["n_train"] == b["n_train"]]
+            row[f"{model_name(model)} train"] = (stat(_pct(r.summary["final_train_acc"]) for r in runs).mean
+                                                 if runs else math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def parameters_frame(models: Iterable[str], n_train: int, paper_n_train: int) -> pd.DataFrame:
+    """Parameters per training image, ours (n_train images) against the paper's."""
+    from ..models import count_parameters, create_model, model_spec
+    rows = {}
+    for m in models:
+        p = count_parameters(create_model(m))
+        published = model_spec(m).paper_parameters
+        rows[model_name(m)] = {"parameters": p, f"per image, ours (n = {n_train:,})": p / n_train,
+                               f"per image, paper (n = {paper_n_train:,})":
+                               (published or p) / paper_n_train}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
+# --------------------------------------------------------------- Fig. 1b and 1c
+def level_frame(results: Mapping) -> pd.DataFrame:
+    """One row per (model, level) of a {(model, level, seed): RunResult} experiment.
+
+    Columns (mean, lo, hi over seeds): the three times to fit (steps), the loss-metric
+    time relative to the same seed's true-label run, test error (%), final train
+    accuracy (%); `seeds`, `fitted` (how many seeds reached the stopping target)."""
+    grouped = by_seed(results)
+    rows = []
+    for (model, level), seeds in grouped.items():
+        base = grouped.get((model, 0.0), {})
+        row = {"model": model, "level": level, "seeds": len(seeds),
+               "fitted": sum(bool(r.summary["fitted"]) for r in seeds.values())}
+        cols = {m: [r.summary[m] for r in seeds.values()] for m in METRIC_NAMES}
+        cols["relative"] = [
+            (r.summary["steps_to_loss"] / base[s].summary["steps_to_loss"])
+            if s in base and not missing(r.summary["steps_to_loss"])
+            and not missing(base[s].summary["steps_to_loss"]) else None
+            for s, r in seeds.items()]
+        cols["test_error"] = [100 - _pct(r.summary["final_test_acc"]) for r in seeds.values()]
+        cols["train_acc"] = [_pct(r.summary["final_train_acc"]) for r in seeds.values()]
+        for name, values in cols.items():
+            st = stat(values)
+            row.update({name: st.mean, f"{name}_lo": st.lo, f"{name}_hi": st.hi,
+                        f"{name}_n": st.n})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    order = {m: i for i, m in enumerate(dict.fromkeys(frame["model"]))}  # first appearance
+    return (frame.assign(_o=frame["model"].map(order)).sort_values(["_o", "level"])
+            .drop(columns="_o").reset_index(drop=True))
+
+
+def format_levels(frame: pd.DataFrame):
+    """Display form of `level_frame`: one cell per quantity, 'mean (lo-hi)' across seeds."""
+    def cell(row, name, fmt):
+        if row[f"{name}_n"] == 0:
+            return "not reached"
+        s = fmt(row[name])
+        if row["seeds"] > 1 and row[f"{name}_lo"] != row[f"{name}_hi"]:
+            s += f" ({fmt(row[f'{name}_lo'])}-{fmt(row[f'{name}_hi'])})"
+        if row[f"{name}_n"] < row["seeds"]:
+            s += f" [{row['seeds'] - row[f'{name}_n']} not reached]"
+        return s
+    steps = "{:,.0f}".format
+    shown = pd.DataFrame({
+        "model": frame["model"].map(model_name), "p": frame["level"],
+        "seeds": frame["seeds"], "fitted": frame["fitted"],
+        "steps to loss 0.01": [cell(r, "steps_to_loss", steps) for _, r in frame.iterrows()],
+        "steps to 99%": [cell(r, "steps_to_99", steps) for _, r in frame.iterrows()],
+        "steps to 100%": [cell(r, "steps_to_fit", steps) for _, r in frame.iterrows()],
+        "relative (loss)": [cell(r, "relative", "{:.2f}".format) for _, r in frame.iterrows()],
+        "train acc %": [cell(r, "train_acc", "{:.2f}".format) for _, r in frame.iterrows()],
+        "test error %": [cell(r, "test_error", "{:.1f}".format) for _, r in frame.iterrows()],
+    })
+    return compact(shown.style.hide(axis="index"))
+
+
+# ------------------------------------------------------------------------ Table I
+def _ours(seeds: Mapping) -> dict:
+    """Mean over seeds of train/test accuracy (%), with the test range and epochs."""
+    rs = list(seeds.values())
+    test = stat(_pct(r.summary["final_test_acc"]) for r in rs)
+    return {"train": stat(_pct(r.summary["final_train_acc"]) for r in rs).mean, "test": test.mean,
+            "test lo": test.lo, "test hi": test.hi, "seeds": len(rs),
+            "epochs": stat(r.summary["epochs"] for r in rs).mean,
+            "n_test": rs[0].summary.get("n_test")}
+
+
+def table1_frame(results: Mapping, paper: Mapping = PAPER_TABLE1, report: Mapping = REPORT_TABLE1,
+                 linear: Iterable[dict] = ()) -> pd.DataFrame:
+    """Report Table I: ours beside the paper's and the report's numbers, with differences.
+
+    results: {(model, regularizer, seed): RunResult} (`experiments.table1`); linear: linear
+    baseline dicts, shown as rows ("linear", "neither") and ("linear", "random labels").
+    Columns are two-level: ("ours" | "paper" | "report" | "ours - paper" | "ours - report",
+    "train" | "test"), plus ("ours", "epochs" | "seeds" | "n_test"). Missing cells are NaN."""
+    rows = {}
+    for key, seeds in by_seed(results).items():
+        ours = _ours(seeds)
+        row = {("ours", m): ours[m] for m in (*METRICS, "epochs", "seeds", "n_test")}
+        for name, ref in (("paper", paper), ("report", report)):
+            theirs = dict(zip(METRICS, ref.get(key, (math.nan, math.nan))))
+            for m in METRICS:
+                row[(name, m)] = theirs[m]
+                row[(f"ours - {name}", m)] = ours[m] - theirs[m]
+        rows[key] = row
+    for b in linear:
+        label = "neither" if b["level"] == 0 else "random labels"
+        rows[(LINEAR, label)] = {("ours", "train"): 100 * b["train_acc"],
+                                 ("ours", "test"): 100 * b["test_acc"],
+                                 ("ours", "n_test"): b["n_test"], ("ours", "seeds"): 1}
+    columns = pd.MultiIndex.from_tuples(
+        [("ours", "train"), ("ours", "test"), ("ours", "epochs"), ("ours", "seeds"),
+         ("ours", "n_test"), ("paper", "train"), ("paper", "test"), ("report", "train"),
+         ("report", "test"), ("ours - paper", "train"), ("ours - paper", "test"),
+         ("ours - report", "train"), ("ours - report", "test")])
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
+    frame.index = pd.MultiIndex.from_tuples(list(rows), names=["model", "regularizer"]) if rows \
+        else pd.MultiIndex.from_tuples([], names=["model", "regularizer"])
+    return frame
+
+
+def table2_frame(results: Mapping, without_wd: Mapping | None = None,
+                 report: Mapping = REPORT_TABLE2) -> pd.DataFrame:
+    """Report Table II: random labels with weight decay, ours beside the report's.
+
+    results: {(model, seed): RunResult} (`experiments.table2`); without_wd: the same models
+    on random labels without weight decay, {(model, seed): RunResult}, shown as
+    ("ours, no wd", ...). The report prints train accuracy only."""
+    plain = by_seed(without_wd or {})
+    rows = {}
+    for model, seeds in by_seed(results).items():
+        ours = _ours(seeds)
+        theirs = report.get(model, math.nan)
+        row = {("ours", "train"): ours["train"], ("ours", "test"): ours["test"],
+               ("ours", "epochs"): ours["epochs"], ("report", "train"): theirs,
+               ("ours - report", "train"): ours["train"] - theirs}
+        if model in plain:
+            p = _ours(plain[model])
+            row[("ours, no wd", "train")], row[("ours, no wd", "test")] = p["train"], p["test"]
+        rows[model] = row
+    columns = [("ours", "train"), ("ours", "test"), ("ours", "epochs"), ("report", "train"),
+               ("ours - report", "train")]
+    if without_wd is not None:
+        columns += [("ours, no wd", "train"), ("ours, no wd", "test")]
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(
+        columns=pd.MultiIndex.from_tuples(columns))
+    frame.index.name = "model"
+    return frame
+
+
+def large_differences(frame: pd.DataFrame, against: str = "paper",
+                      threshold: float = 2.0) -> pd.DataFrame:
+    """Cells where ours and `against` ("paper" or "report") differ by more than `threshold`
+    points, largest first. Columns: the frame's index levels, metric, ours, `against`,
+    difference. Cells `against` does not have are skipped."""
+    diff_col = f"ours - {against}"
+    if diff_col not in frame.columns.get_level_values(0):
+        raise ValueError(f"frame has no {diff_col!r} columns; has "
+                         f"{sorted(set(frame.columns.get_level_values(0)))}")
+    index_names = [n or "key" for n in frame.index.names]
+    out = []
+    for key, row in frame.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        for metric in METRICS:
+            if (diff_col, metric) in frame.columns:
+                d = row[(diff_col, metric)]
+                if pd.notna(d) and abs(d) > threshold:
+                    out.append({**dict(zip(index_names, key)), "metric": metric,
+                                "ours": row[("ours", metric)], against: row[(against, metric)],
+                                "difference": d})
+    result = pd.DataFrame(out, columns=index_names + ["metric", "ours", against, "difference"])
+    if len(result):
+        result = result.reindex(result["difference"].abs().sort_values(ascending=False).index)
+    return result.reset_index(drop=True)
+
+
+def compared_cells(frame: pd.DataFrame, against: str = "paper") -> int:
+    """How many (row, metric) cells `against` has a number for."""
+    cols = [c for c in frame.columns if c[0] == f"ours - {against}"]
+    return int(frame[cols].notna().sum().sum())
+
+
+def regularizer_effect(frame: pd.DataFrame, source: str = "ours") -> pd.DataFrame:
+    """Per model: the best-testing regularized column, its test accuracy, the test accuracy
+    with neither, and the effect (points) from `source` ("ours", "paper" or "report")."""
+    test = frame[(source, "test")]
+    out = {}
+    for model in frame.index.get_level_values("model").unique():
+        if model == LINEAR:
+            continue
+        rows = test.loc[model]
+        regularized = rows.reindex(REGULARIZED).dropna()
+        neither = rows.get("neither", math.nan)
+        if len(regularized):
+            best = regularized.idxmax()
+            out[model] = {"best": best, "with": regularized[best], "neither": neither,
+                          "effect": regularized[best] - neither}
+        else:
+            out[model] = {"best": None, "with": math.nan, "neither": neither, "effect": math.nan}
+    return pd.DataFrame.from_dict(out, orient="index",
+                                  columns=["best", "with", "neither", "effect"]).rename_axis("model")
+
+
+def format_table(frame: pd.DataFrame, threshold: float = 2.0, differences=METRICS):
+    """Display form of Table I/II: printed names, 2 decimals, signed differences, '-' for cells
+    a source lacks, differences beyond `threshold` points in bold, small type."""
+    keep = [c for c in frame.columns if (not c[0].startswith("ours - ") or c[1] in differences)
+            and c[1] != "n_test"]
+    shown = frame[keep].copy()
+    shown.index = [key_name(k) if k[0] != LINEAR else f"linear classifier, {k[1]}" if
+                   isinstance(k, tuple) else key_name(k) for k in shown.index]
+    diff_cols = [c for c in shown.columns if c[0].startswith("ours - ")]
+    int_cols = [c for c in shown.columns if c[1] in ("epochs", "seeds")]
+    fmt = {c: "{:.2f}" for c in shown.columns if c not in diff_cols + int_cols}
+    fmt.update({c: "{:+.2f}" for c in diff_cols})
+    fmt.update({c: "{:.0f}" for c in int_cols})
+    return compact(shown.style.format(fmt, na_rep="-")
+                   .map(lambda v: "font-weight: bold" if pd.notna(v) and abs(v) > threshold else "",
+                        subset=diff_cols))
+
+
+def compact(styler):
+    """Small type and some room between cells, so wide tables fit the book's page."""
+    return (styler.set_table_attributes('style="font-size: 0.85em"')
+            .set_table_styles([{"selector": sel, "props": "padding: 0.1em 0.45em"}
+                               for sel in ("td", "th")]))
+
+
+# --------------------------------------------------------------------- Fig. 3 curves
+def curves(result) -> pd.DataFrame:
+    """epoch, step, train and test accuracy (%) of one run's per-epoch rows."""
+    m = pd.DataFrame(result.metrics)
+    return pd.DataFrame({"epoch": m["epoch"], "step": m["step"],
+                         "train": 100.0 * m["train_acc"], "test": 100.0 * m["test_acc"]})
+
+
+def curve_table(results: Mapping, reach: float = 99.0) -> pd.DataFrame:
+    """One row per variant: final and best test accuracy, the early-stopping gain (best
+    minus final, points), the epoch of the best, the first epoch and step with train
+    accuracy >= `reach` % (<NA> if never), the fluctuation of the test curve (mean absolute
+    change between consecutive epochs, points) and the test images of the curve."""
+    rows = {}
+    for label, result in results.items():
+        c = curves(result)
+        reached = c.loc[c["train"] >= reach - 1e-9]
+        rows[label] = {
+            "epochs": int(c["epoch"].iloc[-1]),
+            "final train": c["train"].iloc[-1],
+            "final test": c["test"].iloc[-1],
+            "best test": c["test"].max(),
+            "best epoch": int(c.loc[c["test"].idxmax(), "epoch"]),
+            "early-stopping gain": c["test"].max() - c["test"].iloc[-1],
+            f"epoch train >= {reach:g}%": int(reached["epoch"].iloc[0]) if len(reached) else pd.NA,
+            f"step train >= {reach:g}%": int(reached["step"].iloc[0]) if len(reached) else pd.NA,
+            "test fluctuation": float(np.abs(np.diff(c["test"])).mean()) if len(c) > 1 else math.nan,
+            "curve test images": result.summary.get("n_curve_test"),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    for col in (f"epoch train >= {reach:g}%", f"step train >= {reach:g}%"):
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
+    frame.index.name = "variant"
+    return frame
+
+
+def format_curves(table: pd.DataFrame):
+    """Display form of `curve_table`: 2 decimals, '-' for never."""
+    floats = [c for c in table.columns if table[c].dtype.kind == "f"]
+    return compact(table.style.format({c: "{:.2f}" for c in floats}, na_rep="-"))
+
+
+def format_frame(frame: pd.DataFrame, digits: int = 2, index: bool = True):
+    """Any numeric frame for display: `digits` decimals for floats, thousands separators."""
+    fmt = {c: (f"{{:,.{digits}f}}" if frame[c].dtype.kind == "f" else "{:,}")
+           for c in frame.columns if frame[c].dtype.kind in "fi"}
+    styler = frame.style.format(fmt, na_rep="-")
+    return compact(styler if index else styler.hide(axis="index"))
+
+
+def runs_frame(results: Mapping) -> pd.DataFrame:
+    """One row per run ({experiment key: RunResult}): what it is, its sizes, accuracies (%),
+    epochs, the three times to fit (steps) and whether it reached its stopping target."""
+    from ..models import model_spec
+    rows = []
+    for key, r in results.items():
+        s, c = r.summary, r.config
+        rows.append({"run": key_name(key), "seed": c.seed,
+                     "BatchNorm": "yes" if model_spec(c.model).uses_batchnorm(c.batchnorm) else "no",
+                     "training images": s["n_train"], "train acc %": _pct(s["final_train_acc"]),
+                     "running train acc %": _pct(s["final_train_acc_running"]),
+                     "test acc %": _pct(s["final_test_acc"]), "epochs": s["epochs"],
+                     "steps to loss": s["steps_to_loss"], "steps to 99%": s["steps_to_99"],
+                     "steps to 100%": s["steps_to_fit"], "fitted": bool(s["fitted"])})
+    return pd.DataFrame(rows, columns=["run", "seed", "BatchNorm", "training images", "train acc %",
+                                       "running train acc %", "test acc %", "epochs",
+                                       "steps to loss", "steps to 99%", "steps to 100%", "fitted"])
+
+
+def per_image(frame: pd.DataFrame) -> dict:
+    """Range of parameters per training image in a `parameters_frame`: {"ours": (lo, hi),
+    "paper": (lo, hi)}."""
+    ours = frame[[c for c in frame.columns if c.startswith("per image, ours")][0]]
+    paper = frame[[c for c in frame.columns if c.startswith("per image, paper")][0]]
+    return {"ours": (float(ours.min()), float(ours.max())),
+            "paper": (float(paper.min()), float(paper.max()))}

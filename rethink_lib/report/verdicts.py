@@ -1,0 +1,423 @@
+"""Verdicts: every sentence of the book that says how a result came out, computed from numbers.
+
+Each function takes plain numbers (accuracies in percent, steps, ratios), decides the
+outcome, and returns a `Verdict` whose text states the numbers it decided on. Chapters glue
+`verdict.text`; the conclusion groups verdicts by `outcome`:
+
+    agrees        the result is what the paper (or the report, where named) found
+    differs       it is not: the sentence says how, with both numbers
+    inconclusive  the runs cannot decide it (a run did not fit, a metric was not reached)
+    missing       the runs are not in the results store yet
+
+Noise: an accuracy measured on n test images has standard error sqrt(p(1-p)/n); a
+difference combines both (`stats.se_diff`). An effect counts as real only beyond Z standard
+errors; a difference from a published number only beyond both THRESHOLD points and that.
+Every comparison says when it is not like-for-like (`caveat`), and comparisons of two runs
+name what else differs between them (`confounds`).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .names import count, listing, missing, pct, points, times
+from .stats import se_acc, se_diff, stat
+
+OUTCOMES = ("agrees", "differs", "inconclusive", "missing")
+Z = 2.0            # standard errors an effect must exceed to count as real
+THRESHOLD = 2.0    # percentage points: smaller differences from a published number are not reported
+RATIO_TOLERANCE = 1.25  # a time-to-fit ratio within this factor of the reference's is "about the same"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    topic: str     # what is judged, for the conclusion: "Fig. 1a: order of the times to fit"
+    outcome: str   # one of OUTCOMES
+    text: str      # the sentence, Markdown
+
+    def __post_init__(self):
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}, got {self.outcome!r}")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+def _sentence(*parts: str) -> str:
+    """Join clauses into one sentence (drops empty ones), capitalised, ending in a full stop."""
+    text = ""
+    for p in (p.strip() for p in parts if p and p.strip()):
+        text += p if not text or p[0] in ";,:" else " " + p
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ".)")) else text + "."
+
+
+def _also(text: str, *extra: str) -> str:
+    """A sentence followed by further sentences (caveats, confounds), each made whole."""
+    return " ".join([text] + [_sentence(e) for e in extra if e and e.strip()])
+
+
+def _noise(se_points: float, z: float = Z, of: str = "the difference") -> str:
+    return f"{z:g} standard errors of {of} = {se_points * z:.2f} points"
+
+
+# ----------------------------------------------------------------------- orderings
+def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], names: Mapping[str, str],
+             metric: str, reference_name: str, topic: str, caveat: str = "") -> Verdict:
+    """Does the order of `ours` (small first; None = never reached, last) match `reference`?
+
+    Keys of `reference` absent from `ours` are runs not stored yet. An ordering differs when
+    some pair is strictly inverted; ties and pairs that both never reached are no evidence."""
+    keys = [k for k in sorted(reference, key=reference.get) if k in ours]
+    absent = [names.get(k, k) for k in reference if k not in ours]
+    if len(keys) < 2:
+        return Verdict(topic, "missing", _sentence(
+            f"Too few runs are stored to compare the order of {metric} with {reference_name}",
+            f"(missing: {listing(absent)})" if absent else ""))
+    inf = math.inf
+    val = {k: inf if missing(ours[k]) else ours[k] for k in keys}
+    ranked = sorted((k for k in keys if val[k] < inf), key=lambda k: val[k])
+    shown = " < ".join(f"{names.get(k, k)} ({count(val[k])})" for k in ranked) or "none"
+    if len(ranked) < len(keys):
+        shown += f", and never reached by {listing(names.get(k, k) for k in keys if val[k] == inf)}"
+    ref = " < ".join(names.get(k, k) for k in keys)
+    inverted = [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]
+                if val[a] > val[b] and not (val[a] == inf and val[b] == inf)]
+    unreached = [k for k in keys if val[k] == inf]
+    head = f"Ordered by {metric}, ours run {shown}; {reference_name} runs {ref}"
+    extra = f"(not stored yet: {listing(absent)})" if absent else ""
+    if unreached and len(unreached) == len(keys):
+        return Verdict(topic, "inconclusive", _also(_sentence(
+            f"No run reached {metric}, so there is no order to compare with {reference_name}", extra),
+            caveat))
+    if not inverted:
+        tail = ": the same order"
+        if unreached:
+            tail += f" as far as it can be read ({listing(names.get(k, k) for k in unreached)} never reached it)"
+        return Verdict(topic, "agrees", _also(_sentence(head + tail, extra), caveat))
+    a, b = inverted[0]
+    return Verdict(topic, "differs", _also(_sentence(
+        head + f": a different order ({len(inverted)} of {len(keys) * (len(keys) - 1) // 2} pairs "
+        f"reversed; e.g. {names.get(a, a)} took longer than {names.get(b, b)} here, the reverse of "
+        f"the reference)", extra), caveat))
+
+
+# --------------------------------------------------------------------------- ratios
+def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None],
+          reference: float, what: str, reference_name: str, topic: str,
+          tolerance: float = RATIO_TOLERANCE, runs: tuple[str, str] = ("base", "other"),
+          caveat: str = "") -> Verdict:
+    """Time-to-fit ratio other/base (per seed, paired) against a reference ratio.
+
+    base, other: the metric per seed (None = not reached); runs: how to call the two runs
+    ("true-label", "random-label"). "About the same" means within a factor `tolerance`."""
+    if not base or not other:
+        return Verdict(topic, "missing", _sentence(f"{name}: the runs for {what} are not stored yet"))
+    pairs = [(b, o) for b, o in zip(base, other) if not missing(b) and not missing(o) and b > 0]
+    lost = sorted({f"the {r} run" for b, o in zip(base, other)
+                   for r, v in zip(runs, (b, o)) if missing(v)})
+    if not pairs:
+        return Verdict(topic, "inconclusive", _also(_sentence(
+            f"{name}: {what} cannot be measured, because {listing(lost, 'or')} did not reach the "
+            f"target (the reference: {times(reference)}, {reference_name})"), caveat))
+    s = stat(o / b for b, o in pairs)
+    spread = f" (mean of {s.n} seeds, {times(s.lo)} to {times(s.hi)})" if s.n > 1 else ""
+    head = f"{name}: {what} is {times(s.mean)}{spread}, against {times(reference)} in {reference_name}"
+    unpaired = (f"{len(base) - len(pairs)} of {len(base)} seeds are left out because "
+                f"{listing(lost, 'or')} did not reach the target") if lost else ""
+    if reference / tolerance <= s.mean <= reference * tolerance:
+        return Verdict(topic, "agrees", _also(_sentence(
+            head + f": about the same factor (within {tolerance:g}x of it)"), unpaired, caveat))
+    side = "smaller" if s.mean < reference else "larger"
+    return Verdict(topic, "differs", _also(_sentence(
+        head + f": a {side} factor (more than {tolerance:g}x off)"), unpaired, caveat))
+
+
+# ------------------------------------------------------------------------ fitting
+def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
+           expected: bool = True, caveat: str = "") -> Verdict:
+    """Did every run reach its stopping target? runs: {printed name: (fitted, final train %)}.
+
+    expected: the paper's finding (True: they all fit)."""
+    if not runs:
+        return Verdict(topic, "missing", _sentence("None of these runs is stored yet"))
+    short = {k: acc for k, (ok, acc) in runs.items() if not ok}
+    if not short:
+        text = _also(_sentence(f"{'Both' if len(runs) == 2 else 'All ' + str(len(runs))} runs reached "
+                               f"{target}" if len(runs) > 1 else f"The run reached {target}"), caveat)
+        return Verdict(topic, "agrees" if expected else "differs", text)
+    listed = listing(f"{k} ({pct(a)} training accuracy)" for k, a in short.items())
+    if len(short) == len(runs):
+        head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}" \
+            if len(runs) > 1 else f"The run did not reach {target}"
+        text = _also(_sentence(head + f": {listed}"), caveat)
+    else:
+        text = _also(_sentence(f"{len(short)} of {len(runs)} runs did not reach {target}: {listed}"), caveat)
+    return Verdict(topic, "differs" if expected else "agrees", text)
+
+
+# -------------------------------------------------------------- published numbers
+def difference(name: str, ours: float | None, theirs: float | None, source: str, topic: str,
+               n_ours: int | None = None, n_theirs: int | None = None,
+               threshold: float = THRESHOLD, z: float = Z, caveat: str = "") -> Verdict:
+    """Our accuracy (%) against a published one: a difference counts when larger than both
+    `threshold` points and z standard errors (from the test-set sizes, when given)."""
+    if missing(ours):
+        return Verdict(topic, "missing", _sentence(f"{name}: our run is not stored yet"))
+    if missing(theirs):
+        return Verdict(topic, "inconclusive", _sentence(f"{name}: {source} has no such number"))
+    d = ours - theirs
+    se = 100 * se_diff(ours / 100, n_ours, theirs / 100, n_theirs) if n_ours and n_theirs else \
+        (100 * se_acc(ours / 100, n_ours) if n_ours else 0.0)
+    bar = max(threshold, z * se)
+    head = f"{name}: ours {pct(ours)} against {pct(theirs)} in {source} ({points(d)}"
+    rule = f"{threshold:g} points" + (f" and {_noise(se, z)}" if se else "")
+    if abs(d) > bar:
+        return Verdict(topic, "differs", _also(_sentence(head + f", more than {rule})"), caveat))
+    return Verdict(topic, "agrees", _also(_sentence(head + f", within {rule})"), caveat))
+
+
+# ---------------------------------------------------------------- effects in noise
+def effect(name: str, with_: float | None, without: float | None, n_test: int | None,
+           factor: str, topic: str, published: float | None = None, source: str = "the paper",
+           expect: str = "positive", z: float = Z, threshold: float = THRESHOLD,
+           confound: str = "", caveat: str = "") -> Verdict:
+    """The effect of `factor` on test accuracy: with_ - without (both %, on n_test images).
+
+    Says whether it exceeds z standard errors. With `published` (the same effect in `source`,
+    points) the outcome is whether ours is consistent with it (within `threshold` points or
+    the noise). Without it, the outcome is against `expect`: "positive" (an effect above the
+    noise that raises accuracy) or "none" (within the noise)."""
+    if expect not in ("positive", "none"):
+        raise ValueError(f"expect must be 'positive' or 'none', got {expect!r}")
+    if missing(with_) or missing(without):
+        return Verdict(topic, "missing", _sentence(f"{name}: the runs for the effect of {factor} "
+                                                   "are not all stored yet"))
+    d = with_ - without
+    se = 100 * se_diff(with_ / 100, n_test, without / 100, n_test)
+    real = abs(d) > z * se
+    head = (f"{name}: {factor} moves test accuracy by {points(d)} ({pct(without)} to {pct(with_)}), "
+            + (f"{'above' if real else 'within'} the noise ({_noise(se, z)})"))
+    if published is None:
+        ok = (real and d > 0) if expect == "positive" else not real
+        return Verdict(topic, "agrees" if ok else "differs", _also(_sentence(head), confound, caveat))
+    consistent = abs(d - published) <= max(threshold, z * se)
+    cmp = (f"; {source}: {points(published)}, "
+           + ("consistent with ours" if consistent else
+              f"{'larger' if abs(published) > abs(d) else 'smaller'} than ours by more than "
+              f"{threshold:g} points and the noise"))
+    return Verdict(topic, "agrees" if consistent else "differs", _also(_sentence(head + cmp), confound, caveat))
+
+
+def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, topic: str,
+           expected: str = "at", z: float = Z, caveat: str = "") -> Verdict:
+    """Is a test accuracy (%) at chance (100/num_classes), within z standard errors?
+
+    expected: "at" (random labels: the paper's networks test at chance) or "above" (true
+    labels: they generalize)."""
+    if missing(acc):
+        return Verdict(topic, "missing", _sentence(f"{name}: the run is not stored yet"))
+    c = 100.0 / num_classes
+    se = 100 * se_acc(c / 100, n_test)
+    d = acc - c
+    at = abs(d) <= z * se
+    where = ("at chance" if at else f"{'above' if d > 0 else 'below'} chance by {abs(d):.2f} points")
+    text = _also(_sentence(f"{name}: test accuracy {pct(acc)} against {pct(c)} for guessing among "
+                           f"{num_classes} classes, {where} ({_noise(se, z, 'an accuracy at chance')})"),
+                 caveat)
+    ok = at if expected == "at" else (not at and d > 0)
+    return Verdict(topic, "agrees" if ok else "differs", text)
+
+
+def monotone(name: str, xs: Sequence[float], ys: Sequence[float | None], what: str, topic: str,
+             x_name: str = "p", tolerance: float = 0.0, fmt=pct, caveat: str = "") -> Verdict:
+    """Does `what` rise with x at every step (a fall of at most `tolerance` allowed)?"""
+    pts = [(x, y) for x, y in zip(xs, ys) if not missing(y)]
+    if len(pts) < 2:
+        return Verdict(topic, "missing", _sentence(f"{name}: too few runs stored to see how {what} "
+                                                   f"changes with {x_name}"))
+    pts.sort()
+    span = f"{fmt(pts[0][1])} at {x_name} = {pts[0][0]:g} to {fmt(pts[-1][1])} at {x_name} = {pts[-1][0]:g}"
+    falls = [(a, b) for a, b in zip(pts, pts[1:]) if b[1] < a[1] - tolerance]
+    gaps = len(xs) - len(pts)
+    extra = f"({gaps} level(s) not stored yet)" if gaps else ""
+    if not falls and pts[-1][1] - pts[0][1] <= tolerance:
+        return Verdict(topic, "differs", _also(_sentence(
+            f"{name}: {what} does not rise with {x_name}: it goes from {span}"
+            + (f", within {fmt(tolerance)} of where it started" if tolerance else ""), extra), caveat))
+    if not falls:
+        return Verdict(topic, "agrees", _also(_sentence(f"{name}: {what} rises with {x_name} at "
+                                                        f"every step, from {span}", extra), caveat))
+    (xa, ya), (xb, yb) = falls[0]
+    return Verdict(topic, "differs", _also(_sentence(
+        f"{name}: {what} goes from {span} but does not rise at every step: it falls from "
+        f"{fmt(ya)} at {x_name} = {xa:g} to {fmt(yb)} at {x_name} = {xb:g}", extra), caveat))
+
+
+# ------------------------------------------------------------ who got there first
+def earlier(name: str, step_a: float | None, step_b: float | None, a: str, b: str, event: str,
+            topic: str, expected: str | None = "a", source: str = "the report",
+            unit: str = "step", confound: str = "", caveat: str = "") -> Verdict:
+    """Which of a, b reached `event` first (at `unit` "step" or "epoch" step_a / step_b; None
+    = never)? expected: "a", "b" or None (no expectation: "agrees" whenever it can be read)."""
+    def reach(who, s):
+        return f"{who} never reached {event}" if missing(s) else f"{who} reached {event} at {unit} {count(s)}"
+    head = f"{name}: {reach(a, step_a)}, {reach(b, step_b)}"
+    if missing(step_a) and missing(step_b):
+        return Verdict(topic, "inconclusive", _also(_sentence(
+            head, "; neither got there, so this budget cannot say which is faster"), confound, caveat))
+    if not missing(step_a) and not missing(step_b) and step_a == step_b:
+        first = None
+    elif missing(step_b) or (not missing(step_a) and step_a < step_b):
+        first = "a"
+    else:
+        first = "b"
+    tail = f": {a if first == 'a' else b} first" if first else f": at the same {unit}"
+    if expected is None:
+        return Verdict(topic, "agrees", _also(_sentence(head + tail), confound, caveat))
+    ok = first == expected
+    tail += f", as {source} found" if ok else f", unlike in {source}"
+    return Verdict(topic, "agrees" if ok else "differs", _also(_sentence(head + tail), confound, caveat))
+
+
+def steadier(name: str, fl_a: float | None, fl_b: float | None, a: str, b: str, topic: str,
+             expected: str = "a", source: str = "the report", tolerance: float = 1.2,
+             confound: str = "", caveat: str = "") -> Verdict:
+    """Which test curve moved less from epoch to epoch (mean absolute change, points)?
+    Within a factor `tolerance` of each other counts as equally steady."""
+    if missing(fl_a) or missing(fl_b):
+        return Verdict(topic, "missing", _sentence(f"{name}: the curves are not all stored yet"))
+    head = (f"{name}: the test accuracy moved by {fl_a:.2f} points per epoch on average {a} "
+            f"and by {fl_b:.2f} {b}")
+    lo, hi = sorted([fl_a, fl_b])
+    if hi <= lo * tolerance:
+        first, tail = None, f": about equally steady (within a factor {tolerance:g})"
+    else:
+        first = "a" if fl_a < fl_b else "b"
+        tail = f": steadier {a if first == 'a' else b}"
+    ok = first == expected
+    tail += f", as {source} found" if ok else f", unlike in {source}"
+    return Verdict(topic, "agrees" if ok else "differs", _also(_sentence(head + tail), confound, caveat))
+
+
+# ----------------------------------------------------------------- early stopping
+def early_stopping(name: str, gain: float | None, n_test: int | None, best: float | None,
+                   fitted_train: bool, epochs: int, topic: str, z: float = Z) -> Verdict:
+    """Would stopping at the best test epoch have gained more than the noise (points)?
+
+    The report found no benefit (on CIFAR-100); the paper a benefit (on ImageNet). The
+    outcome is against the report. A variant that never fitted its training set stops before
+    memorization, so its gain says nothing about early stopping against memorization."""
+    if missing(gain) or missing(best):
+        return Verdict(topic, "missing", _sentence(f"{name}: the run is not stored yet"))
+    se = 100 * se_diff(best / 100, n_test, (best - gain) / 100, n_test)
+    real = gain > z * se
+    head = (f"{name}: stopping at the best test epoch would have gained {gain:.2f} points "
+            f"({'more than' if real else 'within'} {_noise(se, z)}; the best of many noisy epochs "
+            "is biased upwards)")
+    if not fitted_train:
+        return Verdict(topic, "inconclusive", _sentence(
+            head, f"; but this variant never fitted its training set in {epochs} epochs, so the "
+            "gain cannot be credited to stopping before memorization"))
+    if real:
+        return Verdict(topic, "differs", _sentence(head, "; a benefit, as the paper found on "
+                                                   "ImageNet and unlike the report on CIFAR-100"))
+    return Verdict(topic, "agrees", _sentence(head, "; no benefit beyond noise, as the report "
+                                              "found on CIFAR-100"))
+
+
+# --------------------------------------------------------------- the linear model
+def linear_baseline(n: int, linear_train: float | None, networks: Mapping[str, float | None],
+                    n_small: int, linear_small: float | None, topic: str,
+                    fit_level: float = 99.0) -> Verdict:
+    """Does fitting random labels at n need a network? linear_train / linear_small: training
+    accuracy (%) of the linear least-squares classifier on random labels at n and n_small;
+    networks: {printed name: training accuracy (%) on random labels at n} (stored runs)."""
+    if missing(linear_train):
+        return Verdict(topic, "missing", _sentence("The linear baseline was not computed"))
+    small = (f"At {count(n_small)} images it fits {pct(linear_small)} of them: with fewer "
+             "images than pixel dimensions, any labelling is linearly separable"
+             if not missing(linear_small) else "")
+    nets = {k: v for k, v in networks.items() if not missing(v)}
+    listed = listing(f"{k} {pct(v)}" for k, v in nets.items())
+    if linear_train >= fit_level:
+        return Verdict(topic, "differs", _also(_sentence(
+            f"At {count(n)} training images the linear classifier itself fits {pct(linear_train)} "
+            "of the random labels, so networks fitting them shows nothing a linear model cannot do "
+            "at this size"), small if n_small != n else ""))
+    if not nets:
+        return Verdict(topic, "inconclusive", _also(_sentence(
+            f"At {count(n)} training images the linear classifier fits only {pct(linear_train)} of "
+            "the random labels; no network's random-label run is stored yet to set beside it"), small))
+    fit = [k for k, v in nets.items() if v >= fit_level]
+    tail = (": fitting them takes the networks' capacity" if len(fit) == len(nets) else
+            f"; {len(nets) - len(fit)} of the {len(nets)} networks did not fit them either")
+    text = _also(_sentence(f"At {count(n)} training images the linear classifier fits only "
+                           f"{pct(linear_train)} of the random labels, the networks {listed}" + tail),
+                 small)
+    return Verdict(topic, "agrees" if len(fit) == len(nets) else "differs", text)
+
+
+# ---------------------------------------------------------------------- combining
+def combine(topic: str, verdicts: Sequence[Verdict], lead: str = "") -> Verdict:
+    """Several verdicts on one question as one: their sentences in order (after `lead`), and
+    the weakest outcome (differs > inconclusive > missing > agrees; all missing = missing)."""
+    verdicts = list(verdicts)
+    if not verdicts:
+        return Verdict(topic, "missing", _sentence(lead, "none of these runs is stored yet"))
+    outcomes = {v.outcome for v in verdicts}
+    for outcome in ("differs", "inconclusive", "missing"):
+        if outcome in outcomes:
+            break
+    else:
+        outcome = "agrees"
+    if outcomes == {"missing"}:
+        outcome = "missing"
+    return Verdict(topic, outcome, " ".join(([_sentence(lead)] if lead else []) + [v.text for v in verdicts]))
+
+
+# ---------------------------------------------------------------------- confounds
+# RunConfig fields (or properties) compared by `confounds`, with their printed names.
+CONFOUND_FIELDS = {"model": "model", "dataset": "data set", "n_train": "training images",
+                   "lr0": "learning rate", "decay": "learning-rate decay per epoch",
+                   "warmup_epochs": "warm-up epochs", "max_epochs": "epoch cap",
+                   "batch_size": "batch size", "weight_decay": "weight decay",
+                   "augment": "augmentation", "dropout": "dropout", "bn": "BatchNorm",
+                   "precision": "precision", "seed": "seed"}
+
+
+def _field(config, name):
+    if name == "bn":
+        from ..models import model_spec
+        return model_spec(config.model).uses_batchnorm(config.batchnorm)
+    return getattr(config, name)
+
+
+def confounds(a, b, studied: Sequence[str], names: tuple[str, str] = ("the first", "the second"),
+              fitted_ab: tuple[bool, bool] | None = None) -> str:
+    """What else differs between two runs compared for the factor(s) `studied` (keys of
+    CONFOUND_FIELDS): '' when nothing, else a sentence naming each difference with both values,
+    and which run did not fit its training set."""
+    diffs = []
+    for key, label in CONFOUND_FIELDS.items():
+        if key in studied:
+            continue
+        va, vb = _field(a, key), _field(b, key)
+        if va != vb:
+            diffs.append(f"{label} ({va:g} against {vb:g})" if isinstance(va, float) and
+                         isinstance(vb, float) else f"{label} ({va} against {vb})")
+    unfit = [n for n, ok in zip(names, fitted_ab or (True, True)) if not ok]
+    parts = []
+    if diffs:
+        parts.append(f"besides {listing(CONFOUND_FIELDS.get(s, s) for s in studied)}, {names[0]} "
+                     f"and {names[1]} also differ in {listing(diffs)}")
+    if unfit:
+        parts.append(f"{listing(unfit)} did not fit {'its' if len(unfit) == 1 else 'their'} "
+                     f"training set{'s' if len(unfit) > 1 else ''}")
+    return _sentence("Confounded: " + "; ".join(parts)) if parts else ""

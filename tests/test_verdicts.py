@@ -1,0 +1,271 @@
+"""rethink_lib.report.verdicts: every outcome each verdict function can print, on small
+synthetic inputs, and the numbers in each sentence against the inputs it was given."""
+import re
+
+import pytest
+
+from rethink_lib.config import RunConfig
+from rethink_lib.report import verdicts as V
+from rethink_lib.report.stats import by_seed, se_acc, se_diff, stat
+
+NAMES = {"labels0": "true labels", "shuffled_pixels": "shuffled pixels", "gaussian": "Gaussian noise",
+         "random_pixels": "random pixels", "labels1": "random labels"}
+REF = {"labels0": 5700, "shuffled_pixels": 6700, "gaussian": 9900, "random_pixels": 13000,
+       "labels1": 17700}
+
+
+def numbers(text):
+    """Every number printed in a sentence, as floats (thousands separators removed)."""
+    return [float(x.replace(",", "")) for x in re.findall(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?", text)]
+
+
+# ------------------------------------------------------------------------ ordering
+def test_ordering_same_order():
+    ours = {"labels0": 1200, "shuffled_pixels": 1300, "gaussian": 1400, "random_pixels": 1500,
+            "labels1": 2600}
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
+    assert v.outcome == "agrees" and "the same order" in v.text
+    assert "true labels (1,200) < shuffled pixels (1,300)" in v.text
+    assert {1200, 1300, 1400, 1500, 2600} <= set(numbers(v.text))
+
+
+def test_ordering_reversed_pair_named():
+    ours = {"labels0": 1600, "shuffled_pixels": 1300, "gaussian": 1400, "random_pixels": 1500,
+            "labels1": 2000}
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
+    assert v.outcome == "differs"
+    assert "3 of 10 pairs reversed" in v.text  # true labels after three of the others
+    assert "true labels took longer than shuffled pixels" in v.text
+    assert v.text.index("shuffled pixels (1,300)") < v.text.index("true labels (1,600)")
+
+
+def test_ordering_unreached_last_and_ties():
+    ours = {"labels0": 1200, "shuffled_pixels": 1200, "labels1": None}
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
+    assert v.outcome == "agrees" and "random labels never reached" in v.text
+    assert "not stored yet: Gaussian noise and random pixels" in v.text
+    # the reference's *last* never reached, but an earlier one did not either: reversed
+    v = V.ordering({"labels0": None, "labels1": 900}, REF, NAMES, "steps", "the reference", "t")
+    assert v.outcome == "differs"
+    v = V.ordering({"labels0": None, "labels1": None}, REF, NAMES, "steps", "the reference", "t")
+    assert v.outcome == "inconclusive"
+    v = V.ordering({"labels0": 10}, REF, NAMES, "steps", "the reference", "t")
+    assert v.outcome == "missing"
+
+
+def test_ordering_caveat_is_its_own_sentence():
+    v = V.ordering({"labels0": 1, "labels1": 2}, REF, NAMES, "steps", "the reference", "t",
+                   caveat="(Not like-for-like: other data.)")
+    assert v.text.endswith(". (Not like-for-like: other data.)")
+
+
+# --------------------------------------------------------------------------- ratio
+@pytest.mark.parametrize("base,other,outcome,word", [
+    ([100], [300], "agrees", "about the same factor"),
+    ([100], [120], "differs", "a smaller factor"),
+    ([100], [600], "differs", "a larger factor"),
+])
+def test_ratio_outcomes(base, other, outcome, word):
+    v = V.ratio("MLP 1x512", base, other, 3.1, "the ratio", "the reference", "t")
+    assert v.outcome == outcome and word in v.text
+    assert f"{other[0] / base[0]:.1f}x" in v.text and "3.1x" in v.text
+
+
+def test_ratio_seeds_and_unreached():
+    v = V.ratio("MLP", [100, 100, 100], [200, 250, None], 3.1, "the ratio", "the ref", "t",
+                runs=("true-label", "random-label"))
+    assert v.outcome == "differs"
+    assert "2.2x (mean of 2 seeds, 2.0x to 2.5x)" in v.text
+    assert "1 of 3 seeds are left out because the random-label run did not reach" in v.text
+    v = V.ratio("MLP", [100], [None], 3.1, "the ratio", "the ref", "t", runs=("true-label", "random-label"))
+    assert v.outcome == "inconclusive" and "the random-label run did not reach" in v.text
+    assert V.ratio("MLP", [], [], 3.1, "the ratio", "the ref", "t").outcome == "missing"
+
+
+# ------------------------------------------------------------------------ fitted
+def test_fitted_outcomes():
+    all_ok = V.fitted({"a": (True, 100.0), "b": (True, 100.0), "c": (True, 100.0)}, "the target", "t")
+    assert all_ok.outcome == "agrees" and all_ok.text == "All 3 runs reached the target."
+    some = V.fitted({"a": (True, 100.0), "b": (False, 97.1)}, "the target", "t")
+    assert some.outcome == "differs" and "1 of 2 runs did not reach" in some.text
+    assert "b (97.10% training accuracy)" in some.text and "a (" not in some.text
+    none = V.fitted({"a": (False, 90.0), "b": (False, 97.1)}, "the target", "t")
+    assert none.outcome == "differs" and none.text.startswith("Neither of the 2 runs")
+    assert V.fitted({"a": (False, 50.0)}, "the target", "t", expected=False).outcome == "agrees"
+    assert V.fitted({}, "the target", "t").outcome == "missing"
+
+
+# ---------------------------------------------------------------------- difference
+def test_difference_threshold_and_noise():
+    se = 100 * se_diff(0.851, 10_000, 0.8575, 10_000)
+    near = V.difference("Inception", 85.1, 85.75, "the paper", "t", 10_000, 10_000)
+    assert near.outcome == "agrees" and "-0.65 points, within 2 points" in near.text
+    assert f"{2 * se:.2f} points" in near.text
+    far = V.difference("Inception", 80.1, 85.75, "the paper", "t", 10_000, 10_000,
+                       caveat="(Not like-for-like.)")
+    assert far.outcome == "differs" and "-5.65 points, more than 2 points" in far.text
+    assert far.text.endswith("(Not like-for-like.)")
+    # beyond 2 points but inside the noise of a tiny test set: not reported as a difference
+    noisy = V.difference("MLP", 52.0, 55.0, "the paper", "t", 100, 10_000)
+    assert noisy.outcome == "agrees" and "within" in noisy.text
+    assert V.difference("MLP", None, 55.0, "the paper", "t").outcome == "missing"
+    assert V.difference("MLP", 50.0, None, "the paper", "t").outcome == "inconclusive"
+
+
+# -------------------------------------------------------------------------- effect
+def test_effect_above_and_within_noise():
+    se = 100 * se_diff(0.55, 10_000, 0.515, 10_000)
+    up = V.effect("MLP", 55.0, 51.5, 10_000, "weight decay", "t")
+    assert up.outcome == "agrees" and "+3.50 points" in up.text and "above the noise" in up.text
+    assert f"{2 * se:.2f} points" in up.text
+    flat = V.effect("MLP", 52.0, 51.5, 10_000, "weight decay", "t")
+    assert flat.outcome == "differs" and "within the noise" in flat.text
+    # exactly at the edge: 2 SE is not "above"
+    p, n = 0.5, 400
+    edge = 100 * 2 * se_diff(p, n, p, n)
+    assert "within" in V.effect("M", 50.0 + edge * 0.99, 50.0, n, "x", "t").text
+
+
+def test_effect_against_published_and_confound():
+    same = V.effect("MLP", 52.0, 51.5, 10_000, "weight decay", "t", published=-0.12)
+    assert same.outcome == "agrees" and "the paper: -0.12 points, consistent with ours" in same.text
+    off = V.effect("Inception", 85.3, 85.0, 10_000, "random crop", "t", published=3.3)
+    assert off.outcome == "differs" and "larger than ours by more than 2 points" in off.text
+    conf = V.effect("Inception", 80.0, 70.0, 10_000, "BatchNorm", "t",
+                    confound="Confounded: the runs also differ in learning rate (0.1 against 0.005).")
+    assert conf.text.endswith("(0.1 against 0.005).")
+    assert V.effect("M", None, 50.0, 100, "x", "t").outcome == "missing"
+
+
+# --------------------------------------------------------------------------- chance
+def test_chance():
+    at = V.chance("MLP", 10.2, 10_000, 10, "t")
+    assert at.outcome == "agrees" and "at chance" in at.text and "10.00%" in at.text
+    above = V.chance("MLP", 12.2, 10_000, 10, "t")
+    assert above.outcome == "differs" and "above chance by 2.20 points" in above.text
+    below = V.chance("MLP", 8.0, 10_000, 10, "t")
+    assert below.outcome == "differs" and "below chance by 2.00 points" in below.text
+    assert V.chance("MLP", 85.0, 10_000, 10, "t", expected="above").outcome == "agrees"
+    assert V.chance("MLP", 10.1, 10_000, 10, "t", expected="above").outcome == "differs"
+    assert V.chance("MLP", None, 10_000, 10, "t").outcome == "missing"
+
+
+# ------------------------------------------------------------------------- monotone
+def test_monotone():
+    up = V.monotone("MLP", [0, 0.5, 1], [10, 50, 89], "test error", "t")
+    assert up.outcome == "agrees" and "from 10.00% at p = 0 to 89.00% at p = 1" in up.text
+    down = V.monotone("MLP", [0, 0.5, 1], [10, 50, 45], "test error", "t")
+    assert down.outcome == "differs" and "falls from 50.00% at p = 0.5 to 45.00% at p = 1" in down.text
+    assert V.monotone("MLP", [0, 0.5, 1], [10, 50, 49.5], "e", "t", tolerance=1).outcome == "agrees"
+    gap = V.monotone("MLP", [0, 0.5, 1], [10, None, 89], "e", "t")
+    assert gap.outcome == "agrees" and "1 level(s) not stored yet" in gap.text
+    assert V.monotone("MLP", [0, 1], [10, None], "e", "t").outcome == "missing"
+
+
+# -------------------------------------------------------------------------- earlier
+def test_earlier():
+    kw = dict(a="the clean examples", b="the corrupted examples", event="90%", topic="t")
+    first = V.earlier("MLP", 200, 1400, **kw)
+    assert first.outcome == "agrees" and "the clean examples reached 90% at step 200" in first.text
+    assert "the clean examples first, as the report found" in first.text
+    second = V.earlier("MLP", 2000, 1400, **kw)
+    assert second.outcome == "differs" and "the corrupted examples first, unlike in the report" in second.text
+    never = V.earlier("MLP", 200, None, **kw)
+    assert never.outcome == "agrees" and "the corrupted examples never reached 90%" in never.text
+    both = V.earlier("MLP", None, None, **kw)
+    assert both.outcome == "inconclusive"
+    tie = V.earlier("MLP", 5, 5, unit="epoch", **kw)
+    assert tie.outcome == "differs" and "at the same epoch" in tie.text
+    free = V.earlier("MLP", 9, 5, expected=None, **kw)
+    assert free.outcome == "agrees" and "the corrupted examples first." in free.text
+
+
+def test_steadier():
+    kw = dict(a="with BatchNorm", b="without", topic="t", source="the paper")
+    assert V.steadier("I", 0.5, 1.0, **kw).outcome == "agrees"
+    v = V.steadier("I", 1.0, 0.5, **kw)
+    assert v.outcome == "differs" and "steadier without, unlike in the paper" in v.text
+    same = V.steadier("I", 1.0, 1.1, **kw)
+    assert same.outcome == "differs" and "about equally steady" in same.text
+    assert "1.00 points per epoch on average with BatchNorm and by 1.10 without" in same.text
+
+
+def test_early_stopping():
+    none = V.early_stopping("I", 0.3, 2000, 85.0, True, 40, "t")
+    assert none.outcome == "agrees" and "0.30 points (within" in none.text
+    gain = V.early_stopping("I", 3.3, 2000, 85.0, True, 40, "t")
+    assert gain.outcome == "differs" and "(more than" in gain.text
+    unfit = V.early_stopping("I", 3.3, 2000, 85.0, False, 40, "t")
+    assert unfit.outcome == "inconclusive" and "never fitted its training set in 40 epochs" in unfit.text
+    assert V.early_stopping("I", None, 2000, None, True, 40, "t").outcome == "missing"
+
+
+def test_linear_baseline():
+    needs = V.linear_baseline(5000, 44.2, {"MLP 1x512": 100.0, "AlexNet": 100.0}, 500, 100.0, "t")
+    assert needs.outcome == "agrees" and "fits only 44.20%" in needs.text
+    assert "MLP 1x512 100.00% and AlexNet 100.00%" in needs.text
+    assert "At 500 images it fits 100.00%" in needs.text
+    trivial = V.linear_baseline(500, 100.0, {"MLP 1x512": 100.0}, 500, 100.0, "t")
+    assert trivial.outcome == "differs" and "itself fits 100.00%" in trivial.text
+    short = V.linear_baseline(5000, 44.2, {"MLP 1x512": 100.0, "AlexNet": 14.0}, 500, 100.0, "t")
+    assert short.outcome == "differs" and "1 of the 2 networks did not fit" in short.text
+    alone = V.linear_baseline(5000, 44.2, {}, 500, 100.0, "t")
+    assert alone.outcome == "inconclusive"
+    assert V.linear_baseline(5000, None, {}, 500, None, "t").outcome == "missing"
+
+
+def test_confounds():
+    a = RunConfig(model="inception_small", lr=0.1)
+    b = RunConfig(model="inception_small_nobn", lr=0.005, lr_decay=0.99)
+    text = V.confounds(a, b, ["model", "bn"], ("the BN run", "the run without"), (True, False))
+    assert "learning rate (0.1 against 0.005)" in text
+    assert "learning-rate decay per epoch (0.95 against 0.99)" in text
+    assert "the run without did not fit its training set" in text
+    assert V.confounds(a, RunConfig(model="inception_small_nobn", lr=0.1), ["model", "bn"]) == ""
+    only_unfit = V.confounds(a, a, ["bn"], ("x", "y"), (False, False))
+    assert only_unfit == "Confounded: x and y did not fit their training sets."
+    epochs = V.confounds(a, RunConfig(model="inception_small", lr=0.1, max_epochs=7), ["bn"])
+    assert "epoch cap (100 against 7)" in epochs
+
+
+def test_combine():
+    ok = V.Verdict("t", "agrees", "A.")
+    bad = V.Verdict("t", "differs", "B.")
+    gone = V.Verdict("t", "missing", "C.")
+    assert V.combine("x", [ok, ok]).outcome == "agrees"
+    assert V.combine("x", [ok, bad, gone]).outcome == "differs"
+    assert V.combine("x", [ok, gone]).outcome == "missing"
+    assert V.combine("x", [gone, gone]).outcome == "missing"
+    assert V.combine("x", [ok, bad], lead="Lead").text == "Lead. A. B."
+    assert V.combine("x", []).outcome == "missing"
+    with pytest.raises(ValueError, match="outcome"):
+        V.Verdict("t", "maybe", "x")
+
+
+def test_stats():
+    s = stat([1.0, None, 3.0])
+    assert (s.mean, s.lo, s.hi, s.n, s.absent) == (2.0, 1.0, 3.0, 2, 1)
+    assert "not reached in 1 of 3 seeds" in s.text()
+    assert stat([None]).text() == "not reached"
+    assert se_acc(0.5, 10_000) == pytest.approx(0.005)
+    assert se_diff(0.5, 10_000, 0.5, 10_000) == pytest.approx(0.005 * 2 ** 0.5)
+    with pytest.raises(ValueError, match="n"):
+        se_acc(0.5, 0)
+    grouped = by_seed({("m", 0.0, 0): "a", ("m", 0.0, 1): "b", ("m", 1.0, 0): "c", "label": "d"})
+    assert grouped == {("m", 0.0): {0: "a", 1: "b"}, ("m", 1.0): {0: "c"}, "label": {None: "d"}}
+    assert by_seed({("m", 0): "x"}) == {"m": {0: "x"}}
+
+
+@pytest.mark.parametrize("fn,args", [
+    (V.difference, ("M", 71.234, 75.0, "the paper", "t", 10_000, 10_000)),
+    (V.effect, ("M", 61.5, 58.25, 10_000, "x", "t")),
+    (V.chance, ("M", 11.75, 10_000, 10, "t")),
+])
+def test_sentence_numbers_are_the_inputs(fn, args):
+    """Every accuracy the sentence prints is an input, or computed from the inputs."""
+    v = fn(*args)
+    accs = [a for a in args if isinstance(a, float)]
+    for a in accs:
+        assert f"{a:.2f}%" in v.text
+    if fn is not V.chance:
+        assert f"{accs[0] - accs[1]:+.2f} points" in v.text
