@@ -1,0 +1,148 @@
+"""rethink_lib.report.execution: the execution report reads chapters, the store and versions."""
+import json
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from rethink_lib.report import execution as ex
+
+REPO = Path(__file__).resolve().parents[1]
+PARAMS = 'profile = "cpu"   # smoke | cpu | paper\ndevice = "auto"\nseed = 0\n'
+
+
+def chapter(code="x = 1", params=PARAMS, title="A chapter"):
+    nb = new_notebook(cells=[new_markdown_cell(f"# {title}\n\ntext"),
+                             new_code_cell(params, metadata={"tags": ["parameters"]}),
+                             new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def glue_output(name, value):
+    return new_output("display_data", data={"text/plain": repr(value)},
+                      metadata={"scrapbook": {"name": name, "mime_prefix": ""}})
+
+
+@pytest.fixture
+def book(tmp_path):
+    (tmp_path / "_config.yml").write_text("title: t\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: P\n    chapters:\n"
+        "      - file: book/ch1\n      - file: book/ch2\n        sections:\n"
+        "          - file: book/notes\n  - caption: Q\n    chapters:\n"
+        "      - file: book/execution_report\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book/intro.md").write_text("# Intro\n")
+    (tmp_path / "book/notes.md").write_text("# Notes\n")
+    nbformat.write(chapter(title="One"), tmp_path / "book/ch1.ipynb")
+    nbformat.write(chapter(title="Two"), tmp_path / "book/ch2.ipynb")
+    nbformat.write(chapter(title="Report"), tmp_path / "book/execution_report.ipynb")
+    return tmp_path
+
+
+def test_toc_documents_in_order_and_root_found_from_below(book):
+    assert ex.toc_documents(book) == ["book/intro", "book/ch1", "book/ch2", "book/notes",
+                                      "book/execution_report"]
+    assert ex.find_root(book / "book") == book
+    assert [p.name for p in ex.chapter_notebooks(book, skip=("execution_report",))] == \
+        ["ch1.ipynb", "ch2.ipynb"]
+    with pytest.raises(FileNotFoundError, match="_toc.yml"):
+        ex.find_root(Path("/"))
+
+
+def test_chapter_read_from_jupyter_cache(book):
+    """The executed copy Jupyter Book stored: its time, and the profile and device it glued."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    path = book / "book/ch1.ipynb"
+    executed = nbformat.read(path, as_version=4)
+    executed.cells[2].outputs = [glue_output("profile", "smoke"), glue_output("k_device", "cuda")]
+    cache = get_cache(str(book / "_build/.jupyter_cache"))
+    cache.cache_notebook_bundle(CacheBundleIn(executed, str(path),
+                                              data={"execution_seconds": 12.5}),
+                                check_validity=False)
+    got = ex.chapter_execution(path, book)
+    assert (got.file, got.title, got.source) == ("book/ch1.ipynb", "One", "jupyter-cache")
+    assert (got.seconds, got.profile, got.device) == (12.5, "smoke", "cuda")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", got.executed_at)
+
+    nb = nbformat.read(path, as_version=4)  # code changed since: the cached copy is stale
+    nb.cells[2].source = "x = 2"
+    nbformat.write(nb, path)
+    stale = ex.chapter_execution(path, book)
+    assert (stale.source, stale.seconds, stale.executed_at) == ("not executed", None, None)
+    assert (stale.profile, stale.device) == ("cpu", "auto")  # from the parameters cell
+
+
+def test_chapter_executed_by_papermill(book):
+    path = book / "book/ch2.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["papermill"] = {"parameters": {"profile": "paper"}, "duration": 61.25,
+                                "end_time": "2026-01-02T03:04:05.678901"}
+    nbformat.write(nb, path)
+    got = ex.chapter_execution(path, book, cache=book / "nowhere")
+    assert (got.source, got.seconds, got.profile, got.device) == \
+        ("papermill", 61.25, "paper", "auto")
+    assert got.executed_at == "2026-01-02 03:04 UTC"
+
+
+def test_store_empty_missing_or_partial(tmp_path):
+    assert ex.stored_runs(tmp_path / "absent") == []
+    store = tmp_path / "results"
+    store.mkdir()
+    assert ex.stored_runs(store) == []
+    summary = {"device": "cpu", "device_name": "AMD EPYC", "precision": "bf16", "threads": 2,
+               "wall_seconds": 3600.0, "rethink_version": "0.2.0", "torch_version": "2.14.1",
+               "final_train_acc": 1.0}
+    for run in ("b_run-1234", "a_run-abcd"):
+        (store / run).mkdir()
+        (store / run / "summary.json").write_text(json.dumps(summary))
+    (store / "c_running-0000").mkdir()  # training: no summary yet
+    (store / "d_broken-ffff").mkdir()
+    (store / "d_broken-ffff" / "summary.json").write_text("{not json")
+    (store / "README").write_text("not a run")
+    runs = ex.stored_runs(store)
+    assert [r.run_id for r in runs] == ["a_run-abcd", "b_run-1234", "c_running-0000",
+                                        "d_broken-ffff"]
+    assert runs[0].summary == {k: summary[k] for k in ex.RUN_FIELDS}
+    assert runs[2].problem == "no summary.json yet" and runs[3].problem.startswith("unreadable")
+    report = ex.ExecutionReport(tmp_path, store, [], runs, {})
+    frame = ex.runs_frame(report)
+    assert list(frame.status) == ["complete", "complete", "no summary.json yet",
+                                  "unreadable (JSONDecodeError)"]
+    by_device = ex.runs_by_device(report)
+    assert by_device.to_dict("records") == [{"device_name": "AMD EPYC", "precision": "bf16",
+                                             "runs": 2, "hours": 2.0}]
+    empty = ex.ExecutionReport(tmp_path, store, [], [], {})
+    assert ex.runs_frame(empty).empty and ex.runs_by_device(empty).empty
+
+
+def test_report_of_this_book(monkeypatch, tmp_path):
+    """Every chapter notebook of the real _toc.yml, the versions the issue names."""
+    monkeypatch.setenv("RETHINK_RESULTS_DIR", str(tmp_path / "store"))
+    report = ex.execution_report(REPO / "book", cache=tmp_path / "no_cache")
+    files = {c.file for c in report.chapters}
+    toc_notebooks = {f"{d}.ipynb" for d in ex.toc_documents(REPO)
+                     if (REPO / f"{d}.ipynb").exists() and not d.endswith("execution_report")}
+    assert files == toc_notebooks and "book/05_theory.ipynb" in files
+    assert all(c.source == "not executed" for c in report.chapters)
+    theory = next(c for c in report.chapters if c.file == "book/05_theory.ipynb")
+    assert (theory.profile, theory.device) == ("cpu", "auto")  # its parameters cell
+    assert report.runs == [] and report.results_dir == (tmp_path / "store").resolve()
+    for name in ("torch", "torchvision", "jupyter-book", "papermill"):
+        assert report.versions[name], name
+    assert ex.versions_frame(report).shape[0] == len(report.versions)
+
+
+def test_default_results_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("RETHINK_RESULTS_DIR", raising=False)
+    assert ex.default_results_dir(REPO) == REPO / "results"
+    monkeypatch.setenv("RETHINK_RESULTS_DIR", str(tmp_path))
+    assert ex.default_results_dir(REPO) == tmp_path.resolve()
+    assert os.environ["RETHINK_RESULTS_DIR"] == str(tmp_path)
