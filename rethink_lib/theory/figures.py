@@ -1,0 +1,176 @@
+"""The theory chapter's figures and tables, from the results of the other modules.
+
+Figures are returned, not shown; tables are DataFrames, with `style_*` display forms.
+"""
+from __future__ import annotations
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .expressivity import TwoLayerInterpolant, two_layer_interpolant
+from .kernels import KernelReport
+from .linear_sgd import MinNormDemo
+
+# Where each threshold b_i sits in its gap (x_{i-1}, x_i), as the comparison table names it.
+PLACEMENTS = ((0.5, "midpoints"), (0.1, "1/10 into the gap"), (0.01, "1/100 into the gap"))
+
+
+# ------------------------------------------------------------------- Theorem 1
+def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: int,
+                 n_small: int = 12, n_window: int = 25):
+    """Three panels: A for the first `n_small` points (lower triangular), the small
+    network along its projection, and `n_window` neighbouring points of the full `net`."""
+    small = two_layer_interpolant(X[:n_small], y[:n_small], seed=seed)
+    order = np.argsort(X[:n_small] @ small.a)
+    A = np.ma.masked_equal(small.hidden(X[:n_small][order]), 0.0)  # zeros above: blank
+    xs = np.sort(X[:n_small] @ small.a)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    im = axes[0].imshow(A, cmap="viridis")
+    axes[0].set_title(f"$A_{{ij}} = \\max(x_i - b_j, 0)$, {n_small} images")
+    axes[0].set_xlabel("hidden unit $j$")
+    axes[0].set_ylabel("image $i$ (sorted)")
+    fig.colorbar(im, ax=axes[0], fraction=0.046)
+    t = np.linspace(small.b[0], xs[-1] + 0.1 * (xs[-1] - xs[0]), 2000)
+    axes[1].plot(t, small.along(t), lw=1)
+    axes[1].scatter(xs, y[:n_small][order], c="C3", zorder=3, s=18, label="random label")
+    for bj in small.b:
+        axes[1].axvline(bj, color="0.85", lw=0.6, zorder=0)
+    axes[1].set_title("$c$ along $\\langle a, x \\rangle$ (grey: thresholds $b_j$)")
+    axes[1].set_xlabel("projection $\\langle a, x\\rangle$")
+    axes[1].legend(loc="upper left")
+    q = np.sort(X @ net.a)
+    mid = len(q) // 2
+    window = q[mid - n_window // 2: mid + n_window - n_window // 2]
+    t = np.linspace(window[0], window[-1], 4000)
+    axes[2].plot(t, net.along(t), lw=0.8)
+    axes[2].scatter(window, net.along(window), c="C3", s=14, zorder=3)
+    axes[2].set_title(f"{len(window)} of the {len(X)} images, full network")
+    axes[2].set_xlabel("projection $\\langle a, x\\rangle$")
+    axes[2].xaxis.set_major_locator(plt.MaxNLocator(4))
+    fig.tight_layout()
+    return fig
+
+
+def threshold_comparison(X: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """Fitting error, largest weight and time for each threshold placement and solver."""
+    rows = []
+    for frac, where in PLACEMENTS:
+        for method in ("forward", "slopes"):
+            t0 = time.perf_counter()
+            m = two_layer_interpolant(X, y, seed=seed, method=method, threshold_frac=frac)
+            rows.append({"thresholds b_i": where, "solver": method,
+                         "max |c(x_i) - y_i|": np.abs(m.predict(X) - y).max(),
+                         "max |w_j|": np.abs(m.w).max(),
+                         "fit (s)": time.perf_counter() - t0})
+    return pd.DataFrame(rows)
+
+
+def comparison_error(frame: pd.DataFrame, where: str, method: str) -> float:
+    """One cell of `threshold_comparison`: the fitting error of a placement and solver."""
+    hit = (frame["thresholds b_i"] == where) & (frame["solver"] == method)
+    return float(frame.loc[hit, "max |c(x_i) - y_i|"].item())
+
+
+def style_comparison(frame: pd.DataFrame):
+    return frame.style.format({"max |c(x_i) - y_i|": "{:.1e}", "max |w_j|": "{:.1e}",
+                               "fit (s)": "{:.2f}"}).hide(axis="index")
+
+
+# ------------------------------------------------------- kernel interpolation
+def kernel_table(reports: dict[str, KernelReport], names: dict[str, str],
+                 paper: dict[str, tuple[float, str]]) -> pd.DataFrame:
+    """One row per data set, measured (`reports`) or only quoted from the paper.
+
+    names: data set -> printed name, in row order; paper: data set -> (test error %,
+    printed training-set size) of the paper's kernel interpolation.
+    """
+    rows = []
+    for name, printed in names.items():
+        r = reports.get(name)
+        fit = r.fits["true"] if r else None
+        rows.append({"data set": printed,
+                     "n train": r.n_train if r else None,
+                     "n test": r.n_test if r else None,
+                     "train error (%)": 100 * fit.train_error if r else None,
+                     "test error (%)": 100 * fit.test_error if r else None,
+                     "solve (s)": r.solve_seconds if r else None,
+                     "paper test error (%)": paper.get(name, (None, None))[0],
+                     "paper n train": paper.get(name, (None, None))[1],
+                     "status": "measured" if r else "not available offline"})
+    return pd.DataFrame(rows)
+
+
+def style_kernel_table(frame: pd.DataFrame):
+    return frame.style.format({"n train": "{:,.0f}", "n test": "{:,.0f}",
+                               "test error (%)": "{:.2f}", "train error (%)": "{:.2f}",
+                               "solve (s)": "{:.1f}", "paper test error (%)": "{:.1f}"},
+                              na_rep="–").hide(axis="index")
+
+
+def sweep_frame(scales, reports: list[KernelReport]) -> pd.DataFrame:
+    """One row per bandwidth scale s: test error, norm and train error of both labellings."""
+    return pd.DataFrame([{
+        "scale s": s,
+        "test error true (%)": 100 * r.fits["true"].test_error,
+        "norm true": r.fits["true"].rkhs_norm,
+        "test error random (%)": 100 * r.fits["random"].test_error,
+        "norm random": r.fits["random"].rkhs_norm,
+        "train error true (%)": 100 * r.fits["true"].train_error,
+        "train error random (%)": 100 * r.fits["random"].train_error,
+        "jitter": r.jitter} for s, r in zip(scales, reports)])
+
+
+def style_sweep(frame: pd.DataFrame):
+    return frame.style.format("{:.3g}").hide(axis="index")
+
+
+def fig_sweep(sweep: pd.DataFrame):
+    """Test error against norm (one point per bandwidth), and both against the bandwidth."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    axes[0].plot(sweep["norm true"], sweep["test error true (%)"], "o-", label="true labels")
+    axes[0].plot(sweep["norm random"], sweep["test error random (%)"], "s-",
+                 label="random labels")
+    for _, r in sweep.iloc[[0, -1]].iterrows():
+        axes[0].annotate(f"s={r['scale s']:g}", (r["norm true"], r["test error true (%)"]),
+                         textcoords="offset points", xytext=(4, 4), fontsize=8)
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("RKHS norm of the interpolant")
+    axes[0].set_ylabel("test error (%)")
+    axes[0].legend()
+    axes[0].set_title("one point per bandwidth")
+    axes[1].plot(sweep["scale s"], sweep["test error true (%)"], "o-")
+    axes[1].set_xscale("log", base=2)
+    axes[1].set_xlabel("bandwidth$^2$ / median squared distance")
+    axes[1].set_ylabel("test error, true labels (%)")
+    ax2 = axes[1].twinx()
+    ax2.plot(sweep["scale s"], sweep["norm true"], "s--", color="C2")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("norm, true labels", color="C2")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------- SGD -> min norm
+def fig_sgd(demo: MinNormDemo):
+    """Distance to the minimum-norm solution and largest residual, per epoch, both starts."""
+    zero, rnd = demo.runs["zero"], demo.runs["random"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    ep = np.arange(len(zero.distance))
+    axes[0].semilogy(ep, zero.distance, label="$w_0 = 0$")
+    axes[0].semilogy(ep, rnd.distance, label="random $w_0$")
+    axes[0].axhline(rnd.predicted_limit, color="C1", ls=":", label="$\\|(I - P) w_0\\|$")
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("$\\|w_t - X^{+} y\\|$")
+    axes[0].set_title("distance to the minimum-norm solution")
+    axes[0].legend()
+    axes[1].semilogy(ep, zero.residual, label="$w_0 = 0$")
+    axes[1].semilogy(ep, rnd.residual, label="random $w_0$")
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("$\\max_i |x_i^\\top w_t - y_i|$")
+    axes[1].set_title("both fit the training data")
+    axes[1].legend()
+    fig.tight_layout()
+    return fig
