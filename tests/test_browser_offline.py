@@ -294,3 +294,32 @@ def test_real_book_reads_offline(browser):
     pages = real_pages()
     problems = check_pages(browser, pages, REAL_HTML)
     assert not problems, json.dumps(problems, indent=1)
+
+
+def test_real_book_cites_and_lists_references():
+    """The bibliography page lists the paper; every chapter links a citation of it there."""
+    from rethink_lib.report.execution import toc_documents
+    real_pages()  # skips if the book is not built
+    bib = (REAL_HTML / "book/bibliography.html").read_text()
+    assert "Understanding deep learning requires rethinking generalization" in bib
+    assert "(still)" in bib
+    link = re.compile(r'<a [^>]*href="bibliography\.html#[^"]+"[^>]*>\s*Zhang')
+    uncited = [doc for doc in toc_documents(REPO) if doc != "book/bibliography"
+               and not link.search((REAL_HTML / f"{doc}.html").read_text())]
+    assert not uncited, f"pages without a citation of the paper: {uncited}"
+
+
+def test_real_book_execution_report_lists_chapters_and_runs():
+    """Every chapter notebook, and every run stored before the page was built."""
+    from rethink_lib.report.execution import chapter_notebooks, default_results_dir
+    real_pages()
+    page = REAL_HTML / "book/execution_report.html"
+    html, built = page.read_text(), page.stat().st_mtime
+    chapters = chapter_notebooks(REPO, skip=("execution_report",))
+    assert chapters
+    missing = [p.name for p in chapters if p.relative_to(REPO).as_posix() not in html]
+    assert not missing, f"chapters missing from the execution report: {missing}"
+    store = default_results_dir(REPO)
+    runs = [s.parent.name for s in store.glob("*/summary.json") if s.stat().st_mtime < built]
+    missing = [r for r in runs if r not in html]
+    assert not missing, f"{len(missing)} stored runs missing from the report: {missing[:5]}"
