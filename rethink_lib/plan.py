@@ -75,10 +75,14 @@ def terminal():
 
     In an ipykernel (which papermill and Jupyter start) sys.stderr goes to the notebook and
     fd 2 is captured too; ipykernel keeps a copy of the original fd 2, which is papermill's
-    stderr (or the Jupyter server's terminal). Elsewhere: sys.stderr."""
+    stderr (or the Jupyter server's terminal). An ipykernel that does not capture fd 2
+    (under pytest it does not) leaves it the terminal: sys.__stderr__. Elsewhere: sys.stderr."""
     fd = getattr(sys.stderr, "_original_stdstream_copy", None)
     if isinstance(fd, int):
         return open(fd, "w", buffering=1, closefd=False)
+    if sys.stderr is not sys.__stderr__ and getattr(sys.stderr, "name", "") == "stderr" \
+            and sys.__stderr__ is not None:  # ipykernel's OutStream is named "stderr"
+        return sys.__stderr__
     return sys.stderr
 
 

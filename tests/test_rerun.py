@@ -209,12 +209,18 @@ def test_terminal_is_the_kernels_original_stderr(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stderr", fake)
     print("epoch 3", file=terminal(), flush=True)
     assert (tmp_path / "terminal").read_text() == "epoch 3\n" and fake.getvalue() == ""
+    uncaptured = io.StringIO()
+    uncaptured.name = "stderr"  # an ipykernel that leaves fd 2 alone (as under pytest)
+    monkeypatch.setattr(sys, "stderr", uncaptured)
+    assert terminal() is sys.__stderr__
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert terminal() is sys.stderr  # outside a kernel: plain stderr
 
 
 # --------------------------------------------------------------------------- papermill
 def papermill(chapter: str, out: Path, env: dict, params: dict, timeout: int):
+    """Run papermill as a user would: without pytest's marker, ipykernel captures fd 2."""
+    env = {k: v for k, v in env.items() if k != "PYTEST_CURRENT_TEST"}
     cmd = [str(BIN / "papermill"), str(ROOT / "book" / f"{chapter}.ipynb"), str(out),
            "--cwd", str(ROOT / "book")]
     for k, v in params.items():
