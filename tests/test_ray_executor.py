@@ -186,3 +186,39 @@ def test_ray_refuses_cuda_without_gpus(local_ray, tmp_path, capsys):
     assert run_with("ray", [c], tmp_path / "results", device="cuda") == 2
     assert "the Ray cluster has no GPU" in capsys.readouterr().err
     assert load_result(c, tmp_path / "results") is None
+
+
+# ------------------------------------------------------------- the runbook's estimate
+def test_estimate_per_image_costs_follow_the_stated_formula(tmp_path):
+    from rethink_lib.executors import estimate as est
+    entry = est.model_costs(["mlp_1x512"], 0.3)["models"]["mlp_1x512"]
+    ops = est.ops_per_step("mlp_1x512")
+    assert 30 < ops < 100  # forward, backward and fused SGD of 2 Linear layers
+    flops = entry["train_gflop_per_image"] * 1e9
+    assert entry["train_s_per_1k"] == max(1000 * flops / (est.H100_BF16_PEAK * 0.3),
+                                          1000 / 128 * ops * est.OP_OVERHEAD_S)
+    assert entry["source"] == "FLOPs" and entry["eval_s_per_1k"] < entry["train_s_per_1k"]
+    # a measured full-epoch time from a CUDA gpu_check replaces the extrapolation
+    report = {"device": "cuda", "quick": False, "epochs": [
+        {"model": "mlp_1x512", "epoch_s": 0.5, "extrapolated": False},
+        {"model": "mlp_1x512", "epoch_s": 0.4, "extrapolated": False},
+        {"model": "alexnet_small", "epoch_s": 0.1, "extrapolated": True}]}
+    (tmp_path / "b.json").write_text(json.dumps(report))
+    measured = est.measured_epochs(tmp_path / "b.json")
+    assert measured == {"mlp_1x512": 0.4}
+    entry = est.model_costs(["mlp_1x512"], 0.3, measured)["models"]["mlp_1x512"]
+    assert (entry["source"], entry["train_s_per_1k"]) == ("measured", 0.4 / 50)
+    (tmp_path / "q.json").write_text(json.dumps(dict(report, quick=True)))
+    assert est.measured_epochs(tmp_path / "q.json") == {}
+
+
+@pytest.mark.slow
+def test_runbook_estimate_is_the_current_one():
+    """docs/runbook-ray.md's GPU-hours block is what the code computes now."""
+    from rethink_lib.executors import estimate as est
+    text = (ROOT / "docs" / "runbook-ray.md").read_text()
+    block = text.split(est.BEGIN)[1].split(est.END)[0].strip()
+    now = est.markdown(est.estimate("paper", est.measured_epochs()), 8)
+    assert block == now, ("stale estimate: python -m rethink_lib.executors.estimate "
+                          "--gpus 8 --write docs/runbook-ray.md")
+    assert "not a measurement" in block

@@ -55,8 +55,8 @@ from ..config import RunConfig
 from ..results import ResultMismatchError, checkpoint_path, load_result
 
 DEFAULT_GPUS = {"inception": 0.5, "alexnet": 0.25, "mlp": 0.125}  # GPU share per task
-# (an H100 holds CIFAR-10 on the device, ~1.1 GB per run, many times over; the shares
-# only decide how many runs Ray packs onto one GPU at a time)
+# (the shares only decide how many runs Ray packs onto one GPU at a time; each run holds
+# its data set on the device: CIFAR-10 as float32 stored images plus standardised crops)
 
 
 @dataclass
