@@ -14,7 +14,8 @@ Stores (read-through, nothing is ever copied between them):
   $RETHINK_USER_RESULTS or ~/.cache/rethink/results), which receives every run that trains.
   A rerun never writes into the repository.
 - results_dir None under `make book` ($RETHINK_BOOK_BUILD=1): the committed store only; the
-  build trains nothing, and a chapter whose runs are missing fails listing them.
+  build trains nothing: the plan lists the runs the store lacks as missing, and the chapter
+  shows what is stored (rethink_lib.report.glue.ChapterRuns lists the rest).
 - results_dir a folder: the committed store is read first, then that folder, which receives
   every run that trains (results_dir = the committed store fills it, like make_runs).
 
@@ -49,12 +50,14 @@ FIGURES = {
     "table1": ("Table I", "regularization_models"), "table2": ("Table II", "regularization_models"),
     "fig3a": ("Fig. 3a", None), "fig3b": ("Fig. 3b", None), "fig3c": ("Fig. 3c", None),
 }
-TO_TRAIN, DAMAGED = "to train", "damaged"
+TO_TRAIN, MISSING, DAMAGED = "to train", "missing", "damaged"
 
 
 def _mins(minutes: float | None) -> str:
     if minutes is None:
         return "?"
+    if minutes == 0:
+        return "0"
     return f"{minutes:.1f}" if minutes >= 0.05 else "<0.1"
 
 
@@ -108,6 +111,11 @@ class ChapterPlan:
         return [r for r in self.rows.values() if r["where"] == TO_TRAIN]
 
     @property
+    def missing(self) -> list[dict]:
+        """Runs a book build lacks (it trains nothing)."""
+        return [r for r in self.rows.values() if r["where"] == MISSING]
+
+    @property
     def minutes(self) -> float:
         return sum(r["minutes"] or 0.0 for r in self.to_train)
 
@@ -127,12 +135,15 @@ class ChapterPlan:
         for r in self.rows.values():
             counts[r["where"]] = counts.get(r["where"], 0) + 1
         stored = "; ".join(f"{n} in the {w} store" for w, n in counts.items()
-                           if w not in (TO_TRAIN, DAMAGED))
+                           if w not in (TO_TRAIN, MISSING, DAMAGED))
         unknown = sum(r["minutes"] is None for r in self.to_train)
         text = (f"{len(self.rows)} runs: {stored or 'none stored'}; {len(self.to_train)} to "
                 f"train, predicted {_mins(self.minutes)} min")
         if unknown:
             text += f" plus {unknown} runs with no cost-table entry"
+        if counts.get(MISSING):
+            text = (f"{len(self.rows)} runs: {stored or 'none stored'}; {counts[MISSING]} missing "
+                    "from the committed store (a book build trains nothing: `make runs` fills it)")
         if counts.get(DAMAGED):
             text += f"; {counts[DAMAGED]} damaged (listed below: delete them to retrain)"
         return text
@@ -159,8 +170,8 @@ class ChapterPlan:
 
     # ------------------------------------------------------------------ the plan cell
     def start(self) -> None:
-        """Print the plan (notebook and terminal), glue it, then stop here if plan_only or
-        if a book build lacks runs (PlanError listing them)."""
+        """Print the plan (notebook and terminal) and glue it; plan_only: every later cell
+        becomes a no-op."""
         from IPython import get_ipython
         text = self.text()
         print(text)
@@ -187,10 +198,6 @@ class ChapterPlan:
             if term is not sys.stderr:
                 print(done, file=term, flush=True)
             return
-        if self.write_dir is None and self.to_train:
-            raise PlanError(f"book build: {len(self.to_train)} runs are missing from the committed "
-                            f"store {store.BOOK_RESULTS_DIR} ({', '.join(r['run_id'] for r in self.to_train)}); "
-                            "fill it with `make runs`")
 
     # ------------------------------------------------------------------ the runs
     def fetch(self, configs: dict) -> dict:
@@ -245,14 +252,14 @@ def _stores(results_dir) -> tuple[list[Path], Path | None]:
     return stores, write
 
 
-def _where(config, stores, names) -> tuple[str, str | None]:
+def _where(config, stores, names, can_train: bool) -> tuple[str, str | None]:
     for d in stores:
         try:
             if load_result(config, d) is not None:
                 return names(d), None
         except ResultMismatchError as err:
             return DAMAGED, str(err)
-    return TO_TRAIN, None
+    return (TO_TRAIN if can_train else MISSING), None
 
 
 def _model_notes(chapter: str, namespace: dict, settings: dict, experiments) -> list[str]:
@@ -305,7 +312,7 @@ def chapter_plan(chapter: str, namespace: dict) -> ChapterPlan:
         for config in get_experiment(exp)(settings).values():
             row = plan.rows.get(config.run_id)
             if row is None:
-                where, problem = _where(config, stores, plan.store_name)
+                where, problem = _where(config, stores, plan.store_name, write is not None)
                 minutes, table = predict(config) if where == TO_TRAIN else (None, None)
                 row = plan.rows[config.run_id] = {
                     "run_id": config.run_id, "figures": [], "model": config.model,

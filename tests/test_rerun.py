@@ -42,7 +42,7 @@ from update_chapter_cells import PLAN_MARK, plan_cell  # noqa: E402
 MLP_ONLY = {"profile": "smoke", "capacity_models": "['mlp_1x512']",
             "fig1a_models": "['mlp_1x512']", "report_bn_models": "[]",
             "gaussian_models": "['mlp_1x512']", "extension_models": "['mlp_1x512']"}
-ROW = re.compile(r"^  (?P<figures>\S.*?)  (?P<where>to train|committed|user|damaged)\s+"
+ROW = re.compile(r"^  (?P<figures>\S.*?)  (?P<where>to train|committed|user|missing|damaged)\s+"
                  r"(?P<minutes>\S*)\s+(?P<run>\S+-[0-9a-f]{8})$")
 
 
@@ -141,11 +141,13 @@ def test_book_build_reads_the_committed_store_only_and_trains_nothing(stores, mo
     plan = chapter_plan("03_explicit", namespace("03_explicit", profile="smoke",
                                                  regularization_models="['mlp_1x512']"))
     assert plan.stores == [committed] and plan.write_dir is None
-    with pytest.raises(PlanError, match="book build: 4 runs are missing") as err:
-        plan.start()
-    assert all(r["run_id"] in str(err.value) for r in plan.to_train)
-    chapter_plan("03_explicit", namespace("03_explicit", profile="smoke", plan_only=True,
-                                          regularization_models="['mlp_1x512']")).start()
+    plan.start()
+    assert plan.to_train == [] and len(plan.missing) == 4
+    assert set(plan_rows(plan.text()).values()) == {"missing"}
+    assert "4 missing from the committed store" in plan.summary()
+    assert "trains nothing" in plan.text()
+    with pytest.raises(PlanError, match="not in this chapter's plan as one to train"):
+        plan.fetch({"x": plan.missing[0]["config"]})
     assert not user.exists() and not committed.exists()
 
 
