@@ -6,10 +6,17 @@ refuses any pickled object beyond those, so a planted checkpoint cannot run code
 """
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import torch
+
+# What train() reads back from a checkpoint, with the type each entry must have.
+_FIELDS = {"model": dict, "optimizer": dict, "shuffle_gen": torch.Tensor,
+           "aug_gen": torch.Tensor, "cpu_rng": torch.Tensor, "metrics": list,
+           "step_losses": list, "epoch": int, "wall_seconds": float, "config": dict,
+           "threads": int}
 
 
 class CheckpointError(RuntimeError):
@@ -22,11 +29,17 @@ def save_checkpoint(path: Path, state: dict) -> None:
     try:
         torch.save(state, tmp)
         os.replace(tmp, path)
-    except (OSError, RuntimeError) as err:
-        tmp.unlink(missing_ok=True)
+    except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise CheckpointError(f"cannot write checkpoint {path}: {reason.splitlines()[0]} "
-                              "(disk full or read-only?)") from None
+        hint = {errno.ENOSPC: "disk full", errno.EROFS: "read-only file system",
+                errno.EACCES: "no write permission"}.get(getattr(err, "errno", None),
+                                                         "disk full or read-only?")
+        raise CheckpointError(f"cannot write checkpoint {path}: "
+                              f"{(reason.splitlines() or [''])[0]} ({hint})") from None
 
 
 def load_checkpoint(path: Path, config, threads: int, precision: str | None = None) -> dict:
@@ -42,6 +55,10 @@ def load_checkpoint(path: Path, config, threads: int, precision: str | None = No
     if not isinstance(state, dict) or state.get("config") != config.to_dict():
         raise CheckpointError(f"checkpoint {path} belongs to another config than "
                               f"{config.run_id}; delete it to restart the run from scratch")
+    bad = [k for k, kind in _FIELDS.items() if not isinstance(state.get(k), kind)]
+    if bad:
+        raise CheckpointError(f"checkpoint {path} lacks usable {', '.join(bad)}; delete it to "
+                              "restart the run from scratch")
     if state.get("threads") != threads:
         raise CheckpointError(
             f"checkpoint {path} was written with {state.get('threads')} torch threads, this "

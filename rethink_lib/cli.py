@@ -21,17 +21,21 @@ def _models(_args) -> int:
 def _train(args) -> int:
     from .config import RunConfig
     from .data import load_dataset
-    from .results import get_or_run, load_result
+    from .results import check_writable, get_or_run, load_result
 
+    if args.corruption == "labels" and args.level is None:
+        args.level = 0.0  # true labels
     config = RunConfig(dataset=args.dataset, n_train=args.n_train,
                        n_test=args.n_test, corruption=args.corruption, level=args.level,
                        model=args.model, batchnorm=args.batchnorm, batch_size=args.batch_size,
                        lr=args.lr, lr_decay=args.lr_decay, weight_decay=args.weight_decay,
                        augment=args.augment, max_epochs=args.epochs, precision=args.precision,
                        seed=args.seed)
-    if load_result(config, args.results_dir) is None:
-        load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)  # fail early
-    result = get_or_run(config, args.results_dir, device=args.device, compile=args.compile)
+    if load_result(config, args.results_dir) is None:  # fail early, before training:
+        check_writable(args.results_dir)  # a read-only or impossible store
+        load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
+    result = get_or_run(config, args.results_dir, device=args.device, compile=args.compile,
+                        progress=sys.stderr.isatty())  # no bar in logs
     s = result.summary
     fit = f"fitted in {s['steps_to_fit']} steps" if s["steps_to_fit"] else "did not reach the target"
     print(f"{config.run_id}: train acc {s['final_train_acc']:.4f}, test acc {s['final_test_acc']:.4f}, "
@@ -67,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train one configuration through the results store")
     t.add_argument("--model", choices=list_models(), default="mlp_1x512")
     t.add_argument("--dataset", choices=sorted(DATASETS), default="fashion_mnist")
-    t.add_argument("--corruption", choices=list(CORRUPTIONS), default="true_labels")
-    t.add_argument("--level", type=_fraction, default=None, help="p for partial_labels")
+    t.add_argument("--corruption", choices=list(CORRUPTIONS), default="labels")
+    t.add_argument("--level", type=_fraction, default=None,
+                   help="labels: probability p a label is resampled (0 = true labels, the "
+                        "default; 1 = random labels); the pixel corruptions take none")
     t.add_argument("--epochs", type=_positive, default=100, help="maximum epochs")
     t.add_argument("--n-train", type=_positive, default=None)
     t.add_argument("--n-test", type=_positive, default=None)
@@ -95,8 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
+    from .checkpoint import CheckpointError
+    from .results import StoreError
+    from .train import TrainingDivergedError
     try:
         return {"models": _models, "train": _train}[args.command](args)
-    except (ValueError, DatasetMissingError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (ValueError, DatasetMissingError, StoreError, CheckpointError, TrainingDivergedError,
+            OSError) as err:  # one line, no traceback: each says what to do
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr)  # clear a progress bar's line
+        print(f"error: {(str(err).splitlines() or [type(err).__name__])[0]}", file=sys.stderr)
         return 2

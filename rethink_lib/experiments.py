@@ -7,11 +7,11 @@ the book never retrains a stored run, and `python -m rethink_lib.make_runs` fill
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 from typing import Callable
 
 from .config import RunConfig
+from .parameters import check_settings, parse_override
 
 _REG_MODELS = ["inception_small", "inception_small_nobn", "alexnet_small", "mlp_3x512",
                "mlp_1x512"]
@@ -84,10 +84,11 @@ COMMON = dict(seed=0, device="auto")
 def resolve(profile: str, **overrides) -> dict:
     """Profile settings with overrides applied; None overrides mean "keep the profile's".
 
-    Strings that look like Python literals (papermill -p corruption_levels "[0, 0.5]")
-    are parsed. Unknown profiles or keys fail with the valid choices listed.
+    Strings that spell Python values (papermill -p corruption_levels "[0, 0.5]") are
+    parsed. Unknown profiles or keys fail with the valid choices listed; every setting is
+    checked (rethink_lib.parameters), with its name in the one-line ValueError.
     """
-    if profile not in PROFILES:
+    if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
     settings = {**PROFILES[profile], **COMMON, "profile": profile}
     for key, value in overrides.items():
@@ -95,12 +96,9 @@ def resolve(profile: str, **overrides) -> dict:
             raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(sorted(settings))}")
         if value is None:
             continue
-        if isinstance(value, str) and value[:1] in "[({0123456789.-":
-            value = ast.literal_eval(value)
-        settings[key] = value
-    for p in settings["corruption_levels"]:
-        if not 0 <= p <= 1:
-            raise ValueError(f"corruption levels must lie in [0, 1], got {p}")
+        settings[key] = parse_override(key, value)
+    check_settings(settings)  # every setting, named in the error, before anything trains
+    all_configs(settings)  # ... and every run it describes is a valid RunConfig
     return settings
 
 

@@ -7,9 +7,12 @@
 Runs are taken in queue order (Fig. 1 and Table I before the extensions; --order cheap:
 cheapest first). Stored runs are skipped, a killed run resumes from its checkpoint, and
 workers share the queue through lock files (an fcntl lock held for the run's life, so a
-dead worker's lock frees itself). A run that fails is reported and the others go on; at
-the end the worker waits for runs other workers hold and takes over any a dead worker
-left. Exit status: 0 when every run is stored, 1 when any failed or is missing.
+dead worker's lock frees itself). A run that fails, or a stored run whose files are
+damaged (never reused, never trained over: delete it to rerun it), is reported and the
+others go on; at the end the worker waits for runs other workers hold and takes over any a
+dead worker left. The store must be writable before anything trains. Exit status: 0 when
+every run is stored, 1 when any failed, is damaged or is missing, 2 when the store or the
+arguments are unusable (one line on stderr).
 """
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ import time
 from pathlib import Path
 
 from .experiments import EXPERIMENTS, PROFILES, all_configs, resolve
-from .results import DEFAULT_RESULTS_DIR, ResultMismatchError, checkpoint_path, get_or_run, load_result
+from .checkpoint import CheckpointError
+from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
+                      checkpoint_path, get_or_run, load_result)
 
 
 class RunLock:
@@ -40,8 +45,11 @@ class RunLock:
         except BlockingIOError:
             os.close(fd)
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        try:  # the holder's PID, for people only: the lock itself is the flock
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+        except OSError:
+            pass
         self.fd = fd
         return True
 
@@ -96,7 +104,63 @@ def _print_plan(rows, profile) -> None:
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
 
 
+def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
+    """Train the plan's runs in this process, sharing them with other workers through run
+    locks; returns [(run_id, one-line reason)] of the runs that failed or are damaged.
+
+    One pass in order, then a final pass that waits for the runs other workers hold and
+    takes over any a dead worker left (its fcntl lock died with it)."""
+    failed, held = [], []
+
+    def attempt(i, r, block=False):
+        c = r["_config"]
+        status = _status(c, args.results_dir)
+        if status.startswith("bad"):
+            failed.append((c.run_id, status[5:]))
+            print(f"[{i}/{len(todo)}] {c.run_id}: NOT TRAINED, {status[5:]}", flush=True)
+            return
+        if status == "stored":
+            return
+        lock = RunLock(c, args.results_dir)
+        if not lock.acquire(block):
+            print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
+            held.append((i, r))
+            return
+        try:
+            if _status(c, args.results_dir) == "stored":  # finished while we waited
+                return
+            t = time.perf_counter()
+            res = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr.isatty())
+            s = res.summary
+            print(f"[{i}/{len(todo)}] {c.run_id}: train {s['final_train_acc']:.4f} test "
+                  f"{s['final_test_acc']:.4f} epochs {s['epochs']} fitted {s['fitted']} "
+                  f"({time.perf_counter() - t:.0f} s)", flush=True)
+        except Exception as err:  # keep going; report at the end
+            first = (str(err).splitlines() or [""])[0]
+            failed.append((c.run_id, f"{type(err).__name__}: {first}"))
+            print(f"[{i}/{len(todo)}] {c.run_id}: FAILED {type(err).__name__}: {first}", flush=True)
+        finally:
+            lock.release()
+
+    for i, r in enumerate(todo, 1):
+        attempt(i, r)
+    waiting, held = held, []
+    for i, r in waiting:  # wait for other workers; take over what a dead one left
+        attempt(i, r, block=True)
+    return failed
+
+
 def main(argv=None) -> int:
+    """Exit status 0: every run stored; 1: some failed or are missing; 2: the store or the
+    arguments are unusable (one line on stderr, nothing trained)."""
+    try:
+        return _main(argv)
+    except (StoreError, CheckpointError, OSError, ValueError) as err:
+        print(f"error: {(str(err).splitlines() or [type(err).__name__])[0]}", file=sys.stderr)
+        return 2
+
+
+def _main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m rethink_lib.make_runs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", choices=list(PROFILES), default="cpu")
@@ -137,46 +201,14 @@ def main(argv=None) -> int:
         return 0
     todo = [r for r in rows if r["status"] != "stored"]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
+    t0 = time.perf_counter()
+    if todo:
+        check_writable(args.results_dir)  # a read-only or impossible store fails now
     if args.executor != "local":  # rethink_lib/executors: the runs as tasks elsewhere
         from .executors import run_with
         return run_with(args.executor, [r["_config"] for r in todo], args.results_dir,
                         args.device, args.threads)
-    failed, held, t0 = [], [], time.perf_counter()
-
-    def attempt(i, r, block=False):
-        c = r["_config"]
-        status = _status(c, args.results_dir)
-        if status.startswith("bad"):
-            failed.append((c.run_id, status[5:]))
-            return
-        if status == "stored":
-            return
-        lock = RunLock(c, args.results_dir)
-        if not lock.acquire(block):
-            print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
-            held.append((i, r))
-            return
-        try:
-            if _status(c, args.results_dir) == "stored":  # finished while we waited
-                return
-            t = time.perf_counter()
-            res = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr.isatty())
-            s = res.summary
-            print(f"[{i}/{len(todo)}] {c.run_id}: train {s['final_train_acc']:.4f} test "
-                  f"{s['final_test_acc']:.4f} epochs {s['epochs']} fitted {s['fitted']} "
-                  f"({time.perf_counter() - t:.0f} s)", flush=True)
-        except Exception as err:  # keep going; report at the end
-            first = (str(err).splitlines() or [""])[0]
-            failed.append((c.run_id, f"{type(err).__name__}: {first}"))
-            print(f"[{i}/{len(todo)}] {c.run_id}: FAILED {type(err).__name__}: {first}", flush=True)
-        finally:
-            lock.release()
-
-    for i, r in enumerate(todo, 1):
-        attempt(i, r)
-    waiting, held = held, []
-    for i, r in waiting:  # wait for other workers; take over what a dead one left
-        attempt(i, r, block=True)
+    failed = run_here(todo, args)
     missing = [r["run_id"] for r in todo if _status(r["_config"], args.results_dir) == "missing"]
     print(f"done in {time.perf_counter() - t0:.0f} s; {len(failed)} failed, "
           f"{len(missing)} missing", flush=True)

@@ -6,21 +6,28 @@ results/<run_id>/
     steps.csv      training loss of every SGD step (Fig. 1a)
     summary.json   written last: final accuracies, times to fit, device, threads, ... and
                    "files": the sha256 of the three files above, checked on every load
-checkpoints/<run_id>.pt  (outside git) the last epoch's state, removed once the run ends
+checkpoints/<run_id>.pt  (outside git) the last epoch's state, removed once the run is stored
 All JSON is strict (no NaN: missing values are null).
+
+Every load checks a stored run against itself (store_checks.py): the checksums, the config,
+and every summary number that the rows or the image counts determine. A run that fails is
+refused with one line (ResultMismatchError) naming it and what differs, never reused.
 """
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import RunConfig
+from .store_checks import summary_problem
 from .train import train
 
 DEFAULT_RESULTS_DIR = Path("results")
@@ -48,7 +55,14 @@ def find_result(config: RunConfig, stores) -> RunResult | None:
     return None
 
 
-class ResultMismatchError(RuntimeError):
+STORED_FILES = ("config.json", "metrics.csv", "steps.csv")
+
+
+class StoreError(RuntimeError):
+    """The results store cannot be read or written; the message is one line."""
+
+
+class ResultMismatchError(StoreError):
     """A stored result is corrupt or belongs to another config."""
 
 
@@ -65,10 +79,28 @@ class RunResult:
         return pd.DataFrame(self.metrics)
 
 
+def os_reason(err: OSError) -> str:
+    """One line for an OS error, with what it usually means."""
+    text = (err.strerror or str(err) or type(err).__name__).splitlines()[0]
+    hint = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
+            errno.EROFS: "read-only file system", errno.EACCES: "no write permission",
+            errno.EPERM: "no write permission", errno.ENOTDIR: "a path component is a file",
+            errno.EEXIST: "a file is in the way"}.get(err.errno)
+    return f"{text} ({hint})" if hint and hint.lower() not in text.lower() else text
+
+
 def _atomic_write(path: Path, text: str) -> None:
+    """Write to <name>.part and rename; on failure the partial file is removed."""
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise
 
 
 def _strict(obj):
@@ -86,11 +118,19 @@ def _json_text(obj) -> str:
     return json.dumps(_strict(obj), indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
+def _no_constants(name: str):
+    raise ValueError(f"holds {name}, which strict JSON does not allow")
+
+
+def _read_json(path: Path):
+    text = path.read_text()
+    if not text.strip():
+        raise ValueError("is empty")
+    return json.loads(text, parse_constant=_no_constants)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-STORED_FILES = ("config.json", "metrics.csv", "steps.csv")
 
 
 def _csv_text(rows: list[dict]) -> str:
@@ -120,68 +160,109 @@ def run_dir(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) ->
     return Path(results_dir) / config.run_id
 
 
+def checkpoint_dir(results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
+    """<results_dir>/../checkpoints: checkpoints and run locks, outside the committed store."""
+    return Path(results_dir).resolve().parent / "checkpoints"
+
+
 def checkpoint_path(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
-    return Path(results_dir).resolve().parent / "checkpoints" / f"{config.run_id}.pt"
+    return checkpoint_dir(results_dir) / f"{config.run_id}.pt"
+
+
+def check_writable(results_dir: str | Path = DEFAULT_RESULTS_DIR) -> None:
+    """Create the results and checkpoints folders and prove both writable, else StoreError.
+
+    Called before anything trains, so a read-only or impossible store fails in a second,
+    not after the run."""
+    for d in (Path(results_dir), checkpoint_dir(results_dir)):
+        if d.exists() and not d.is_dir():
+            raise StoreError(f"cannot store runs: {d} is a file, not a directory; "
+                             "nothing was trained")
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=d):
+                pass
+        except OSError as err:
+            raise StoreError(f"cannot store runs: {d} is not writable: {os_reason(err)}; "
+                             "nothing was trained") from None
 
 
 def _refuse(d: Path, what: str):
+    what = (what.splitlines() or [""])[0]
     return ResultMismatchError(f"stored run {d.name}: {what}; delete {d} to rerun it")
 
 
-def load_result(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult | None:
-    """The stored result of exactly this config, None if absent; raises if corrupt/mismatched.
+def _remove_orphan_checkpoint(config: RunConfig, results_dir) -> None:
+    """A run stored between summary.json and its checkpoint's removal left the checkpoint
+    (10+ MB) behind; the stored result supersedes it."""
+    ckpt = checkpoint_path(config, results_dir)
+    for path in (ckpt, ckpt.with_name(ckpt.name + ".part")):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # a read-only store is still readable
+            pass
 
-    Checked on every load: each file against the checksum summary.json recorded at
-    completion, the config against the one asked for, and the summary against the rows.
-    """
+
+def load_result(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult | None:
+    """The stored result of exactly this config, None if absent; ResultMismatchError (one
+    line) if any file is missing, damaged or disagrees with the others."""
     d = run_dir(config, results_dir)
-    if not (d / "summary.json").exists():
-        return None
+    name = "summary.json"
     try:
-        summary = json.loads((d / "summary.json").read_text())
+        if not (d / name).exists():
+            return None
+        summary = _read_json(d / name)
         if not isinstance(summary, dict):
             raise _refuse(d, f"summary.json holds a {type(summary).__name__}, not an object")
         files = summary.get("files")
-        if not isinstance(files, dict):
-            raise _refuse(d, "summary.json has no checksums (written by an older version?)")
+        if not isinstance(files, dict) or set(files) != set(STORED_FILES):
+            raise _refuse(d, "summary.json has no checksums of " + ", ".join(STORED_FILES))
         for name in STORED_FILES:
-            if files.get(name) != _sha256(d / name):
+            if not (d / name).is_file():
+                raise _refuse(d, f"{name} is missing")
+            if files[name] != _sha256(d / name):
                 raise _refuse(d, f"{name} differs from the checksum recorded at completion")
-        raw = json.loads((d / "config.json").read_text())
+        name = "config.json"
+        raw = _read_json(d / name)
         if not isinstance(raw, dict):
-            raise _refuse(d, "config.json is not an object")
+            raise _refuse(d, f"config.json holds a {type(raw).__name__}, not an object")
         stored = RunConfig.from_dict(raw)
-        metrics = _read_csv(d / "metrics.csv")
-        steps = [float(r["loss"]) for r in _read_csv(d / "steps.csv")]
+        name = "metrics.csv"
+        metrics = _read_csv(d / name)
+        name = "steps.csv"
+        steps = [float(r["loss"]) for r in _read_csv(d / name)]
     except ResultMismatchError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         first = (str(err).splitlines() or [""])[0][:160]
-        raise _refuse(d, f"unreadable ({type(err).__name__}: {first})") from None
+        raise _refuse(d, f"{name} is unreadable ({type(err).__name__}: {first})") from None
     if stored != config:
         raise _refuse(d, f"config.json holds another config than {config.run_id}")
-    if not metrics or summary.get("epochs") != len(metrics) or summary.get("steps") != len(steps):
-        raise _refuse(d, "metrics.csv/steps.csv row counts differ from summary.json")
-    last = metrics[-1]
-    for key, col in (("final_train_acc_running", "train_acc"), ("last_lr", "lr")):
-        if summary.get(key) != last.get(col):
-            raise _refuse(d, f"summary.json {key}={summary.get(key)!r} but metrics.csv's last "
-                             f"{col} is {last.get(col)!r}")
+    problem = summary_problem(summary, config, metrics, steps)
+    if problem:
+        raise _refuse(d, problem)
+    _remove_orphan_checkpoint(config, results_dir)
     return RunResult(config, metrics, steps, summary, d)
 
 
 def save_result(config: RunConfig, metrics, step_losses, summary,
                 results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult:
+    """Store a finished run (summary.json last: its presence marks a complete result).
+
+    An OS error (disk full, read-only) leaves no partial file and raises StoreError."""
     d = run_dir(config, results_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    _atomic_write(d / "config.json", _json_text(config.to_dict()))
-    _atomic_write(d / "metrics.csv", _csv_text(_strict(metrics)))
-    _atomic_write(d / "steps.csv", _csv_text([{"step": i + 1, "loss": f"{x:.6g}"}
-                                               for i, x in enumerate(step_losses)]))
-    files = {name: _sha256(d / name) for name in STORED_FILES}
-    summary = {**summary, "config": config.to_dict(), "files": files}
-    # summary.json last: its presence marks a complete result
-    _atomic_write(d / "summary.json", _json_text(summary))
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        _atomic_write(d / "config.json", _json_text(config.to_dict()))
+        _atomic_write(d / "metrics.csv", _csv_text(_strict(metrics)))
+        _atomic_write(d / "steps.csv", _csv_text([{"step": i + 1, "loss": f"{x:.6g}"}
+                                                   for i, x in enumerate(step_losses)]))
+        files = {name: _sha256(d / name) for name in STORED_FILES}
+        summary = {**summary, "config": config.to_dict(), "files": files}
+        _atomic_write(d / "summary.json", _json_text(summary))
+    except OSError as err:
+        raise StoreError(f"cannot store run {config.run_id} in {d}: {os_reason(err)}; "
+                         "its checkpoint is kept, rerun to store it") from None
     return load_result(config, results_dir)
 
 
@@ -194,12 +275,10 @@ def get_or_run(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,
         return found
     if not run_missing:
         raise FileNotFoundError(f"no stored result for {config.run_id} under {results_dir}")
+    check_writable(results_dir)
     ckpt = checkpoint_path(config, results_dir)
-    ckpt.parent.mkdir(parents=True, exist_ok=True)
     out = train(config, device=device, checkpoint=ckpt, progress=progress, compile=compile)
-    result = save_result(config, out.metrics, out.step_losses, out.summary, results_dir)
-    ckpt.unlink(missing_ok=True)
-    return result
+    return save_result(config, out.metrics, out.step_losses, out.summary, results_dir)
 
 
 def get_or_run_all(configs: dict, results_dir: str | Path = DEFAULT_RESULTS_DIR, **kw) -> dict:
