@@ -76,9 +76,11 @@ def test_ratio_seeds_and_unreached():
                 runs=("true-label", "random-label"))
     assert v.outcome == "differs"
     assert "2.2x (mean of 2 seeds, 2.0x to 2.5x)" in v.text
-    assert "1 of 3 seeds are left out because the random-label run did not reach" in v.text
+    assert "1 of 3 seeds are left out: in each, the random-label run did not reach" in v.text
     v = V.ratio("MLP", [100], [None], 3.1, "the ratio", "the ref", "t", runs=("true-label", "random-label"))
-    assert v.outcome == "inconclusive" and "the random-label run did not reach" in v.text
+    assert v.outcome == "inconclusive" and "because the random-label run did not reach" in v.text
+    v = V.ratio("MLP", [None], [None], 3.1, "the ratio", "the ref", "t", runs=("true-label", "random-label"))
+    assert "because the true-label run and the random-label run did not reach" in v.text
     assert V.ratio("MLP", [], [], 3.1, "the ratio", "the ref", "t").outcome == "missing"
 
 
@@ -228,6 +230,13 @@ def test_confounds():
     assert "epoch cap (100 against 7)" in epochs
 
 
+def test_combine_says_a_shared_caveat_once():
+    a = V.Verdict("t", "agrees", "A is so. (Not like-for-like: other data.)")
+    b = V.Verdict("t", "agrees", "B is so. (Not like-for-like: other data.) (B only.)")
+    assert V.combine("x", [a, b]).text == ("A is so. (Not like-for-like: other data.) B is so. "
+                                           "(B only.)")
+
+
 def test_combine():
     ok = V.Verdict("t", "agrees", "A.")
     bad = V.Verdict("t", "differs", "B.")
@@ -269,3 +278,10 @@ def test_sentence_numbers_are_the_inputs(fn, args):
         assert f"{a:.2f}%" in v.text
     if fn is not V.chance:
         assert f"{accs[0] - accs[1]:+.2f} points" in v.text
+
+
+def test_fitted_single_run():
+    ok = V.fitted({"AlexNet": (True, 100.0)}, "the target", "t")
+    assert ok.outcome == "agrees" and ok.text == "AlexNet reached the target."
+    no = V.fitted({"AlexNet": (False, 14.25)}, "the target", "t")
+    assert no.outcome == "differs" and no.text == "AlexNet did not reach the target: 14.25% training accuracy."

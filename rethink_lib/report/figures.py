@@ -50,7 +50,8 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
         steps = np.arange(1, len(r.step_losses) + 1) / scale
         ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label)
     ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
-    ax.text(0, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=7)
+    ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=7,
+            transform=ax.get_yaxis_transform())
     ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
            yscale="log", title=title)
     ax.legend(fontsize=8)

@@ -14,13 +14,60 @@ from ..metrics import FIT_LOSS, first_step
 from ..reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_TABLE1,
                          REPORT_EXTENSIONS)
 from . import verdicts as V
-from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, model_name
+from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, listing, model_name
 from .stats import by_seed, stat
 from .tables import REGULARIZED, curve_table, regularizer_effect, table1_frame, table2_frame
 
 REACH = 99.0  # % running train accuracy that counts as fitted in the fixed-epoch curves (Fig. 3)
 SIGNAL = 0.9  # Fig. 2: running accuracy at which a part of the training set counts as learned
 CHAPTERS = ("02_capacity", "03_explicit", "04_implicit")
+
+# Every verdict key a chapter glues, with its topic: the keys exist whatever the store holds
+# (a verdict whose runs are missing says so), so a chapter's prose never names an absent key.
+TOPICS = {
+    "02_capacity": {
+        "linear": "Linear baseline: fitting random labels needs the network",
+        "fig1a_fit": "Fig. 1a: Inception fits every corruption",
+        "fig1a_order": "Fig. 1a: order of the times to fit",
+        "fig1b_fit": "Fig. 1b: every network fits every corruption level",
+        "fig1b_ratio": "Fig. 1b: random/true time-to-fit ratio",
+        "fig1c_rise": "Fig. 1c: test error rises with the corruption level",
+        "fig1c_chance": "Fig. 1c: random labels test at chance",
+        "fig2": "Report Fig. 2: clean labels are learned before corrupted ones",
+        "report_bn": "The report's BatchNorm variant beside the paper's network",
+        "report_bn_fit": "The paper's networks fit random labels without BatchNorm",
+        "gaussian_large": "Extension: Gaussian noise, ten times the training set",
+        "other_dataset_random": "Extension: random labels on another real data set"},
+    "03_explicit": {
+        "t1_fit": "Table I: every run fits its training set",
+        "t1_effects": "Table I: explicit regularizers change test accuracy little",
+        "t1_generalize": "Table I: networks generalize without regularizers",
+        "t1_linear": "Table I: networks beat the linear classifier on true labels",
+        "t1_random": "Table I: random labels test at chance",
+        "t1_vs_paper": "Table I against the paper's numbers",
+        "t1_vs_report": "Table I against the report's numbers",
+        "t2_fit": "Table II: random labels are fitted with weight decay on",
+        "t2_vs_report": "Table II against the report's numbers"},
+    "04_implicit": {
+        "fig3a_es": "Fig. 3a: early stopping",
+        "fig3a_long_enough": "Fig. 3a: the curves without augmentation run until they fit",
+        "fig3a_regularizers": "Fig. 3a: explicit regularizers raise test accuracy",
+        "fig3b_test": "Fig. 3b: BatchNorm improves test accuracy",
+        "fig3b_speed": "Fig. 3b: BatchNorm speeds up fitting (the report)",
+        "fig3b_steady": "Fig. 3b: BatchNorm steadies training (the paper)",
+        "fig3c_speed": "Fig. 3c: the larger batch converges faster per epoch (the report)",
+        "fig3c_steady": "Fig. 3c: the larger batch gives steadier curves (the report)"},
+}
+
+
+def _finish(chapter: str, out: dict, parts: dict | None = None) -> dict[str, V.Verdict]:
+    """Combine per-model verdicts into their section's key, fill absent keys with a
+    'missing' verdict, and keep the chapter's key order."""
+    for key, items in (parts or {}).items():
+        if items:
+            out[key] = V.combine(TOPICS[chapter][key], items)
+    return {key: out.get(key) or V.Verdict(topic, "missing", "The runs for this are not stored yet.")
+            for key, topic in TOPICS[chapter].items()}
 
 
 # ------------------------------------------------------------------------ helpers
@@ -75,92 +122,123 @@ def linear_baselines(dataset: str, sizes: tuple, seed: int = 0) -> tuple:
     return tuple(linear_baseline(dataset, n, level, seed) for n in sizes for level in (0.0, 1.0))
 
 
+def seeds_phrase(settings: dict, models) -> str:
+    """'MLP 1x512 runs have 3 seeds (shown as mean and range); the others one.' or ''."""
+    from ..experiments import seeds_for
+    many = {model_name(m): len(seeds_for(settings, m)) for m in models if len(seeds_for(settings, m)) > 1}
+    if not many:
+        return ""
+    listed = listing(f"{m} runs have {k} seeds" for m, k in many.items())
+    return f"{listed[0].upper()}{listed[1:]} (shown as mean and range); the others one."
+
+
+def report_bn_pairs(runs) -> dict:
+    """{printed label: RunResult}: each report-BatchNorm run and the plain run it is compared
+    with (same model, level and seed), for one figure and table."""
+    plain = runs["fig1bc"]
+    out = {}
+    for (m, p, seed), bn in runs["report_bn"].items():
+        what = corruption_name("labels", p)
+        out[f"{model_name(m)} with BatchNorm, {what}"] = bn
+        if (m, p, seed) in plain:
+            out[f"{model_name(m)} without, {what}"] = plain[(m, p, seed)]
+    return out
+
+
 def _linear_at(baselines, n, level):
     return next((b for b in baselines if b["n_train"] == n and b["level"] == level), None)
 
 
 # ------------------------------------------------------------- 02: effective capacity
+def baseline_sizes(settings: dict) -> tuple:
+    """The n of the linear baseline: the profile's, and 500 for contrast."""
+    return tuple(dict.fromkeys((settings["n_train"], 500)))
+
+
 def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the capacity chapter (linear baseline, Fig. 1a-c, Fig. 2, extensions)."""
-    s, out = runs.settings, {}
+    s, out, topic = runs.settings, {}, TOPICS["02_capacity"]
+    parts = {"fig1b_ratio": [], "fig1c_rise": [], "fig1c_chance": [], "fig2": [], "report_bn": [],
+             "report_bn_fit": []}
     levels = by_seed(runs["fig1bc"])
     n = s["n_train"]
     nets_random = {model_name(m): stat(_pct(r.summary["final_train_acc"]) for r in seeds.values()).mean
                    for (m, p), seeds in levels.items() if p == 1.0}
     lin, lin_small = _linear_at(baselines, n, 1.0), _linear_at(baselines, 500, 1.0)
-    out["linear"] = V.linear_baseline(
-        n, _pct(lin["train_acc"]) if lin else None, nets_random, 500,
-        _pct(lin_small["train_acc"]) if lin_small else None, "Linear baseline on random labels")
+    if lin is not None:
+        out["linear"] = V.linear_baseline(
+            lin["n_train"], _pct(lin["train_acc"]), nets_random, 500,
+            _pct(lin_small["train_acc"]) if lin_small else None, topic["linear"])
 
     # Fig. 1a: the loss metric, as the public reproduction measured it
-    a = by_seed(runs["fig1a"])
     model = s["fig1a_models"][0] if s["fig1a_models"] else FIG1A_REFERENCE["model"]
-    first = {c: seeds[min(seeds)] for (m, c), seeds in a.items() if m == model}
-    out["fig1a_fit"] = V.fitted(
-        {corruption_name(c): (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]))
-         for c, r in first.items()},
-        f"the stopping target ({target_phrase(next(iter(first.values())).config)})" if first else "",
-        f"Fig. 1a: {model_name(model)} fits every corruption")
-    ref_name = (f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
-                f"{FIG1A_REFERENCE['dataset']}, n = {count(FIG1A_REFERENCE['n_train'])})")
-    caveat = data_caveat(_one(first)) if first else ""
-    if model != FIG1A_REFERENCE["model"]:
-        caveat += f" (The reference is {model_name(FIG1A_REFERENCE['model'])}'s, ours {model_name(model)}'s.)"
-    out["fig1a_order"] = V.ordering(
-        {c: r.summary["steps_to_loss"] for c, r in first.items()}, FIG1A_REFERENCE_STEPS,
-        {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
-        METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name,
-        "Fig. 1a: order of the times to fit", caveat=caveat)
+    first = {c: seeds[min(seeds)] for (m, c), seeds in by_seed(runs["fig1a"]).items() if m == model}
+    if first:
+        out["fig1a_fit"] = V.fitted(
+            {corruption_name(c): (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]))
+             for c, r in first.items()},
+            f"the stopping target ({target_phrase(_one(first).config)})", topic["fig1a_fit"])
+        ref_name = (f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
+                    f"{FIG1A_REFERENCE['dataset']}, n = {count(FIG1A_REFERENCE['n_train'])})")
+        caveat = data_caveat(_one(first))
+        if model != FIG1A_REFERENCE["model"]:
+            caveat += f" (The reference is {model_name(FIG1A_REFERENCE['model'])}'s, ours {model_name(model)}'s.)"
+        out["fig1a_order"] = V.ordering(
+            {c: r.summary["steps_to_loss"] for c, r in first.items()}, FIG1A_REFERENCE_STEPS,
+            {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
+            METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name, topic["fig1a_order"],
+            caveat=caveat)
 
     # Fig. 1b and 1c, per model
     ref_ratio = FIG1A_REFERENCE_STEPS["labels1"] / FIG1A_REFERENCE_STEPS["labels0"]
     for m in s["capacity_models"]:
         base, rand = levels.get((m, 0.0), {}), levels.get((m, 1.0), {})
-        seeds = sorted(set(base) & set(rand))
         any_run = _one(base) or _one(rand)
-        cav = []
+        if any_run is None:
+            continue
+        seeds = sorted(set(base) & set(rand))
+        cav = [data_caveat(any_run)]
         if m != FIG1A_REFERENCE["model"]:
             cav.append(f"(The reference ratio is {model_name(FIG1A_REFERENCE['model'])}'s, so for "
                        f"{model_name(m)} it is not a like-for-like comparison.)")
-        if any_run is not None and any_run.config.decay != PAPER_RECIPE["lr_decay"]:
+        if any_run.config.decay != PAPER_RECIPE["lr_decay"]:
             cav.append(f"(Our {model_name(m)} multiplies its learning rate by "
                        f"{any_run.config.decay:g} per epoch, the paper's recipe by "
                        f"{PAPER_RECIPE['lr_decay']:g}.)")
-        if any_run is not None:
-            cav.append(data_caveat(any_run))
-        out[f"fig1b_ratio_{m}"] = V.ratio(
+        parts["fig1b_ratio"].append(V.ratio(
             model_name(m), [base[k].summary["steps_to_loss"] for k in seeds],
             [rand[k].summary["steps_to_loss"] for k in seeds], ref_ratio,
             f"the time to fit random labels relative to true labels "
             f"({METRIC_NAMES['steps_to_loss'].format(loss=FIT_LOSS)})",
             f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
-            f"{FIG1A_REFERENCE['dataset']})", f"Fig. 1b: random/true time-to-fit ratio, {model_name(m)}",
-            runs=("true-label", "random-label"), caveat=" ".join(cav))
-        mine = sorted((p, seeds_) for (mm, p), seeds_ in levels.items() if mm == m)
+            f"{FIG1A_REFERENCE['dataset']})", topic["fig1b_ratio"],
+            runs=("true-label", "random-label"), caveat=" ".join(cav)))
+        mine = sorted((p, sd) for (mm, p), sd in levels.items() if mm == m)
         errs = [stat(100 - _pct(r.summary["final_test_acc"]) for r in sd.values()).mean for _, sd in mine]
-        n_test = (_one(mine[0][1]).summary["n_test"] if mine else None)
-        tol = 100 * V.Z * 2 ** 0.5 * (0.25 / n_test) ** 0.5 if n_test else 0.0
-        out[f"fig1c_{m}"] = V.monotone(
-            model_name(m), [p for p, _ in mine], errs, "test error", f"Fig. 1c: test error rises "
-            f"with the corruption level, {model_name(m)}", tolerance=tol)
-        if (m, 1.0) in levels:
+        n_test = any_run.summary["n_test"]
+        tol = 100 * V.Z * 2 ** 0.5 * (0.25 / n_test) ** 0.5  # 2 SE of a difference at p = 0.5
+        by_level = dict(zip((p for p, _ in mine), errs))
+        levels_all = sorted(set(s["corruption_levels"]) | set(by_level))
+        parts["fig1c_rise"].append(V.monotone(model_name(m), levels_all,
+                                              [by_level.get(p) for p in levels_all], "test error",
+                                              topic["fig1c_rise"], tolerance=tol))
+        if rand:
             acc = stat(_pct(r.summary["final_test_acc"]) for r in rand.values()).mean
-            out[f"fig1c_chance_{m}"] = V.chance(
+            parts["fig1c_chance"].append(V.chance(
                 f"{model_name(m)} on random labels", acc, n_test,
-                get_spec(any_run.config.dataset).num_classes, f"Random labels test at chance, {model_name(m)}")
-    out["fig1b_fit"] = V.fitted(_fits(runs["fig1bc"]), "the stopping target",
-                                "Fig. 1b: every network fits every corruption level")
+                get_spec(any_run.config.dataset).num_classes, topic["fig1c_chance"]))
+    if levels:
+        out["fig1b_fit"] = V.fitted(_fits(runs["fig1bc"]), "the stopping target", topic["fig1b_fit"])
 
     # Fig. 2: signal before noise
     for (m, p), sd in by_seed(runs["fig2"]).items():
         clean = stat(first_step(r.metrics, "clean_acc", SIGNAL) for r in sd.values())
         noisy = stat(first_step(r.metrics, "corrupted_acc", SIGNAL) for r in sd.values())
-        note = f"(Mean step over {clean.seeds} seeds.)" if clean.seeds > 1 else ""
-        out[f"fig2_{m}"] = V.earlier(
+        parts["fig2"].append(V.earlier(
             f"{model_name(m)} at p = {p:g}", clean.mean if clean.absent == 0 else None,
             noisy.mean if noisy.absent == 0 else None, "the clean examples",
-            "the corrupted examples", f"{100 * SIGNAL:g}% running training accuracy",
-            f"Fig. 2: clean labels learned before corrupted ones, {model_name(m)}", caveat=note)
+            "the corrupted examples", f"{100 * SIGNAL:g}% running training accuracy", topic["fig2"],
+            caveat=f"(Mean step over {clean.seeds} seeds.)" if clean.seeds > 1 else ""))
 
     # The report's BatchNorm variant beside the paper's network
     for (m, p), sd in by_seed(runs["report_bn"]).items():
@@ -169,106 +247,97 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
         if seed is None:
             continue
         bn, nobn = sd[seed], plain[seed]
-        what = corruption_name("labels", p)
-        out[f"report_bn_{m}_{p:g}"] = V.earlier(
-            f"{model_name(m)} on {what}", bn.summary["steps_to_loss"], nobn.summary["steps_to_loss"],
-            "with BatchNorm (the report's variant)", "without (the paper's)",
-            f"a training loss of {FIT_LOSS:g}", f"BatchNorm variant vs the paper's {model_name(m)}",
+        parts["report_bn"].append(V.earlier(
+            f"{model_name(m)} on {corruption_name('labels', p)}", bn.summary["steps_to_loss"],
+            nobn.summary["steps_to_loss"], "the BatchNorm run (the report's variant)",
+            "the run without (the paper's)", f"a training loss of {FIT_LOSS:g}", topic["report_bn"],
             expected=None, confound=V.confounds(bn.config, nobn.config, ["bn"],
                                                 ("the BatchNorm run", "the plain run"),
-                                                (bn.summary["fitted"], nobn.summary["fitted"])))
+                                                (bn.summary["fitted"], nobn.summary["fitted"]))))
         if p == 1.0:
-            out[f"report_bn_fit_{m}"] = V.fitted(
+            parts["report_bn_fit"].append(V.fitted(
                 {f"{model_name(m)} without BatchNorm": (nobn.summary["fitted"],
                                                         _pct(nobn.summary["final_train_acc_running"]))},
                 f"the stopping target on random labels ({target_phrase(nobn.config)})",
-                f"{model_name(m)} without BatchNorm fits random labels (the report needed BatchNorm)")
+                topic["report_bn_fit"]))
 
     # Extensions (report Sec. II-B)
-    for name, label in (("gaussian_large", "Gaussian noise, ten times the training set"),
-                        ("other_dataset_random", "random labels on another real data set")):
+    for name in ("gaussian_large", "other_dataset_random"):
         found = runs[name]
         r0 = _one(found)
+        if r0 is None:
+            continue
         ref = REPORT_EXTENSIONS[name]
-        cav = (f"(The report: {ref['data']}, {count(ref['n_train'])} images; ours: "
-               f"{dataset_name(r0.config.dataset) if name != 'gaussian_large' else 'Gaussian noise'}, "
-               f"{count(r0.summary['n_train'])} images.)") if r0 else ""
-        out[name] = V.fitted(_fits(found), f"the stopping target ({target_phrase(r0.config)})"
-                             if r0 else "", f"Extension: {label}", caveat=cav)
-    return out
+        data = "Gaussian noise" if name == "gaussian_large" else dataset_name(r0.config.dataset)
+        out[name] = V.fitted(_fits(found), f"the stopping target ({target_phrase(r0.config)})",
+                             topic[name], caveat=f"(The report: {ref['data']}, {count(ref['n_train'])} "
+                                                 f"images; ours: {data}, {count(r0.summary['n_train'])} images.)")
+    return _finish("02_capacity", out, parts)
 
 
 # ---------------------------------------------------------- 03: explicit regularization
 def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
-    s, out = runs.settings, {}
-    n = s["n_train"]
-    lin = [b for b in baselines if b["n_train"] == n]
-    t1 = table1_frame(runs["table1"], linear=lin)
+    s, out, topic = runs.settings, {}, TOPICS["03_explicit"]
+    parts = {"t1_effects": [], "t1_generalize": [], "t1_linear": [], "t1_random": []}
+    t1 = table1_frame(runs["table1"], linear=[b for b in baselines if b["n_train"] == s["n_train"]])
     r0 = _one(runs["table1"])
-    caveat = data_caveat(r0) if r0 else ""
-    num_classes = get_spec(r0.config.dataset).num_classes if r0 else 10
-    out["t1_fit"] = V.fitted(_fits(runs["table1"]), f"the stopping target ({target_phrase(r0.config)})"
-                             if r0 else "", "Table I: every run fits")
-    if t1.empty:
-        return out
-    ours = regularizer_effect(t1, "ours")
-    effects = []
-    for m, row in ours.iterrows():
-        if row["best"] is None:
-            continue
-        n_test = t1.loc[(m, "neither"), ("ours", "n_test")] if (m, "neither") in t1.index else None
-        pub = PAPER_TABLE1.get((m, row["best"]), (None, None))[1]
-        base = PAPER_TABLE1.get((m, "neither"), (None, None))[1]
-        k = int((t1.loc[m][("ours", "test")].reindex(REGULARIZED).notna()).sum())
-        effects.append(V.effect(
-            model_name(m), row["with"], row["neither"], int(n_test) if n_test == n_test else None,
-            key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
-                                     "favours a positive effect)" if k > 1 else ""),
-            f"Table I: regularizer effect, {model_name(m)}",
-            published=(pub - base) if pub is not None and base is not None else None,
-            caveat=caveat))
-    out["t1_effects"] = V.combine("Table I: explicit regularizers change test accuracy little", effects)
-    neither = t1.xs("neither", level="regularizer") if "neither" in t1.index.get_level_values(1) else None
-    if neither is not None:
-        out["t1_generalize"] = V.combine(
-            "Table I: networks generalize without regularizers",
-            [V.chance(f"{model_name(m)} without regularizers", row[("ours", "test")],
-                      int(row[("ours", "n_test")]), num_classes, "", expected="above")
-             for m, row in neither.iterrows() if m != "linear"])
-        lin_row = neither.loc["linear"] if "linear" in neither.index else None
-        if lin_row is not None:
-            out["t1_linear"] = V.combine(
-                "Table I: networks beat the linear classifier on true labels",
-                [V.effect(model_name(m), row[("ours", "test")], lin_row[("ours", "test")],
-                          int(row[("ours", "n_test")]),
-                          "the network instead of the linear classifier", "")
-                 for m, row in neither.iterrows() if m != "linear"])
-    random = t1.xs("random labels", level="regularizer") if "random labels" in t1.index.get_level_values(1) else None
-    if random is not None:
-        out["t1_random"] = V.combine(
-            "Table I: random labels test at chance",
-            [V.chance(f"{model_name(m)} on random labels", row[("ours", "test")],
-                      int(row[("ours", "n_test")]), num_classes, "")
-             for m, row in random.iterrows() if m != "linear"])
-    out["t1_vs_paper"] = differences(t1, "paper", "Table I against the paper", caveat)
-    out["t1_vs_report"] = differences(t1, "report", "Table I against the report", caveat)
+    if r0 is not None:
+        caveat = data_caveat(r0)
+        num_classes = get_spec(r0.config.dataset).num_classes
+        out["t1_fit"] = V.fitted(_fits(runs["table1"]), f"the stopping target ({target_phrase(r0.config)})",
+                                 topic["t1_fit"])
+        for m, row in regularizer_effect(t1, "ours").iterrows():
+            if row["best"] is None or (m, "neither") not in t1.index:
+                continue
+            n_test = int(t1.loc[(m, "neither"), ("ours", "n_test")])
+            pub = PAPER_TABLE1.get((m, row["best"]), (None, None))[1]
+            base = PAPER_TABLE1.get((m, "neither"), (None, None))[1]
+            k = int(t1.loc[m][("ours", "test")].reindex(REGULARIZED).notna().sum())
+            parts["t1_effects"].append(V.effect(
+                model_name(m), row["with"], row["neither"], n_test,
+                key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
+                                         "favours a positive effect)" if k > 1 else ""),
+                topic["t1_effects"], published=(pub - base) if pub is not None and base is not None
+                else None, caveat=caveat))
+        rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
+                if reg in t1.index.get_level_values(1)}
+        linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
+        for m, row in rows.get("neither", {}).iterrows() if "neither" in rows else []:
+            if m == "linear":
+                continue
+            acc, n_test = row[("ours", "test")], int(row[("ours", "n_test")])
+            parts["t1_generalize"].append(V.chance(f"{model_name(m)} without regularizers", acc,
+                                                   n_test, num_classes, topic["t1_generalize"],
+                                                   expected="above"))
+            if linear is not None:
+                parts["t1_linear"].append(V.effect(model_name(m), acc, linear[("ours", "test")], n_test,
+                                                   "the network instead of the linear classifier",
+                                                   topic["t1_linear"]))
+        for m, row in rows.get("random labels", {}).iterrows() if "random labels" in rows else []:
+            if m != "linear":
+                parts["t1_random"].append(V.chance(f"{model_name(m)} on random labels",
+                                                   row[("ours", "test")], int(row[("ours", "n_test")]),
+                                                   num_classes, topic["t1_random"]))
+        out["t1_vs_paper"] = differences(t1, "paper", topic["t1_vs_paper"], caveat)
+        out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"], caveat)
 
-    # Table II
+    # Table II, beside Table I's random-label runs without weight decay
     t2_runs = runs["table2"]
-    no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
-    fit = V.fitted(_fits(t2_runs), "the stopping target with weight decay on",
-                   "Table II: random labels are fitted with weight decay on")
-    unfit_plain = [key_name(k) for k, r in no_wd.items() if not r.summary["fitted"]]
-    if fit.outcome == "differs" and unfit_plain:
-        fit = V.Verdict(fit.topic, "inconclusive", fit.text + " " + V._sentence(
-            f"Without weight decay {V.listing(unfit_plain)} did not fit random labels either, "
-            "so the budget, not weight decay, may be what held them back"))
-    out["t2_fit"] = fit
-    t2 = table2_frame(t2_runs, without_wd=no_wd)
-    if not t2.empty:
-        out["t2_vs_report"] = differences(t2, "report", "Table II against the report", "")
-    return out
+    if t2_runs:
+        no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
+        fit = V.fitted(_fits(t2_runs), "the stopping target with weight decay on", topic["t2_fit"])
+        failed = {k[0] for k, r in t2_runs.items() if not r.summary["fitted"]}
+        plain_too = [model_name(m) for m in failed
+                     if any(k[0] == m and not r.summary["fitted"] for k, r in no_wd.items())]
+        if plain_too:
+            fit = V.Verdict(fit.topic, "inconclusive", V._also(fit.text, (
+                f"Without weight decay {V.listing(plain_too)} did not fit random labels either, "
+                "so the budget, not weight decay, may be what held them back")))
+        out["t2_fit"] = fit
+        out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
+                                          topic["t2_vs_report"])
+    return _finish("03_explicit", out, parts)
 
 
 class _Cell:
@@ -304,7 +373,8 @@ def differences(frame, against: str, topic: str, caveat: str = "",
             f"points (or the noise) of its numbers"), caveat))
     largest = max(off, key=lambda c: abs(c.delta))
     return V.Verdict(topic, "differs", V._also(V._sentence(
-        f"{len(off)} of the {len(cells)} numbers that the {against} also has differ from its "
+        f"{len(off)} of the {len(cells)} numbers that the {against} also has "
+        f"{'differs' if len(off) == 1 else 'differ'} from its "
         f"numbers by more than {threshold:g} points and the noise (each is listed in the table of "
         f"differences); the largest: {largest.text.rstrip('.')}"), caveat))
 
@@ -316,25 +386,25 @@ def _fit_curve(result) -> bool:
 
 def implicit(runs) -> dict[str, V.Verdict]:
     """Verdicts of the implicit-regularization chapter (Fig. 3a-c)."""
-    out = {}
+    out, topic = {}, TOPICS["04_implicit"]
     a, b, c = runs["fig3a"], runs["fig3b"], runs["fig3c"]
     ta = curve_table(a, REACH) if a else None
-    for label, r in a.items():
-        row = ta.loc[label]
-        out[f"fig3a_es_{label}"] = V.early_stopping(
-            f"Inception, {label}", row["early-stopping gain"], r.summary["n_curve_test"],
-            row["best test"], _fit_curve(r), int(row["epochs"]), f"Fig. 3a: early stopping, {label}")
+    early = [V.early_stopping(f"Inception, {label}", ta.loc[label, "early-stopping gain"],
+                              r.summary["n_curve_test"], ta.loc[label, "best test"], _fit_curve(r),
+                              int(ta.loc[label, "epochs"]), topic["fig3a_es"])
+             for label, r in a.items()]
     unaug = {label: r for label, r in a.items() if r.config.augment == "none"}
-    out["fig3a_long_enough"] = V.fitted(
-        {label: (max(m["train_acc"] for m in r.metrics) >= 1.0, _pct(r.metrics[-1]["train_acc"]))
-         for label, r in unaug.items()}, "100% running training accuracy within its epochs",
-        "Fig. 3a: the curves without augmentation run until they fit")
+    if unaug:
+        out["fig3a_long_enough"] = V.fitted(
+            {label: (max(m["train_acc"] for m in r.metrics) >= 1.0, _pct(r.metrics[-1]["train_acc"]))
+             for label, r in unaug.items()}, "100% running training accuracy within its epochs",
+            topic["fig3a_long_enough"])
     if "none" in a and "aug + wd + dropout" in a:
         w, wo = a["aug + wd + dropout"], a["none"]
         out["fig3a_regularizers"] = V.effect(
             "Inception", _pct(w.summary["final_test_acc"]), _pct(wo.summary["final_test_acc"]),
             wo.summary["n_test"], "augmentation, weight decay and dropout together",
-            "Fig. 3a: explicit regularizers", caveat=data_caveat(wo))
+            topic["fig3a_regularizers"], caveat=data_caveat(wo))
     if "with BN" in b and "without BN" in b:
         bn, nobn = b["with BN"], b["without BN"]
         tb = curve_table(b, REACH)
@@ -342,16 +412,16 @@ def implicit(runs) -> dict[str, V.Verdict]:
                            (_fit_curve(bn), _fit_curve(nobn)))
         out["fig3b_test"] = V.effect(
             "Inception", _pct(bn.summary["final_test_acc"]), _pct(nobn.summary["final_test_acc"]),
-            bn.summary["n_test"], "BatchNorm", "Fig. 3b: BatchNorm improves test accuracy",
+            bn.summary["n_test"], "BatchNorm", topic["fig3b_test"],
             confound=conf, caveat=data_caveat(bn))
         step = f"step train >= {REACH:g}%"
         out["fig3b_speed"] = V.earlier(
             "Inception", _na(tb.loc["with BN", step]), _na(tb.loc["without BN", step]),
             "with BatchNorm", "without", f"{REACH:g}% running training accuracy",
-            "Fig. 3b: BatchNorm speeds up fitting (the report)", expected="a", confound=conf)
+            topic["fig3b_speed"], expected="a", confound=conf)
         out["fig3b_steady"] = V.steadier(
             "Inception", tb.loc["with BN", "test fluctuation"], tb.loc["without BN", "test fluctuation"],
-            "with BatchNorm", "without", "Fig. 3b: BatchNorm steadies training (the paper)",
+            "with BatchNorm", "without", topic["fig3b_steady"],
             source="the paper", confound=conf)
     if len(c) == 2:
         small, large = sorted(c, key=lambda k: c[k].config.batch_size)
@@ -361,13 +431,13 @@ def implicit(runs) -> dict[str, V.Verdict]:
         ep = f"epoch train >= {REACH:g}%"
         out["fig3c_speed"] = V.earlier(
             "Inception with BatchNorm", _na(tc.loc[large, ep]), _na(tc.loc[small, ep]), large, small,
-            f"{REACH:g}% running training accuracy", "Fig. 3c: the larger batch converges faster per epoch",
+            f"{REACH:g}% running training accuracy", topic["fig3c_speed"],
             expected="a", unit="epoch", confound=conf)
         out["fig3c_steady"] = V.steadier(
             "Inception with BatchNorm", tc.loc[large, "test fluctuation"],
             tc.loc[small, "test fluctuation"], f"with {large}", f"with {small}",
-            "Fig. 3c: the larger batch gives steadier curves", confound=conf)
-    return out
+            topic["fig3c_steady"], confound=conf)
+    return _finish("04_implicit", out, {"fig3a_es": early})
 
 
 def _na(v):
@@ -387,6 +457,6 @@ def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V
         if chapter == "04_implicit":
             out[chapter] = implicit(runs)
             continue
-        base = linear_baselines(s["dataset"], tuple(dict.fromkeys((s["n_train"], 500))), s["seed"])
+        base = linear_baselines(s["dataset"], baseline_sizes(s), s["seed"])
         out[chapter] = (capacity if chapter == "02_capacity" else explicit)(runs, base)
     return out

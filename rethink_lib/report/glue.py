@@ -36,11 +36,17 @@ def say(key: str, sentence) -> None:
     _glue(key, Markdown(str(sentence)))
 
 
-def figure(key: str, fig) -> None:
-    """Glue a matplotlib figure for {glue:figure}`key` and close it (no second copy inline)."""
+def figure(key: str, fig, dpi: int = 110) -> None:
+    """Glue a matplotlib figure as a PNG for {glue:figure}`key` (rendered here, so it does not
+    depend on the kernel's matplotlib backend) and close it."""
+    import io
+
     import matplotlib.pyplot as plt
-    _glue(key, fig)
+    from IPython.display import Image
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
+    _glue(key, Image(data=buf.getvalue(), format="png"))
 
 
 class ChapterRuns:
@@ -126,6 +132,12 @@ class ChapterRuns:
                 "device": values("device_name"),
                 "momentum": " / ".join(dict.fromkeys(f"{c.momentum:g}" for c in configs)) or "n/a",
                 "batch_size": " / ".join(dict.fromkeys(str(c.batch_size) for c in configs)) or "n/a"}
+
+    def n_train(self, experiments: Iterable[str] | None = None) -> int | None:
+        """Training images per run: the settings' n_train, else a stored run's (whole split)."""
+        if self.settings.get("n_train"):
+            return self.settings["n_train"]
+        return next((r.summary["n_train"] for r in self.stored(experiments)), None)
 
     def missing_sentence(self) -> str:
         """One sentence for the top of the chapter on how complete its store is."""

@@ -64,20 +64,23 @@ def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------ the linear baseline
-def linear_frame(baselines: Iterable[dict], networks: Mapping[str, Mapping[float, list]]) -> pd.DataFrame:
-    """Training (and test) accuracy of the linear classifier beside the networks'.
+def linear_frame(baselines: Iterable[dict], networks: Mapping) -> pd.DataFrame:
+    """Training (and test) accuracy of the linear classifier beside the networks' training
+    accuracy (final, precise BN; mean over seeds) at the same n and labels.
 
-    baselines: dicts from `baselines.linear_baseline`; networks: {model: {level: [RunResult,
-    ...]}} of the networks' runs at the profile's n (final training accuracy, precise BN)."""
+    baselines: dicts from `baselines.linear_baseline`; networks: the {(model, level, seed):
+    RunResult} of Fig. 1b/1c."""
+    grouped = by_seed(networks)
+    models = list(dict.fromkeys(m for m, _ in grouped))
     rows = []
     for b in baselines:
         labels = "true labels" if b["level"] == 0 else "random labels" if b["level"] == 1 else f"p = {b['level']:g}"
         row = {"training images": b["n_train"], "labels": labels,
-               "linear train": 100 * b["train_acc"], "linear test": 100 * b["test_acc"]}
-        for model, by_level in networks.items():
-            runs = [r for r in by_level.get(b["level"], []) if r.summary["n_train"] == b["n_train"]]
-            row[f"{model_name(model)} train"] = (stat(_pct(r.summary["final_train_acc"]) for r in runs).mean
-                                                 if runs else math.nan)
+               "linear train %": 100 * b["train_acc"], "linear test %": 100 * b["test_acc"]}
+        for m in models:
+            runs = [r for r in grouped.get((m, b["level"]), {}).values() if r.summary["n_train"] == b["n_train"]]
+            row[f"{model_name(m)} train %"] = (stat(_pct(r.summary["final_train_acc"]) for r in runs).mean
+                                               if runs else math.nan)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -89,7 +92,8 @@ def parameters_frame(models: Iterable[str], n_train: int, paper_n_train: int) ->
     for m in models:
         p = count_parameters(create_model(m))
         published = model_spec(m).paper_parameters
-        rows[model_name(m)] = {"parameters": p, f"per image, ours (n = {n_train:,})": p / n_train,
+        ours = f"per image, ours (n = {n_train:,})" if n_train else "per image, ours"
+        rows[model_name(m)] = {"parameters": p, ours: p / n_train if n_train else math.nan,
                                f"per image, paper (n = {paper_n_train:,})":
                                (published or p) / paper_n_train}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
@@ -140,9 +144,11 @@ def format_levels(frame: pd.DataFrame):
         if row[f"{name}_n"] < row["seeds"]:
             s += f" [{row['seeds'] - row[f'{name}_n']} not reached]"
         return s
+    if frame.empty:
+        return pd.DataFrame({"Fig. 1b/1c": ["no run is stored yet"]}).style.hide(axis="index")
     steps = "{:,.0f}".format
     shown = pd.DataFrame({
-        "model": frame["model"].map(model_name), "p": frame["level"],
+        "model": frame["model"].map(model_name), "p": frame["level"].map("{:g}".format),
         "seeds": frame["seeds"], "fitted": frame["fitted"],
         "steps to loss 0.01": [cell(r, "steps_to_loss", steps) for _, r in frame.iterrows()],
         "steps to 99%": [cell(r, "steps_to_99", steps) for _, r in frame.iterrows()],
@@ -349,10 +355,14 @@ def format_curves(table: pd.DataFrame):
     return compact(table.style.format({c: "{:.2f}" for c in floats}, na_rep="-"))
 
 
-def format_frame(frame: pd.DataFrame, digits: int = 2, index: bool = True):
-    """Any numeric frame for display: `digits` decimals for floats, thousands separators."""
-    fmt = {c: (f"{{:,.{digits}f}}" if frame[c].dtype.kind == "f" else "{:,}")
+def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True):
+    """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
+    learning rate 0.005), thousands separators for integers, '-' for missing."""
+    ffmt = "{:g}" if digits is None else f"{{:,.{digits}f}}"
+    fmt = {c: (ffmt if frame[c].dtype.kind == "f" else "{:,}")
            for c in frame.columns if frame[c].dtype.kind in "fi"}
+    if frame.empty:
+        return pd.DataFrame({"": ["no run is stored yet"]}).style.hide(axis="index")
     styler = frame.style.format(fmt, na_rep="-")
     return compact(styler if index else styler.hide(axis="index"))
 
@@ -374,6 +384,15 @@ def runs_frame(results: Mapping) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "seed", "BatchNorm", "training images", "train acc %",
                                        "running train acc %", "test acc %", "epochs",
                                        "steps to loss", "steps to 99%", "steps to 100%", "fitted"])
+
+
+def per_image_sentence(frame: pd.DataFrame) -> str:
+    """'Parameters per training image: ours 242 to 330, the paper's 24.2 to 33.0 (table below).'"""
+    if frame.empty:
+        return ""
+    span = per_image(frame)
+    return (f"Parameters per training image: ours {span['ours'][0]:,.0f} to {span['ours'][1]:,.0f}, "
+            f"the paper's {span['paper'][0]:,.1f} to {span['paper'][1]:,.1f} (table below).")
 
 
 def per_image(frame: pd.DataFrame) -> dict:

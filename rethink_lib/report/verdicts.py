@@ -18,6 +18,7 @@ name what else differs between them (`confounds`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class Verdict:
     topic: str     # what is judged, for the conclusion: "Fig. 1a: order of the times to fit"
     outcome: str   # one of OUTCOMES
     text: str      # the sentence, Markdown
+    parts: tuple = ()  # the verdicts a `combine`d one was made of
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -120,16 +122,16 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
     if not base or not other:
         return Verdict(topic, "missing", _sentence(f"{name}: the runs for {what} are not stored yet"))
     pairs = [(b, o) for b, o in zip(base, other) if not missing(b) and not missing(o) and b > 0]
-    lost = sorted({f"the {r} run" for b, o in zip(base, other)
-                   for r, v in zip(runs, (b, o)) if missing(v)})
+    lost = [f"the {r} run" for i, r in enumerate(runs)
+            if any(missing((b, o)[i]) for b, o in zip(base, other))]
     if not pairs:
         return Verdict(topic, "inconclusive", _also(_sentence(
-            f"{name}: {what} cannot be measured, because {listing(lost, 'or')} did not reach the "
+            f"{name}: {what} cannot be measured, because {listing(lost)} did not reach the "
             f"target (the reference: {times(reference)}, {reference_name})"), caveat))
     s = stat(o / b for b, o in pairs)
     spread = f" (mean of {s.n} seeds, {times(s.lo)} to {times(s.hi)})" if s.n > 1 else ""
     head = f"{name}: {what} is {times(s.mean)}{spread}, against {times(reference)} in {reference_name}"
-    unpaired = (f"{len(base) - len(pairs)} of {len(base)} seeds are left out because "
+    unpaired = (f"{len(base) - len(pairs)} of {len(base)} seeds are left out: in each, "
                 f"{listing(lost, 'or')} did not reach the target") if lost else ""
     if reference / tolerance <= s.mean <= reference * tolerance:
         return Verdict(topic, "agrees", _also(_sentence(
@@ -148,14 +150,18 @@ def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: st
     if not runs:
         return Verdict(topic, "missing", _sentence("None of these runs is stored yet"))
     short = {k: acc for k, (ok, acc) in runs.items() if not ok}
+    if len(runs) == 1:
+        (name, (ok, acc)), = runs.items()
+        text = _also(_sentence(f"{name} reached {target}" if ok else
+                               f"{name} did not reach {target}: {pct(acc)} training accuracy"), caveat)
+        return Verdict(topic, "agrees" if ok == expected else "differs", text)
     if not short:
         text = _also(_sentence(f"{'Both' if len(runs) == 2 else 'All ' + str(len(runs))} runs reached "
-                               f"{target}" if len(runs) > 1 else f"The run reached {target}"), caveat)
+                               f"{target}"), caveat)
         return Verdict(topic, "agrees" if expected else "differs", text)
     listed = listing(f"{k} ({pct(a)} training accuracy)" for k, a in short.items())
     if len(short) == len(runs):
-        head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}" \
-            if len(runs) > 1 else f"The run did not reach {target}"
+        head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}"
         text = _also(_sentence(head + f": {listed}"), caveat)
     else:
         text = _also(_sentence(f"{len(short)} of {len(runs)} runs did not reach {target}: {listed}"), caveat)
@@ -379,7 +385,19 @@ def combine(topic: str, verdicts: Sequence[Verdict], lead: str = "") -> Verdict:
         outcome = "agrees"
     if outcomes == {"missing"}:
         outcome = "missing"
-    return Verdict(topic, outcome, " ".join(([_sentence(lead)] if lead else []) + [v.text for v in verdicts]))
+    texts, seen = [], set()
+    for v in verdicts:  # a parenthetical caveat is said once, where it first applies
+        text = v.text
+        for note in _PARENTHETICAL.findall(text):
+            if note in seen:
+                text = text.replace(" " + note, "")
+            seen.add(note)
+        texts.append(text)
+    return Verdict(topic, outcome, " ".join(([_sentence(lead)] if lead else []) + texts),
+                   tuple(verdicts))
+
+
+_PARENTHETICAL = re.compile(r"\((?:[^()]|\([^()]*\))*\.\)")  # "(A whole sentence.)"
 
 
 # ---------------------------------------------------------------------- confounds
