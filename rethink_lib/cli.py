@@ -6,15 +6,21 @@ import sys
 
 from .corruptions import CORRUPTIONS
 from .data import DATASETS, DatasetMissingError
-from .models import PAPER_PARAMETERS, count_parameters, create_model, list_models
+from .models import count_parameters, create_model, list_models, model_spec
 
 
 def _models(_args) -> int:
-    print(f"{'model':24s} {'parameters':>12s} {'paper':>12s}")
+    """The model registry: display name, family, parameter counts and default recipe."""
+    print(f"{'model':22s} {'display name':34s} {'family':10s} {'parameters':>11s} "
+          f"{'published':>20s} {'lr':>6s} {'decay':>6s} BatchNorm")
     for name in list_models():
+        spec = model_spec(name)
         n = count_parameters(create_model(name))
-        paper = PAPER_PARAMETERS.get(name)
-        print(f"{name:24s} {n:12,d} {paper:12,d}" if paper else f"{name:24s} {n:12,d}")
+        paper = "-" if spec.paper_parameters is None else f"{spec.paper_parameters:,d}"
+        if spec.parameters_source != "paper" and spec.paper_parameters is not None:
+            paper += f" ({spec.parameters_source})"
+        print(f"{name:22s} {spec.display:34s} {spec.family:10s} {n:11,d} {paper:>20s} "
+              f"{spec.lr:6g} {spec.lr_decay:6g} {spec.batchnorm}")
     return 0
 
 

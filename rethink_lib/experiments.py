@@ -12,6 +12,7 @@ from typing import Callable
 
 from .config import RunConfig
 from .parameters import check_settings, parse_override
+from .models import model_spec
 
 _REG_MODELS = ["inception_small", "inception_small_nobn", "alexnet_small", "mlp_3x512",
                "mlp_1x512"]
@@ -103,10 +104,10 @@ def resolve(profile: str, **overrides) -> dict:
 
 
 def by_family(value, model: str):
-    """A setting given as one value or as {model name or family prefix: value}."""
+    """A setting given as one value or as {model name or registry family: value}."""
     if not isinstance(value, dict):
         return value
-    return value.get(model, value.get(model.split("_")[0]))
+    return value.get(model, value.get(model_spec(model).family))
 
 
 def describe(value) -> str:
@@ -138,7 +139,8 @@ def _base(s: dict, seed: int | None = None, **kw) -> RunConfig:
                      lr=by_family(s["lr"], m), lr_decay=by_family(s["lr_decay"], m),
                      warmup_epochs=by_family(s["warmup_epochs"], m) or 0,
                      target_train_loss=s["target_train_loss"],
-                     **({"batchnorm": bool(bn)} if not m.startswith("inception") else {}), **kw)
+                     **({"batchnorm": bool(bn)} if model_spec(m).batchnorm == "flag" else {}),
+                     **kw)
 
 
 def _seeded(s: dict, key: tuple, **kw) -> dict:
