@@ -72,6 +72,7 @@ def test_quick_cpu_run_writes_every_section(tmp_path):
     assert 1 <= s["max_concurrent"] <= 2
     assert s["speedup"] == pytest.approx(2 * s["alone_s"] / s["wall_s"])
     assert f"a speed-up of {s['speedup']:.2f}x" in text
+    assert s["effective_epoch_s"] == pytest.approx(s["wall_s"] * 50_000 / (2 * 1 * 200))
 
     f = r["fit"]
     assert f["fitted"] is True and f["steps_to_fit"] is not None and f["n_train"] == 100

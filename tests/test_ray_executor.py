@@ -6,7 +6,6 @@ through `make_runs --executor ray`, with a worker that dies mid-run and a run th
 raises, and compare the store with the default executor's.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
