@@ -161,7 +161,7 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     parts = {"fig1b_ratio": [], "fig1c_rise": [], "fig1c_chance": [], "fig2": [], "report_bn": [],
              "report_bn_fit": []}
     levels = by_seed(runs["fig1bc"])
-    n = s["n_train"]
+    n = runs.n_train(["fig1bc"])
     nets_random = {model_name(m): stat(_pct(r.summary["final_train_acc"]) for r in seeds.values()).mean
                    for (m, p), seeds in levels.items() if p == 1.0}
     lin, lin_small = _linear_at(baselines, n, 1.0), _linear_at(baselines, 500, 1.0)
@@ -280,7 +280,8 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
     s, out, topic = runs.settings, {}, TOPICS["03_explicit"]
     parts = {"t1_effects": [], "t1_generalize": [], "t1_linear": [], "t1_random": []}
-    t1 = table1_frame(runs["table1"], linear=[b for b in baselines if b["n_train"] == s["n_train"]])
+    n = runs.n_train(["table1"])
+    t1 = table1_frame(runs["table1"], linear=[b for b in baselines if b["n_train"] == n])
     r0 = _one(runs["table1"])
     if r0 is not None:
         caveat = data_caveat(r0)
@@ -327,7 +328,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     if t2_runs:
         no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
         fit = V.fitted(_fits(t2_runs), "the stopping target with weight decay on", topic["t2_fit"])
-        failed = {k[0] for k, r in t2_runs.items() if not r.summary["fitted"]}
+        failed = list(dict.fromkeys(k[0] for k, r in t2_runs.items() if not r.summary["fitted"]))
         plain_too = [model_name(m) for m in failed
                      if any(k[0] == m and not r.summary["fitted"] for k, r in no_wd.items())]
         if plain_too:
@@ -340,18 +341,10 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     return _finish("03_explicit", out, parts)
 
 
-class _Cell:
-    """A difference verdict with its signed size (points), for picking the largest."""
-
-    def __init__(self, verdict, delta):
-        self.verdict, self.delta = verdict, delta
-        self.outcome, self.text = verdict.outcome, verdict.text
-
-
-def differences(frame, against: str, topic: str, caveat: str = "",
-                threshold: float = V.THRESHOLD) -> V.Verdict:
-    """One verdict on every cell of a Table I/II frame that `against` also has: how many differ
-    by more than `threshold` points and the noise, naming each."""
+def difference_cells(frame, against: str, topic: str = "", threshold: float = V.THRESHOLD) -> list[dict]:
+    """Every cell of a Table I/II frame that `against` also has, as {row, metric, ours,
+    theirs, difference, bar, verdict}: bar is the larger of `threshold` points and Z standard
+    errors (test accuracies: ours on its test set, theirs on the paper's 10,000 images)."""
     cells = []
     for key, row in frame.iterrows():
         for metric in ("train", "test"):
@@ -360,23 +353,47 @@ def differences(frame, against: str, topic: str, caveat: str = "",
                 continue
             n_ours = row.get(("ours", "n_test")) if metric == "test" else None
             n_ours = int(n_ours) if n_ours == n_ours and n_ours else None
-            v = V.difference(f"{key_name(key)}, {metric}", row[("ours", metric)], row[col],
-                             f"the {against}", topic, n_ours,
-                             PAPER_RECIPE["n_test"] if n_ours else None, threshold)
-            cells.append(_Cell(v, row[("ours", metric)] - row[col]))
+            n_theirs = PAPER_RECIPE["n_test"] if n_ours else None
+            ours, theirs = row[("ours", metric)], row[col]
+            se = 100 * V.se_diff(ours / 100, n_ours, theirs / 100, n_theirs) if n_ours else 0.0
+            cells.append({"row": key_name(key), "metric": metric, "ours": ours, "theirs": theirs,
+                          "difference": ours - theirs, "bar": max(threshold, V.Z * se),
+                          "verdict": V.difference(f"{key_name(key)}, {metric}", ours, theirs,
+                                                  f"the {against}", topic, n_ours, n_theirs,
+                                                  threshold)})
+    return cells
+
+
+def difference_frame(frame, against: str, threshold: float = V.THRESHOLD):
+    """The cells where ours and `against` differ by more than the bar (2 points or the noise),
+    largest first: row, metric, ours, theirs, difference, bar (points)."""
+    import pandas as pd
+    cells = [c for c in difference_cells(frame, against, threshold=threshold)
+             if c["verdict"].outcome == "differs"]
+    out = pd.DataFrame([{k: v for k, v in c.items() if k != "verdict"} for c in cells],
+                       columns=["row", "metric", "ours", "theirs", "difference", "bar"])
+    out = out.rename(columns={"theirs": against})
+    return out.reindex(out["difference"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def differences(frame, against: str, topic: str, caveat: str = "",
+                threshold: float = V.THRESHOLD) -> V.Verdict:
+    """One verdict on every cell of a Table I/II frame that `against` also has: how many differ
+    by more than `threshold` points and the noise, naming the largest."""
+    cells = difference_cells(frame, against, topic, threshold)
     if not cells:
         return V.Verdict(topic, "missing", V._sentence(f"None of our runs has a number the {against} also has yet"))
-    off = [c for c in cells if c.outcome == "differs"]
+    off = [c for c in cells if c["verdict"].outcome == "differs"]
     if not off:
         return V.Verdict(topic, "agrees", V._also(V._sentence(
             f"All {len(cells)} of our numbers that the {against} also has lie within {threshold:g} "
             f"points (or the noise) of its numbers"), caveat))
-    largest = max(off, key=lambda c: abs(c.delta))
+    largest = max(off, key=lambda c: abs(c["difference"]))
     return V.Verdict(topic, "differs", V._also(V._sentence(
         f"{len(off)} of the {len(cells)} numbers that the {against} also has "
-        f"{'differs' if len(off) == 1 else 'differ'} from its "
-        f"numbers by more than {threshold:g} points and the noise (each is listed in the table of "
-        f"differences); the largest: {largest.text.rstrip('.')}"), caveat))
+        f"{'differs' if len(off) == 1 else 'differ'} from its numbers by more than {threshold:g} "
+        f"points and the noise (each is listed in the table of differences); the largest: "
+        f"{largest['verdict'].text.rstrip('.')}"), caveat), tuple(c["verdict"] for c in off))
 
 
 # ---------------------------------------------------------- 04: implicit regularization

@@ -112,3 +112,23 @@ def count(n: int | float | None) -> str:
 def times(x: float | None) -> str:
     """A ratio: 3.14 -> '3.1x'."""
     return "n/a" if missing(x) else f"{x:.1f}x"
+
+
+def crop_phrase(dataset: str) -> str:
+    """What the 'random crop' of Table I does on this data set."""
+    from ..data import CROP_SIZE, STORED_SIZE
+    text = f"a random {CROP_SIZE}x{CROP_SIZE} window of the stored {STORED_SIZE}x{STORED_SIZE} image"
+    if dataset in GRAYSCALE:
+        text += (f" ({dataset_name(dataset)} images are stored with a zero border, so this is a "
+                 f"shift of up to {(STORED_SIZE - CROP_SIZE) // 2} pixels either way)")
+    return text
+
+
+def jitter_phrase(dataset: str) -> str:
+    """What the report's colour jitter leaves of itself on this data set."""
+    if dataset in GRAYSCALE:
+        return ("saturation and hue leave grayscale images unchanged, and the per-image "
+                "standardization that follows undoes brightness and contrast changes up to "
+                "clipping, so on these data the augmentation is essentially the random shift")
+    return ("the per-image standardization that follows undoes brightness and contrast changes up "
+            "to clipping, so only the crop, saturation and hue survive it")

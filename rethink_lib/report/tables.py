@@ -287,14 +287,35 @@ def regularizer_effect(frame: pd.DataFrame, source: str = "ours") -> pd.DataFram
                                   columns=["best", "with", "neither", "effect"]).rename_axis("model")
 
 
+def effects_frame(frame: pd.DataFrame, z: float = 2.0) -> pd.DataFrame:
+    """Per model: the best-testing regularized column of Table I, our effect on test accuracy
+    (best minus neither, points) with z standard errors of that difference, and the paper's
+    and the report's effect for the same column."""
+    from .stats import se_diff
+    ours = regularizer_effect(frame, "ours")
+    rows = {}
+    for m, row in ours.iterrows():
+        if row["best"] is None:
+            continue
+        n = frame.loc[(m, "neither"), ("ours", "n_test")] if (m, "neither") in frame.index else math.nan
+        noise = (100 * z * se_diff(row["with"] / 100, int(n), row["neither"] / 100, int(n))
+                 if n == n and not missing(row["with"]) and not missing(row["neither"]) else math.nan)
+        theirs = {src: frame[(src, "test")].get((m, row["best"]), math.nan) -
+                  frame[(src, "test")].get((m, "neither"), math.nan) for src in ("paper", "report")}
+        rows[model_name(m)] = {"best regularized": key_name(row["best"]), "ours": row["effect"],
+                               f"+/- {z:g} SE": noise, "paper": theirs["paper"],
+                               "report": theirs["report"]}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
 def format_table(frame: pd.DataFrame, threshold: float = 2.0, differences=METRICS):
     """Display form of Table I/II: printed names, 2 decimals, signed differences, '-' for cells
     a source lacks, differences beyond `threshold` points in bold, small type."""
     keep = [c for c in frame.columns if (not c[0].startswith("ours - ") or c[1] in differences)
             and c[1] != "n_test"]
     shown = frame[keep].copy()
-    shown.index = [key_name(k) if k[0] != LINEAR else f"linear classifier, {k[1]}" if
-                   isinstance(k, tuple) else key_name(k) for k in shown.index]
+    shown.index = [f"linear classifier, {'true labels' if k[1] == 'neither' else k[1]}"
+                   if isinstance(k, tuple) and k[0] == LINEAR else key_name(k) for k in shown.index]
     diff_cols = [c for c in shown.columns if c[0].startswith("ours - ")]
     int_cols = [c for c in shown.columns if c[1] in ("epochs", "seeds")]
     fmt = {c: "{:.2f}" for c in shown.columns if c not in diff_cols + int_cols}
@@ -355,14 +376,15 @@ def format_curves(table: pd.DataFrame):
     return compact(table.style.format({c: "{:.2f}" for c in floats}, na_rep="-"))
 
 
-def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True):
+def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True,
+                 empty: str = "no run is stored yet"):
     """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
     learning rate 0.005), thousands separators for integers, '-' for missing."""
     ffmt = "{:g}" if digits is None else f"{{:,.{digits}f}}"
     fmt = {c: (ffmt if frame[c].dtype.kind == "f" else "{:,}")
            for c in frame.columns if frame[c].dtype.kind in "fi"}
     if frame.empty:
-        return pd.DataFrame({"": ["no run is stored yet"]}).style.hide(axis="index")
+        return pd.DataFrame({"": [empty]}).style.hide(axis="index")
     styler = frame.style.format(fmt, na_rep="-")
     return compact(styler if index else styler.hide(axis="index"))
 
