@@ -36,11 +36,9 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from update_chapter_cells import PLAN_MARK, plan_cell  # noqa: E402
 
-# The capacity chapter restricted to the MLP everywhere (report_bn_models [] because the
-# chapter does not show the BatchNorm variants yet: a planned run it never fetched would
-# rightly fail the "exactly" check).
+# The capacity chapter restricted to the MLP in every figure.
 MLP_ONLY = {"profile": "smoke", "capacity_models": "['mlp_1x512']",
-            "fig1a_models": "['mlp_1x512']", "report_bn_models": "[]",
+            "fig1a_models": "['mlp_1x512']", "report_bn_models": "['mlp_1x512']",
             "gaussian_models": "['mlp_1x512']", "extension_models": "['mlp_1x512']"}
 ROW = re.compile(r"^  (?P<figures>\S.*?)  (?P<where>to train|committed|user|missing|damaged)\s+"
                  r"(?P<minutes>\S*)\s+(?P<run>\S+-[0-9a-f]{8})$")
