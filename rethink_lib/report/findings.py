@@ -393,7 +393,7 @@ def differences(frame, against: str, topic: str, caveat: str = "",
         f"{len(off)} of the {len(cells)} numbers that the {against} also has "
         f"{'differs' if len(off) == 1 else 'differ'} from its numbers by more than {threshold:g} "
         f"points and the noise (each is listed in the table of differences); the largest: "
-        f"{largest['verdict'].text.rstrip('.')}"), caveat), tuple(c["verdict"] for c in off))
+        f"{largest['verdict'].text.rstrip('.')}"), caveat))
 
 
 # ---------------------------------------------------------- 04: implicit regularization
@@ -477,3 +477,60 @@ def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V
         base = linear_baselines(s["dataset"], baseline_sizes(s), s["seed"])
         out[chapter] = (capacity if chapter == "02_capacity" else explicit)(runs, base)
     return out
+
+
+CHAPTER_TITLES = {"02_capacity": "Effective capacity", "03_explicit": "Explicit regularization",
+                  "04_implicit": "Implicit regularization"}
+
+
+def _items(found: dict, outcome: str) -> list[tuple[str, V.Verdict]]:
+    """(chapter, verdict) pairs with this outcome; a combined verdict is opened into its parts,
+    so one model that differs is listed as such even where the others agree."""
+    out = []
+    for chapter, verdicts in found.items():
+        for v in verdicts.values():
+            for part in (v.parts or (v,)):
+                if part.outcome == outcome:
+                    out.append((chapter, part))
+    return out
+
+
+def outcome_list(found: dict, outcome: str) -> str:
+    """A Markdown bullet list of every verdict with `outcome`: '- **topic** (chapter): text'."""
+    items = _items(found, outcome)
+    if not items:
+        return "None."
+    return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {v.text}" for ch, v in items)
+
+
+def outcome_counts(found: dict) -> str:
+    """One sentence: how many verdicts of the book came out each way."""
+    n = {o: len(_items(found, o)) for o in V.OUTCOMES}
+    total = sum(n.values())
+    return V._sentence(
+        f"Of the {total} findings the chapters state, {n['agrees']} reproduce the paper (or the "
+        f"report, where it is the one compared with), {n['differs']} do not, {n['inconclusive']} "
+        f"cannot be decided by the runs as they came out, and {n['missing']} wait for runs that "
+        "are not stored yet")
+
+
+def book_differences(settings: dict, stores) -> "pd.DataFrame":
+    """Every Table I and Table II number that differs from the paper's or the report's by more
+    than THRESHOLD points and the noise: table, source, row, metric, ours, theirs, difference."""
+    import pandas as pd
+
+    from ..experiments import CHAPTER_EXPERIMENTS
+    from .glue import ChapterRuns
+    runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores)
+    no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
+    frames = {"Table I": table1_frame(runs["table1"]),
+              "Table II": table2_frame(runs["table2"], without_wd=no_wd)}
+    rows = []
+    for table, frame in frames.items():
+        for against in ("paper", "report"):
+            if frame.empty or (f"ours - {against}", "train") not in frame.columns:
+                continue
+            d = difference_frame(frame, against).rename(columns={against: "theirs"})
+            rows += [{"table": table, "source": against, **r} for r in d.to_dict("records")]
+    return pd.DataFrame(rows, columns=["table", "source", "row", "metric", "ours", "theirs",
+                                       "difference", "bar"])
