@@ -24,8 +24,10 @@ def chapter(code="x = 1", params=PARAMS, title="A chapter"):
 
 
 def glue_output(name, value):
-    return new_output("display_data", data={"text/plain": repr(value)},
-                      metadata={"scrapbook": {"name": name, "mime_prefix": ""}})
+    """What myst_nb.glue(name, value, display=False) leaves in a notebook."""
+    prefix = "application/papermill.record/"
+    return new_output("display_data", data={prefix + "text/plain": repr(value)},
+                      metadata={"scrapbook": {"name": name, "mime_prefix": prefix}})
 
 
 @pytest.fixture

@@ -142,8 +142,9 @@ def _glued(nb) -> dict:
     values = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = out.get("data", {}).get("text/plain")
+            scrap = out.get("metadata", {}).get("scrapbook", {})
+            name = scrap.get("name")  # stored under "<mime_prefix>text/plain"
+            text = out.get("data", {}).get(scrap.get("mime_prefix", "") + "text/plain")
             if name and text is not None:
                 try:
                     values[name] = ast.literal_eval(text)
