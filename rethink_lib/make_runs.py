@@ -150,6 +150,16 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
     return failed
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {n}")
+    return n
+
+
 def main(argv=None) -> int:
     """Exit status 0: every run stored; 1: some failed or are missing; 2: the store or the
     arguments are unusable (one line on stderr, nothing trained)."""
@@ -174,7 +184,7 @@ def _main(argv=None) -> int:
                    help="only runs of these models (e.g. leave the costly ones to a GPU)")
     p.add_argument("--order", choices=["queue", "cheap"], default="queue",
                    help="queue: the book's order of importance; cheap: cheapest first")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", type=_positive_int, default=None,
                    help="torch threads; 1 per worker when several share the cores "
                         "(results depend on it: it is recorded with each run)")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
