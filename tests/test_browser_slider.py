@@ -242,6 +242,8 @@ def tiny_book(tmp_path_factory) -> Path:
         "title": "slider test",
         "only_build_toc_files": True,
         "execute": {"execute_notebooks": "cache", "timeout": 300},
+        # loads sphinxcontrib-bibtex, whose settings (bibtex_*) the sphinx config carries
+        "bibtex_bibfiles": [str(REPO / "references.bib")],
         "sphinx": {"config": {**sphinx_config, "html_static_path": [str(REPO / "_vendor")]}},
     }
     # sort_keys=False: nb_ipywidgets_js is ordered (require.js must load before embed-amd.js)
