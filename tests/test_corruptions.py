@@ -14,7 +14,7 @@ def big_splits(n=20_000, k=10):
 @pytest.mark.parametrize("p", [0.0, 0.3, 0.6, 1.0])
 def test_partial_labels_statistics(p):
     train, test = big_splits()
-    c = apply_corruption("partial_labels", train, test, p, 10, seed=1)
+    c = apply_corruption("labels", train, test, p, 10, seed=1)
     changed = (c.train.labels != train.labels).float().mean().item()
     assert abs(changed - p * 9 / 10) < 0.015  # uniform over all K classes: p(K-1)/K change
     assert torch.equal(c.mask, c.train.labels != train.labels)
@@ -25,7 +25,7 @@ def test_partial_labels_statistics(p):
 
 def test_corrupted_test_labels_option():
     train, test = big_splits()
-    c = apply_corruption("random_labels", train, test, None, 10, seed=1, corrupt_test_labels=True)
+    c = apply_corruption("labels", train, test, 1.0, 10, seed=1, corrupt_test_labels=True)
     assert (c.test.labels != test.labels).float().mean() > 0.8
 
 
@@ -33,15 +33,15 @@ def test_corrupted_test_labels_option():
 def test_deterministic_per_seed_and_pure(name, small_splits):
     train, test = small_splits
     before = train.images.clone(), train.labels.clone()
-    a = apply_corruption(name, train, test, 0.5, 4, seed=7)
-    b = apply_corruption(name, train, test, 0.5, 4, seed=7)
+    level = 0.5 if name == "labels" else None  # one representation: pixel corruptions take none
+    a = apply_corruption(name, train, test, level, 4, seed=7)
+    b = apply_corruption(name, train, test, level, 4, seed=7)
     assert torch.equal(a.train.images, b.train.images) and torch.equal(a.train.labels, b.train.labels)
     assert torch.equal(a.test.images, b.test.images) and torch.equal(a.mask, b.mask)
     assert torch.equal(train.images, before[0]) and torch.equal(train.labels, before[1])
-    if name != "true_labels":
-        c = apply_corruption(name, train, test, 0.5, 4, seed=8)
-        assert not (torch.equal(a.train.images, c.train.images)
-                    and torch.equal(a.train.labels, c.train.labels))
+    c = apply_corruption(name, train, test, level, 4, seed=8)
+    assert not (torch.equal(a.train.images, c.train.images)
+                and torch.equal(a.train.labels, c.train.labels))
 
 
 def test_shuffled_pixels_same_permutation_train_and_test(small_splits):
@@ -81,8 +81,18 @@ def test_gaussian_matches_mean_and_variance():
 
 def test_levels_are_validated_and_canonical():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        canonical_level("partial_labels", 1.5)
+        canonical_level("labels", 1.5)
     with pytest.raises(ValueError, match="valid names"):
         canonical_level("flipped", 0.5)
-    assert canonical_level("random_labels", None) == 1.0
-    assert canonical_level("true_labels", 0.7) == 0.0
+    with pytest.raises(ValueError, match="needs a level"):
+        canonical_level("labels", None)
+    with pytest.raises(ValueError, match="takes no level"):
+        canonical_level("gaussian", 0.5)
+    assert canonical_level("labels", 1) == 1.0 and isinstance(canonical_level("labels", 1), float)
+    assert canonical_level("shuffled_pixels", None) is None
+
+
+def test_level_zero_leaves_labels_untouched(small_splits):
+    train, test = small_splits
+    c = apply_corruption("labels", train, test, 0.0, 4, seed=3)
+    assert torch.equal(c.train.labels, train.labels) and not c.mask.any()

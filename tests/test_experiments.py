@@ -19,10 +19,10 @@ def test_overrides_parse_papermill_strings():
     s = resolve("smoke", corruption_levels="[0, 0.5, 1]", n_train="50", capacity_models="['mlp_1x512']")
     assert s["corruption_levels"] == [0, 0.5, 1] and s["n_train"] == 50
     configs = fig1bc(s)
-    assert sorted(configs) == [("mlp_1x512", 0), ("mlp_1x512", 0.5), ("mlp_1x512", 1)]
-    assert configs[("mlp_1x512", 0)].corruption == "true_labels"
-    assert configs[("mlp_1x512", 1)].corruption == "random_labels"
-    assert configs[("mlp_1x512", 0.5)].level == 0.5 and configs[("mlp_1x512", 0.5)].n_train == 50
+    assert sorted(configs) == [("mlp_1x512", 0, 0), ("mlp_1x512", 0.5, 0), ("mlp_1x512", 1, 0)]
+    assert {c.corruption for c in configs.values()} == {"labels"}
+    assert [configs[("mlp_1x512", p, 0)].level for p in (0, 0.5, 1)] == [0.0, 0.5, 1.0]
+    assert configs[("mlp_1x512", 0.5, 0)].n_train == 50
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
@@ -36,8 +36,21 @@ def test_every_experiment_builds_valid_configs(profile):
 
 def test_cpu_profile_shares_runs_between_figures():
     s = resolve("cpu")
-    from rethink_lib.experiments import fig1a, table1
+    from rethink_lib.experiments import by_family, fig1a, table1
     a, t = fig1a(s), table1(s)
-    assert a["true_labels"] == t[("inception_small", "neither")]
-    assert a["random_labels"] == t[("inception_small", "random labels")]
-    assert a["random_labels"].max_epochs == 60 and t[("mlp_1x512", "wd")].lr_decay == 0.99
+    assert a[("inception_small", "labels0", 0)] == t[("inception_small", "neither", 0)]
+    assert a[("inception_small", "labels1", 0)] == t[("inception_small", "random labels", 0)]
+    c = a[("inception_small", "labels1", 0)]
+    assert c.max_epochs == by_family(s["max_epochs"], "inception_small")
+    assert t[("mlp_1x512", "wd", 0)].lr_decay == by_family(s["lr_decay"], "mlp_1x512")
+    assert sorted(k[-1] for k in t if k[:2] == ("mlp_1x512", "wd")) == [0, 1, 2]  # MLPs: 3 seeds
+
+
+def test_settings_per_family_come_from_the_registry():
+    from rethink_lib.experiments import by_family
+    from rethink_lib.models import list_models, model_spec
+    per_family = {"inception": 1, "alexnet": 2, "mlp": 3}
+    for m in list_models():
+        assert by_family(per_family, m) == per_family[model_spec(m).family]
+    assert by_family({"mlp_3x512": 9, "mlp": 3}, "mlp_3x512") == 9  # a model's own entry first
+    assert by_family(7, "mlp_1x512") == 7

@@ -1,0 +1,183 @@
+"""rethink_lib.report.tables and .figures on fabricated results (no training): Table I/II,
+differences from the published numbers, Fig. 1b/1c levels with seeds, Fig. 3 curves, and
+figures that still draw from a partial store. Experiment keys end with the seed."""
+import math
+from types import SimpleNamespace
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from rethink_lib.config import RunConfig  # noqa: E402
+from rethink_lib.experiments import REGULARIZERS, resolve, table1, table2  # noqa: E402
+from rethink_lib.reference import PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2  # noqa: E402
+from rethink_lib.report import figures, findings, tables  # noqa: E402
+
+
+def fake(train, test, epochs=10, curve=None, model="mlp_1x512", **summary):
+    """A RunResult stand-in: accuracies as fractions; curve: [(train, test), ...] per epoch."""
+    curve = curve or [(train, test)] * epochs
+    metrics = [{"epoch": i + 1, "step": 40 * (i + 1), "train_acc": a, "test_acc": b,
+                "clean_acc": a, "corrupted_acc": a} for i, (a, b) in enumerate(curve)]
+    s = {"final_train_acc": train, "final_test_acc": test, "final_train_acc_running": train,
+         "epochs": len(metrics), "n_test": 10_000, "n_curve_test": 2_000, "n_train": 5_000,
+         "fitted": train >= 1.0, "steps_to_loss": None, "steps_to_99": None, "steps_to_fit": None,
+         "precision": "fp32"}
+    s.update(summary)
+    return SimpleNamespace(summary=s, metrics=metrics, config=RunConfig(model=model),
+                           step_losses=[2.3 / (i + 1) for i in range(40 * len(metrics))],
+                           metrics_frame=lambda: pd.DataFrame(metrics))
+
+
+@pytest.fixture
+def t1():
+    return {
+        ("inception_small", "crop+wd", 0): fake(1.0, 0.90),     # paper 89.05 -> +0.95
+        ("inception_small", "neither", 0): fake(1.0, 0.80),     # paper 85.75 -> -5.75
+        ("mlp_1x512", "wd", 0): fake(0.97, 0.5039),             # paper 99.80/50.39 -> -2.80/0
+        ("mlp_1x512", "wd", 1): fake(0.99, 0.5039),             # second seed: mean train 98
+        ("mlp_1x512", "neither", 0): fake(1.0, 0.48),           # paper 50.51 -> -2.51
+        ("mlp_1x512", "random labels", 0): fake(0.5, 0.10, 40),  # paper 99.34 -> -49.34
+    }
+
+
+def test_reference_keys_match_experiment_labels():
+    keys = {k[:2] for k in table1(resolve("paper"))}
+    # every cell the paper's Table 1 prints has an experiment, and vice versa
+    assert keys == set(PAPER_TABLE1) == set(REPORT_TABLE1)
+    assert set(REPORT_TABLE2) == {k[0] for k in table2(resolve("paper"))}
+    assert set(REGULARIZERS) | {"random labels"} == {k[1] for k in PAPER_TABLE1}
+
+
+def test_table1_values_seeds_and_differences(t1):
+    f = tables.table1_frame(t1)
+    assert list(f.index) == list(dict.fromkeys(k[:2] for k in t1))  # order kept, seeds pooled
+    row = f.loc[("inception_small", "neither")]
+    assert row[("ours", "test")] == pytest.approx(80.0)
+    assert row[("paper", "test")] == 85.75 and row[("report", "test")] == 85.27
+    assert row[("ours - paper", "test")] == pytest.approx(-5.75)
+    wd = f.loc[("mlp_1x512", "wd")]
+    assert wd[("ours", "train")] == pytest.approx(98.0) and wd[("ours", "seeds")] == 2
+    assert wd[("ours - paper", "train")] == pytest.approx(98.0 - 99.80)
+    assert f.loc[("mlp_1x512", "random labels"), ("ours", "epochs")] == 40
+    missing = tables.table1_frame({("mlp_1x512", "crop", 0): fake(1.0, 0.5)})  # no such paper cell
+    assert math.isnan(missing.iloc[0][("ours - paper", "test")])
+
+
+def test_linear_rows(t1):
+    lin = [{"n_train": 5000, "n_test": 10_000, "level": 0.0, "train_acc": 0.9, "test_acc": 0.8},
+           {"n_train": 5000, "n_test": 10_000, "level": 1.0, "train_acc": 0.44, "test_acc": 0.1}]
+    f = tables.table1_frame(t1, linear=lin)
+    assert f.loc[("linear", "neither"), ("ours", "test")] == pytest.approx(80.0)
+    assert math.isnan(f.loc[("linear", "neither"), ("paper", "test")])
+    html = tables.format_table(f).to_html()
+    assert "linear classifier, true labels" in html and "linear classifier, random labels" in html
+    assert "linear" not in tables.regularizer_effect(f).index
+
+
+def test_large_differences_and_difference_frame(t1):
+    f = tables.table1_frame(t1)
+    d = tables.large_differences(f, "paper", threshold=2.0)
+    assert list(zip(d["model"], d["regularizer"], d["metric"])) == [
+        ("mlp_1x512", "random labels", "train"), ("inception_small", "neither", "test"),
+        ("mlp_1x512", "neither", "test")]
+    assert d["difference"].tolist() == pytest.approx([-49.34, -5.75, -2.51])
+    with pytest.raises(ValueError, match="ours - nobody"):
+        tables.large_differences(f, "nobody")
+    # with the noise: 2.51 points on 10,000 test images each is more than 2 SE (~1.4)
+    noisy = findings.difference_frame(f, "paper")
+    assert noisy["row"].tolist() == ["MLP 1x512, random labels, no regularizer",
+                                     "Inception, no regularizer", "MLP 1x512, no regularizer"]
+    assert (noisy["bar"] >= 2.0).all()
+    v = findings.differences(f, "paper", "t")
+    assert v.outcome == "differs" and v.text.startswith("3 of the 10 numbers")
+    assert "-49.34 points" in v.text
+
+
+def test_regularizer_effect_and_effects_frame(t1):
+    f = tables.table1_frame(t1)
+    ours = tables.regularizer_effect(f, "ours")
+    assert ours.loc["inception_small", "effect"] == pytest.approx(10.0)   # 90 - 80
+    assert ours.loc["inception_small", "best"] == "crop+wd"
+    assert ours.loc["mlp_1x512", "effect"] == pytest.approx(50.39 - 48.0)
+    e = tables.effects_frame(f)
+    assert e.loc["Inception", "paper"] == pytest.approx(89.05 - 85.75)
+    assert e.loc["Inception", "+/- 2 SE"] == pytest.approx(
+        200 * math.sqrt(0.9 * 0.1 / 1e4 + 0.8 * 0.2 / 1e4))
+
+
+def test_table2(t1):
+    t2 = {("inception_small", 0): fake(1.0, 0.1), ("mlp_1x512", 0): fake(0.9, 0.11)}
+    f = tables.table2_frame(t2, without_wd={("mlp_1x512", 0): t1[("mlp_1x512", "random labels", 0)]})
+    assert f.loc["mlp_1x512", ("ours - report", "train")] == pytest.approx(90.0 - 99.85)
+    assert f.loc["mlp_1x512", ("ours, no wd", "train")] == pytest.approx(50.0)
+    assert math.isnan(f.loc["inception_small", ("ours, no wd", "train")])
+    assert "ours, no wd" not in tables.table2_frame(t2).columns.get_level_values(0)
+
+
+def test_format_table_renders(t1):
+    html = tables.format_table(tables.table1_frame(t1)).to_html()
+    assert "MLP 1x512, weight decay" in html and "-5.75" in html and "+0.95" in html
+    assert "font-weight: bold" in html
+
+
+def test_level_frame_pools_seeds_and_relative_time():
+    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, steps_to_loss=100),
+            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, steps_to_loss=200),
+            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, steps_to_loss=300),
+            ("mlp_1x512", 1.0, 1): fake(0.98, 0.10, steps_to_loss=None),
+            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, steps_to_loss=50)}
+    f = tables.level_frame(runs)
+    assert f["model"].tolist() == ["mlp_1x512", "mlp_1x512", "alexnet_small"]  # input order
+    rand = f[(f.model == "mlp_1x512") & (f.level == 1.0)].iloc[0]
+    assert rand["relative"] == pytest.approx(3.0) and rand["relative_n"] == 1  # seed 1 not reached
+    assert rand["fitted"] == 1 and rand["seeds"] == 2
+    clean = f[(f.model == "mlp_1x512") & (f.level == 0.0)].iloc[0]
+    assert clean["test_error"] == pytest.approx(16.0)
+    assert (clean["test_error_lo"], clean["test_error_hi"]) == pytest.approx((15.0, 17.0))
+    html = tables.format_levels(f).to_html()
+    assert "[1 not reached]" in html and "16.0 (15.0-17.0)" in html
+    fig = figures.fig1bc(f)
+    assert len(fig.axes) == 2
+    assert "no run" in tables.format_levels(tables.level_frame({})).to_html()
+
+
+def test_curve_table_and_accuracy_curves():
+    curve = [(0.5, 0.40), (0.9, 0.60), (0.99, 0.55), (1.0, 0.58)]
+    t = tables.curve_table({"a": fake(1.0, 0.58, curve=curve), "b": fake(0.9, 0.6, curve=curve[:2])})
+    a = t.loc["a"]
+    assert a["epochs"] == 4 and a["best epoch"] == 2
+    assert a["early-stopping gain"] == pytest.approx(2.0)
+    assert a["epoch train >= 99%"] == 3 and a["step train >= 99%"] == 120
+    assert a["test fluctuation"] == pytest.approx((20 + 5 + 3) / 3)
+    assert t.loc["b", "epoch train >= 99%"] is pd.NA
+    results = {f"v{i}": fake(1.0, 0.55, curve=curve) for i in range(4)}
+    fig = figures.accuracy_curves(results, title="t")
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 4 and len(visible[0].collections) == 1  # the shaded gain
+    assert figures.accuracy_curves(dict(list(results.items())[:3]), x="step").axes[0].get_xlabel() == "SGD steps"
+    with pytest.raises(ValueError, match="x must be"):
+        figures.accuracy_curves(results, x="time")
+
+
+def test_figures_draw_from_partial_and_empty_stores():
+    assert "no run" in figures.accuracy_curves({}, title="Fig. 3a").texts[0].get_text()
+    assert "no run" in figures.fig2({}).texts[0].get_text()
+    assert "no" in figures.fig1a({}).texts[0].get_text()
+    only = {("inception_small", "labels0", 0): fake(1.0, 0.9, model="inception_small")}
+    ax = figures.fig1a(only).axes[0]
+    assert [line.get_label() for line in ax.get_lines()][0] == "true labels"
+
+
+def test_recipe_and_runs_frames():
+    a = RunConfig(model="mlp_1x512", n_train=5000, lr_decay=0.995, max_epochs=400)
+    b = RunConfig(model="inception_small", n_train=5000, max_epochs=80)
+    r = tables.recipe_frame([a, b])
+    assert r.loc["MLP 1x512", "lr factor per epoch"] == 0.995
+    assert r.loc["MLP 1x512", "steps per epoch"] == 40 and r.loc["Inception", "initial lr"] == 0.1
+    assert r.loc["Inception", "BatchNorm"] == "yes" and r.loc["MLP 1x512", "BatchNorm"] == "no"
+    assert tables.steps_per_epoch(129, 128) == 1 and tables.steps_per_epoch(130, 128) == 2
+    rows = tables.runs_frame({("mlp_1x512", 0): fake(1.0, 0.1, steps_to_loss=999)})
+    assert rows.loc[0, "run"] == "MLP 1x512" and rows.loc[0, "steps to loss"] == 999
