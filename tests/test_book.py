@@ -19,7 +19,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_under_smoke_profile(chapter, tmp_path):
     import nbformat
-    env = {**os.environ, "RETHINK_RESULTS_DIR": str(tmp_path / "results")}
+    env = {**os.environ, "RETHINK_RESULTS_DIR": str(tmp_path / "results"),
+           "RETHINK_USER_RESULTS": str(tmp_path / "user")}
     out = tmp_path / chapter
     cmd = [str(BIN / "papermill"), str(ROOT / "book" / chapter), str(out), "-p", "profile",
            "smoke", "--cwd", str(ROOT / "book"), "--no-progress-bar"]
@@ -31,6 +32,66 @@ def test_chapter_runs_under_smoke_profile(chapter, tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     glued = [o for o in outputs if "scrapbook" in o.get("metadata", {})]
     assert glued, "a chapter glues its numbers into the prose"
+
+
+def _papermill(notebook, out, env, *params):
+    cmd = [str(BIN / "papermill"), str(ROOT / "book" / notebook), str(out), "--cwd",
+           str(ROOT / "book"), "--no-progress-bar"]
+    for name, value in params:
+        cmd += ["-p", name, value]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out.read_text()
+
+
+def _glued(text: str, key: str) -> str:
+    """The text glued under `key` in an executed notebook's JSON."""
+    import json
+    for cell in json.loads(text)["cells"]:
+        for o in cell.get("outputs", []):
+            if o.get("metadata", {}).get("scrapbook", {}).get("name") == key:
+                return " ".join(str(v) for v in o.get("data", {}).values())
+    raise KeyError(key)
+
+
+TRAINING_CHAPTERS = ["02_capacity.ipynb", "03_explicit.ipynb", "04_implicit.ipynb"]
+
+
+@pytest.mark.book
+@pytest.mark.slow
+@needs_fashion_mnist
+@pytest.mark.parametrize("chapter", TRAINING_CHAPTERS + ["06_conclusion.ipynb"])
+def test_chapter_builds_from_an_empty_store_and_lists_what_is_missing(chapter, tmp_path):
+    """A book build (RETHINK_BOOK_BUILD=1) trains nothing; a chapter whose runs are missing
+    still executes, says so at the top and lists them."""
+    env = {**os.environ, "RETHINK_RESULTS_DIR": str(tmp_path / "empty"), "RETHINK_BOOK_BUILD": "1",
+           "RETHINK_USER_RESULTS": str(tmp_path / "user")}
+    text = _papermill(chapter, tmp_path / chapter, env, ("profile", "smoke"))
+    assert not (tmp_path / "empty").exists() and not (tmp_path / "user").exists()  # trained nothing
+    if chapter in TRAINING_CHAPTERS:
+        assert "runs this page needs are not in the results store yet" in _glued(text, "store")
+        assert "not stored" in text  # the table of missing runs
+    else:
+        assert "wait for runs that are not stored yet" in _glued(text, "counts")
+
+
+@pytest.mark.book
+@pytest.mark.slow
+@needs_fashion_mnist
+def test_toy_model_registered_in_one_place_shows_in_a_chapter_and_the_appendix(tmp_path):
+    from .test_models import toy_env
+    env = {**toy_env(tmp_path), "RETHINK_RESULTS_DIR": str(tmp_path / "committed"),
+           "RETHINK_USER_RESULTS": str(tmp_path / "user")}
+    toy = "['toy_mlp']"
+    text = _papermill("02_capacity.ipynb", tmp_path / "02.ipynb", env, ("profile", "smoke"),
+                      ("results_dir", str(tmp_path / "results")), ("fig1a_models", toy),
+                      ("capacity_models", toy), ("report_bn_models", "[]"),
+                      ("gaussian_models", toy), ("extension_models", toy))
+    assert "Toy MLP 1x16" in _glued(text, "fig1b_ratio") and "Toy MLP 1x16" in _glued(text, "fig2")
+    assert len(list((tmp_path / "results").iterdir())) >= 5  # its runs trained into results_dir
+    text = _papermill("appendix.ipynb", tmp_path / "appendix.ipynb", env)
+    assert "Toy MLP 1x16" in text and "37,818" in text
+    assert _glued(text, "params_toy_mlp").count("37818") >= 1
 
 
 @pytest.mark.book

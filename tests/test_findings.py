@@ -1,0 +1,120 @@
+"""rethink_lib.report.findings: a chapter's (partial) runs -> its verdicts, on fabricated runs
+with real RunConfigs of the cpu profile; and the conclusion's lists built from them."""
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from rethink_lib.experiments import fig1a, fig1bc, fig3b, resolve, table1, table2
+from rethink_lib.report import findings
+
+S = resolve("cpu")
+
+
+class Runs(dict):
+    """A ChapterRuns stand-in: {experiment: {key: result}} with settings and n_train."""
+
+    def __init__(self, settings, **experiments):
+        super().__init__(experiments)
+        self.settings = settings
+
+    def __missing__(self, key):
+        return {}
+
+    def n_train(self, experiments=None):
+        return self.settings["n_train"]
+
+
+def run(config, train=1.0, test=0.5, fitted=True, curve=None, **summary):
+    curve = curve or [(train, test)] * 5
+    metrics = [{"epoch": i + 1, "step": 40 * (i + 1), "train_acc": a, "test_acc": b,
+                "clean_acc": a, "corrupted_acc": a * 0.5, "train_loss": 0.1} for i, (a, b) in enumerate(curve)]
+    s = {"final_train_acc": train, "final_test_acc": test, "final_train_acc_running": train,
+         "fitted": fitted, "epochs": len(metrics), "n_train": 5000, "n_test": 10_000,
+         "n_curve_test": 2000, "steps_to_loss": None, "steps_to_99": None, "steps_to_fit": None}
+    s.update(summary)
+    return SimpleNamespace(config=config, summary=s, metrics=metrics, step_losses=[0.1] * 200,
+                           metrics_frame=lambda: pd.DataFrame(metrics))
+
+
+BASELINES = ({"n_train": 5000, "n_test": 10_000, "level": 0.0, "train_acc": 0.88, "test_acc": 0.79},
+             {"n_train": 5000, "n_test": 10_000, "level": 1.0, "train_acc": 0.442, "test_acc": 0.1},
+             {"n_train": 500, "n_test": 10_000, "level": 1.0, "train_acc": 1.0, "test_acc": 0.1})
+
+
+def test_capacity_on_a_partial_store():
+    c = fig1bc(S)
+    stored = {}
+    for seed, (base, rand) in enumerate([(1000, 2500), (1000, 2600), (1000, 2400)]):
+        stored[("mlp_1x512", 0.0, seed)] = run(c[("mlp_1x512", 0.0, seed)], test=0.85, steps_to_loss=base)
+        stored[("mlp_1x512", 1.0, seed)] = run(c[("mlp_1x512", 1.0, seed)], test=0.101, steps_to_loss=rand)
+    found = findings.capacity(Runs(S, fig1bc=stored), BASELINES)
+    assert list(found) == list(findings.TOPICS["02_capacity"])  # every key, whatever is stored
+    ratio = found["fig1b_ratio"]
+    assert ratio.outcome == "agrees" and "2.5x (mean of 3 seeds, 2.4x to 2.6x)" in ratio.text
+    assert "not a like-for-like comparison" in ratio.text and "0.995" in ratio.text
+    assert found["fig1c_chance"].outcome == "agrees"
+    assert found["fig1c_rise"].outcome == "agrees" and "4 level(s) not stored yet" in found["fig1c_rise"].text
+    assert found["linear"].outcome == "agrees" and "fits only 44.20%" in found["linear"].text
+    assert "MLP 1x512 100.00%" in found["linear"].text
+    assert found["fig1a_order"].outcome == "missing" and found["report_bn"].outcome == "missing"
+
+
+def test_capacity_fig1a_order_and_bn_confound():
+    a = fig1a(S)
+    steps = {"labels0": 900, "shuffled_pixels": 800, "random_pixels": 1200, "gaussian": 1000, "labels1": 2000}
+    stored = {k: run(cfg, steps_to_loss=steps[k[1]]) for k, cfg in a.items()}
+    found = findings.capacity(Runs(S, fig1a=stored), ())
+    order = found["fig1a_order"]
+    assert order.outcome == "differs" and "true labels took longer than shuffled pixels" in order.text
+    assert "Not like-for-like" in order.text
+    assert found["linear"].outcome == "missing"
+
+
+def test_explicit_effects_noise_and_table2_budget():
+    t = table1(S)
+    stored = {}
+    for k, cfg in t.items():
+        if k[0] != "mlp_1x512":
+            continue
+        test = {"wd": 0.846, "neither": 0.843, "random labels": 0.1}[k[1]]
+        stored[k] = run(cfg, test=test, train=1.0 if k[1] != "random labels" else 0.7,
+                        fitted=k[1] != "random labels")
+    t2 = {k: run(cfg, train=0.6, fitted=False) for k, cfg in table2(S).items() if k[0] == "mlp_1x512"}
+    found = findings.explicit(Runs(S, table1=stored, table2=t2), BASELINES)
+    effect = found["t1_effects"]
+    assert "+0.30 points (84.30% to 84.60%), within the noise" in effect.text
+    assert "the paper: -0.12 points, consistent with ours" in effect.text
+    assert found["t1_linear"].outcome == "agrees" and "79.00% to 84.30%" in found["t1_linear"].text
+    assert found["t1_random"].outcome == "agrees"
+    assert found["t2_fit"].outcome == "inconclusive"
+    assert "the budget, not weight decay" in found["t2_fit"].text
+
+
+def test_implicit_names_the_confound():
+    b = fig3b(S)
+    lr = dict(b["without BN"].__dict__)
+    lr["lr"] = 0.005
+    no_bn = type(b["without BN"])(**lr)
+    stored = {"with BN": run(b["with BN"], test=0.88, curve=[(0.9, 0.8), (1.0, 0.85)]),
+              "without BN": run(no_bn, test=0.72, curve=[(0.5, 0.6), (0.8, 0.7)])}
+    found = findings.implicit(Runs(S, fig3b=stored))
+    text = found["fig3b_test"].text
+    assert found["fig3b_test"].outcome == "agrees" and "+16.00 points" in text
+    assert "learning rate (0.1 against 0.005)" in text and "the run without did not fit" in text
+    assert found["fig3b_speed"].outcome == "agrees"
+
+
+def test_conclusion_lists_open_combined_verdicts():
+    from rethink_lib.report import verdicts as V
+    found = {"02_capacity": {"x": V.combine("Fig. 1b", [V.Verdict("Fig. 1b", "agrees", "A."),
+                                                        V.Verdict("Fig. 1b", "differs", "B.")])}}
+    assert findings.outcome_list(found, "differs") == "- **Fig. 1b** (Effective capacity): B."
+    assert findings.outcome_list(found, "missing") == "None."
+    assert findings.outcome_counts(found).startswith("Of the 2 findings the chapters state, 1 reproduce")
+
+
+@pytest.mark.parametrize("dataset,n,expected", [("cifar10", None, ""), ("fashion_mnist", 5000, "Not like-for-like")])
+def test_data_caveat(dataset, n, expected):
+    from rethink_lib.config import RunConfig
+    assert expected in findings.data_caveat(RunConfig(dataset=dataset, n_train=n))
