@@ -60,6 +60,7 @@ def test_table1_values_seeds_and_differences(t1):
     assert row[("ours - paper", "test")] == pytest.approx(-5.75)
     wd = f.loc[("mlp_1x512", "wd")]
     assert wd[("ours", "train")] == pytest.approx(98.0) and wd[("ours", "seeds")] == 2
+    assert wd[("ours", "test range")] == "50.39-50.39" and f.loc[("mlp_1x512", "neither"), ("ours", "test range")] == ""
     assert wd[("ours - paper", "train")] == pytest.approx(98.0 - 99.80)
     assert f.loc[("mlp_1x512", "random labels"), ("ours", "epochs")] == 40
     missing = tables.table1_frame({("mlp_1x512", "crop", 0): fake(1.0, 0.5)})  # no such paper cell

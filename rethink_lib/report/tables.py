@@ -183,6 +183,8 @@ def table1_frame(results: Mapping, paper: Mapping = PAPER_TABLE1, report: Mappin
     for key, seeds in by_seed(results).items():
         ours = _ours(seeds)
         row = {("ours", m): ours[m] for m in (*METRICS, "epochs", "seeds", "n_test")}
+        row[("ours", "test range")] = (f"{ours['test lo']:.2f}-{ours['test hi']:.2f}"
+                                       if ours["seeds"] > 1 else "")
         for name, ref in (("paper", paper), ("report", report)):
             theirs = dict(zip(METRICS, ref.get(key, (math.nan, math.nan))))
             for m in METRICS:
@@ -195,8 +197,8 @@ def table1_frame(results: Mapping, paper: Mapping = PAPER_TABLE1, report: Mappin
                                  ("ours", "test"): 100 * b["test_acc"],
                                  ("ours", "n_test"): b["n_test"], ("ours", "seeds"): 1}
     columns = pd.MultiIndex.from_tuples(
-        [("ours", "train"), ("ours", "test"), ("ours", "epochs"), ("ours", "seeds"),
-         ("ours", "n_test"), ("paper", "train"), ("paper", "test"), ("report", "train"),
+        [("ours", "train"), ("ours", "test"), ("ours", "test range"), ("ours", "epochs"),
+         ("ours", "seeds"), ("ours", "n_test"), ("paper", "train"), ("paper", "test"), ("report", "train"),
          ("report", "test"), ("ours - paper", "train"), ("ours - paper", "test"),
          ("ours - report", "train"), ("ours - report", "test")])
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
@@ -318,7 +320,8 @@ def format_table(frame: pd.DataFrame, threshold: float = 2.0, differences=METRIC
                    if isinstance(k, tuple) and k[0] == LINEAR else key_name(k) for k in shown.index]
     diff_cols = [c for c in shown.columns if c[0].startswith("ours - ")]
     int_cols = [c for c in shown.columns if c[1] in ("epochs", "seeds")]
-    fmt = {c: "{:.2f}" for c in shown.columns if c not in diff_cols + int_cols}
+    fmt = {c: "{:.2f}" for c in shown.columns if c not in diff_cols + int_cols
+           and shown[c].dtype.kind in "fi"}
     fmt.update({c: "{:+.2f}" for c in diff_cols})
     fmt.update({c: "{:.0f}" for c in int_cols})
     return compact(shown.style.format(fmt, na_rep="-")
