@@ -123,7 +123,7 @@ def fig2(results: Mapping) -> Figure:
         ax.set(title=f"{model_name(model)}, p = {level:g}" + (f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""),
                xlabel="steps", ylim=(0, 1.02))
         ax.title.set_fontsize(9)
-    axes[0].set_ylabel("running training accuracy")
+    axes[0].set_ylabel("accuracy (running train; test)")
     axes[0].legend(fontsize=7)
     return fig
 
