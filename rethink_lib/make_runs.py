@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .experiments import EXPERIMENTS, PROFILES, all_configs, resolve
 from .checkpoint import CheckpointError
+from .cli import _positive as _positive_int
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
                       checkpoint_path, get_or_run, load_result)
 
@@ -148,16 +149,6 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
     for i, r in waiting:  # wait for other workers; take over what a dead one left
         attempt(i, r, block=True)
     return failed
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {n}")
-    return n
 
 
 def main(argv=None) -> int:
