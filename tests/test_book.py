@@ -117,9 +117,16 @@ def test_book_builds_from_stored_cpu_runs():
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0 and "profile cpu:" in check.stdout, check.stdout + check.stderr
     partial = "0 to train" not in check.stdout
+    before = sorted(p.name for p in (ROOT / "results").iterdir())
+    # as `make book` does: RETHINK_BOOK_BUILD=1 reads the committed store and trains nothing
+    env = {**os.environ, "RETHINK_BOOK_BUILD": "1"}
+    env.pop("RETHINK_RESULTS_DIR", None)
     build = subprocess.run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n",
-                            "--keep-going"], capture_output=True, text=True, timeout=3000)
+                            "--keep-going"], env=env, capture_output=True, text=True,
+                           timeout=1500)
     assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
+    assert sorted(p.name for p in (ROOT / "results").iterdir()) == before  # trained nothing
+    assert "s/ep" not in build.stderr  # no per-epoch progress line: nothing trained
     html = ROOT / "_build" / "html" / "book"
     for page in ["02_capacity", "03_explicit", "04_implicit", "05_theory", "appendix"]:
         text = (html / f"{page}.html").read_text()

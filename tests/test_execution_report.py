@@ -121,8 +121,12 @@ def test_store_empty_missing_or_partial(tmp_path):
     by_device = ex.runs_by_device(report)
     assert by_device.to_dict("records") == [{"device_name": "AMD EPYC", "precision": "bf16",
                                              "runs": 2, "hours": 2.0}]
+    assert ex.store_sentence(report) == (
+        "The results store `results` holds 4 run folders, 2 of them complete, made on 1 kind(s) "
+        "of device. Complete runs per device and precision:")
     empty = ex.ExecutionReport(tmp_path, store, [], [], {})
     assert ex.runs_frame(empty).empty and ex.runs_by_device(empty).empty
+    assert ex.store_sentence(empty) == "The results store `results` holds no runs at build time."
 
 
 def test_report_of_this_book(monkeypatch, tmp_path):

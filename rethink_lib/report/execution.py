@@ -301,3 +301,22 @@ def versions_frame(report: ExecutionReport):
     import pandas as pd
     return pd.DataFrame([{"package": k, "version": v or "not installed"}
                          for k, v in report.versions.items()])
+
+
+def store_sentence(report: ExecutionReport) -> str:
+    """What the results store held at build time, in one sentence (glued as `store_runs`)."""
+    root, store = report.root, report.results_dir
+    where = store.relative_to(root) if store.is_relative_to(root) else store
+    runs = runs_frame(report)
+    if runs.empty:
+        return f"The results store `{where}` holds no runs at build time."
+    complete = int((runs.status == "complete").sum())
+    return (f"The results store `{where}` holds {len(runs)} run folders, {complete} of them "
+            f"complete, made on {runs_by_device(report).device_name.nunique()} kind(s) of "
+            f"device. Complete runs per device and precision:")
+
+
+def show(frame, **formats) -> None:
+    """Display a frame as a table with no index; formats: column -> format string."""
+    from IPython.display import display
+    display(frame.style.format(formats, na_rep="–").hide(axis="index"))
