@@ -131,7 +131,8 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
             if _status(c, args.results_dir) == "stored":  # finished while we waited
                 return
             t = time.perf_counter()
-            res = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr.isatty())
+            # the per-epoch bar goes to stderr, a terminal or a log file (one update per 2 s)
+            res = get_or_run(c, args.results_dir, device=args.device, progress=sys.stderr)
             s = res.summary
             print(f"[{i}/{len(todo)}] {c.run_id}: train {s['final_train_acc']:.4f} test "
                   f"{s['final_test_acc']:.4f} epochs {s['epochs']} fitted {s['fitted']} "

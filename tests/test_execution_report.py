@@ -127,6 +127,8 @@ def test_store_empty_missing_or_partial(tmp_path):
     empty = ex.ExecutionReport(tmp_path, store, [], [], {})
     assert ex.runs_frame(empty).empty and ex.runs_by_device(empty).empty
     assert ex.store_sentence(empty) == "The results store `results` holds no runs at build time."
+    on = ex.ExecutionReport(tmp_path, store, [], [], {}, {"cpu": "AMD EPYC", "cores": "2"})
+    assert ex.machine_sentence(on) == "Built on: cpu AMD EPYC; cores 2."
 
 
 def test_report_of_this_book(monkeypatch, tmp_path):

@@ -58,3 +58,17 @@ def test_checker_catches_typed_results_and_passes_glued_ones():
 def test_no_typed_numbers_in_chapter_prose(page):
     found = [n for text in prose(BOOK / page) for n in typed_numbers(text)]
     assert not found, f"{page}: numbers typed into the prose (glue them): {found}"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in BOOK.glob("*.ipynb")) + ["intro.md"])
+def test_cross_document_glue_text_has_a_format(page):
+    """myst-nb splits {glue:text}`doc::key` at its last ':' (key:format), so a cross-document
+    reference without a format looks up the key 'doc:' and fails the -W build."""
+    bad = [m for text in prose(BOOK / page)
+           for m in re.findall(r"\{glue:text\}`([^`]*::[^`:]*)`", text)]
+    assert not bad, f"add a format (e.g. :s) to {bad}"
+
+
+def test_cross_document_glue_check_catches_a_bare_key():
+    assert re.findall(r"\{glue:text\}`([^`]*::[^`:]*)`", "{glue:text}`a.ipynb::n`") == ["a.ipynb::n"]
+    assert not re.findall(r"\{glue:text\}`([^`]*::[^`:]*)`", "{glue:text}`a.ipynb::n:s`")

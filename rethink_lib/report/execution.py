@@ -320,3 +320,8 @@ def show(frame, **formats) -> None:
     """Display a frame as a table with no index; formats: column -> format string."""
     from IPython.display import display
     display(frame.style.format(formats, na_rep="–").hide(axis="index"))
+
+
+def machine_sentence(report: ExecutionReport) -> str:
+    """The machine that built the page, in one sentence (glued as `built_on`)."""
+    return "Built on: " + "; ".join(f"{k} {v}" for k, v in report.machine.items()) + "."
