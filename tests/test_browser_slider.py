@@ -232,6 +232,22 @@ widgets.jslink((play, "value"), (counter, "value"))
 widgets.HBox([play, counter])
 '''
 
+# The network toggle beside the level slider (rethink_lib.report.widgets.network_level_explorer)
+EXPLORER_NOTEBOOK = '''\
+import matplotlib.pyplot as plt
+from rethink_lib.report.widgets import network_level_explorer
+
+
+def view(net, p):  # six clearly different pictures
+    fig, ax = plt.subplots(figsize=(2.5, 1.8))
+    ax.bar(["clean", "corrupted"], [1 - p, p], color=["C0" if net == "A" else "C2", "C3"])
+    ax.set_title(f"network {net}, p = {p}")
+    return fig
+
+
+network_level_explorer({net: {p: view(net, p) for p in (0.0, 0.5, 1.0)} for net in "AB"})
+'''
+
 
 @pytest.fixture(scope="module")
 def tiny_book(tmp_path_factory) -> Path:
@@ -251,7 +267,8 @@ def tiny_book(tmp_path_factory) -> Path:
     (root / "_toc.yml").write_text("format: jb-book\nroot: slider\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Slider"),
                                          nbformat.v4.new_code_cell(SLIDER_NOTEBOOK),
-                                         nbformat.v4.new_code_cell(PLAY_NOTEBOOK)])
+                                         nbformat.v4.new_code_cell(PLAY_NOTEBOOK),
+                                         nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, root / "slider.ipynb")
@@ -297,6 +314,35 @@ def test_tiny_book_play_button(tiny_book, browser):
         "Play did not run the counter to its end"
 
 
+def click_network(page: Page, n: int, box: int = 0):
+    """Click network button `n` of the `box`-th network toggle on the page."""
+    assert page.js(f"""(() => {{ const t = document.querySelectorAll('.widget-toggle-buttons')[{box}];
+        const b = t && t.querySelectorAll('button')[{n}]; if (!b) return false; b.click();
+        return true; }})()"""), "no network toggle button to click"
+
+
+def test_tiny_book_network_explorer(tiny_book, browser):
+    views = widget_images(tiny_book.read_text())
+    assert len(views) == 3 + 6 and len(set(views)) == 9
+    page = Page(browser, tiny_book.as_uri())
+    i = 2  # sliders: the level slider, the Play counter, the explorer's
+    a0 = shown(page, i)
+    assert a0["readout"] == "0" and a0["image"] in views, page.diagnostics()
+    move_slider(page, i)
+    a5 = page_after_change(page, a0, i)
+    assert a5["readout"] == "0.5" and a5["image"] in views
+    click_network(page, 1)
+    b5 = page_after_change(page, a5, i)
+    assert b5["readout"] == "0.5", "switching network moved the slider"
+    assert b5["image"] not in (a0["image"], a5["image"]) and b5["image"] in views, \
+        "the network toggle does not switch the figure (is it jslink-ed to the outer Stack?)"
+    move_slider(page, i, "ArrowLeft", 37)  # the slider drives the second network's views too
+    b0 = page_after_change(page, b5, i)
+    assert b0["readout"] == "0" and b0["image"] not in (a0["image"], a5["image"], b5["image"])
+    click_network(page, 0)
+    assert page_after_change(page, b0, i)["image"] == a0["image"]
+
+
 def page_after_change(page: Page, before: dict, i: int = 0, timeout: float = STEP_TIMEOUT):
     """Wait until slider `i`'s readout or image differs from `before`; return the new state."""
     deadline = time.monotonic() + timeout
@@ -326,3 +372,8 @@ def test_real_book_slider(browser):
     assert second["readout"] != first["readout"], "the slider did not move"
     assert which(second, views) not in (None, which(first, views)), (
         f"slider moved {first['readout']} -> {second['readout']} but the figure did not change")
+    if "ToggleButtonsModel" in html:  # the network toggle beside the slider
+        click_network(page, 1)
+        third = page_after_change(page, second, i)
+        assert third["readout"] == second["readout"] and which(third, views) not in (
+            None, which(second, views)), "the network toggle did not switch the figure"

@@ -59,3 +59,49 @@ def test_views_stay_small():
 def test_empty_views_rejected():
     with pytest.raises(ValueError):
         level_slider({})
+
+
+def test_network_explorer_structure_and_browser_links():
+    from rethink_lib.report.widgets import network_level_explorer
+    views = {net: {p: figure_png(_figure(p + k)) for p in (1.0, 0.0, 0.5)}
+             for k, net in enumerate(["mlp", "alexnet"])}
+    box = network_level_explorer(views, names={"mlp": "MLP 1x512", "alexnet": "AlexNet"})
+    toggle, slider, outer = box.children
+    assert isinstance(toggle, widgets.ToggleButtons) and isinstance(outer, widgets.Stack)
+    assert toggle.options == (("MLP 1x512", 0), ("AlexNet", 1)) and toggle.index == 0
+    assert slider.options == (("0", 0.0), ("0.5", 0.5), ("1", 1.0))
+    inner = outer.children
+    assert [len(s.children) for s in inner] == [3, 3]
+    # network k, level index j shows the view given for (network k, sorted level j)
+    for k, net in enumerate(views):
+        assert [bytes(im.value) for im in inner[k].children] == [views[net][p] for p in (0, .5, 1)]
+    assert all(type(link) is widget_link.Link for link in box.links)  # all jslink
+    assert [(link.source, link.target) for link in box.links] == [
+        ((toggle, "index"), (outer, "selected_index")),
+        ((slider, "index"), (inner[0], "selected_index")),
+        ((slider, "index"), (inner[1], "selected_index"))]
+
+
+def test_network_explorer_refuses_ragged_or_empty_views():
+    from rethink_lib.report.widgets import network_level_explorer
+    png = figure_png(_figure(0.0))
+    with pytest.raises(ValueError, match="placeholder"):
+        network_level_explorer({"a": {0.0: png, 1.0: png}, "b": {0.0: png}})
+    with pytest.raises(ValueError):
+        network_level_explorer({})
+    with pytest.raises(ValueError):
+        network_level_explorer({"a": {}})
+
+
+def test_level_views_put_a_placeholder_where_a_run_is_missing(monkeypatch):
+    from rethink_lib.report import figures
+    stored, calls = object(), []
+    monkeypatch.setattr(figures, "level_view",
+                        lambda r, f: calls.append(r) or figures.placeholder("run"))
+    views = figures.level_views({("mlp_1x512", 0.0, 0): stored}, None,
+                                ["mlp_1x512", "alexnet_small"], [0.0, 1.0], seed=0)
+    assert list(views) == ["mlp_1x512", "alexnet_small"]
+    assert all(list(v) == [0.0, 1.0] for v in views.values())
+    assert calls == [stored]  # only the stored run is drawn
+    missing = views["alexnet_small"][1.0]
+    assert "not in the results store yet" in missing.texts[0].get_text()

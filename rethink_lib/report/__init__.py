@@ -16,6 +16,7 @@ structure  the appendix's parameter table and per-block model summaries
 widgets    the offline slider over precomputed views
 glue       glue helpers and ChapterRuns (a chapter's runs from a possibly partial store)
 """
-from . import figures, findings, glue, names, stats, structure, tables, verdicts, widgets  # noqa: F401
+from . import (figures, findings, glue, names, probes, stats, structure, tables,  # noqa: F401
+               verdicts, widgets)
 from .glue import ChapterRuns, figure, say, text  # noqa: F401
 from .names import model_name  # noqa: F401

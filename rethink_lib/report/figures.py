@@ -208,3 +208,14 @@ def level_view(result, frame: pd.DataFrame) -> Figure:
     ax.set(xlabel="corruption p", ylabel="test error (%)", ylim=(0, 100))
     fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.16, hspace=0.5)
     return fig
+
+
+def level_views(results: Mapping, frame: pd.DataFrame, models, levels, seed: int = 0) -> dict:
+    """{model: {level: figure}} for `widgets.network_level_explorer`: `level_view` of each
+    stored Fig. 1b/1c run ({(model, level, seed): RunResult}), a placeholder where the run
+    is not stored yet."""
+    return {m: {float(lv): (level_view(results[(m, lv, seed)], frame)
+                            if (m, lv, seed) in results else
+                            placeholder(f"{model_name(m)} at p = {lv:g}: not in the results "
+                                        "store yet", size=(8.4, 3.0)))
+                for lv in levels} for m in models}

@@ -51,3 +51,46 @@ def level_slider(views: Mapping[float, Figure | bytes], description: str = "corr
     box = widgets.VBox([slider, stack])
     box.link = link  # keep a handle for tests and for callers that want to unlink
     return box
+
+
+def network_level_explorer(views: Mapping[str, Mapping[float, Figure | bytes]],
+                           names: Mapping[str, str] | None = None,
+                           description: str = "corruption level p", dpi: int = 72,
+                           label_format: str = "{:g}") -> widgets.VBox:
+    """A network toggle and one level slider over a grid of precomputed views.
+
+    views: network -> {level -> figure or PNG bytes}; every network must have a view at every
+        level (pass a placeholder figure for a run that is not stored). names: network ->
+        the toggle's label (default: the key).
+    Returns VBox([toggle, slider, outer Stack of one level Stack per network]). Both links run
+    in the browser: toggle.index -> outer.selected_index, and slider.index -> each inner
+    stack's selected_index, so the static page switches network and level with no kernel.
+    `.links` holds them.
+    """
+    if not views or not all(views.values()):
+        raise ValueError("network_level_explorer needs at least one network with views")
+    networks = list(views)
+    levels = sorted(next(iter(views.values())))
+    for net in networks:
+        if sorted(views[net]) != levels:
+            raise ValueError(f"{net} has views at levels {sorted(views[net])}, the others at "
+                             f"{levels}: give every network a view (or a placeholder) per level")
+    names = {net: (names or {}).get(net, net) for net in networks}
+    inner = []
+    for net in networks:
+        images = [widgets.Image(value=figure_png(v, dpi) if isinstance(v, Figure) else bytes(v),
+                                format="png") for v in (views[net][lv] for lv in levels)]
+        inner.append(widgets.Stack(children=images, selected_index=0))
+    outer = widgets.Stack(children=inner, selected_index=0)
+    toggle = widgets.ToggleButtons(options=[(names[n], i) for i, n in enumerate(networks)],
+                                   value=0, description="network",
+                                   style={"description_width": "initial"})
+    slider = widgets.SelectionSlider(
+        options=[(label_format.format(lv), lv) for lv in levels], index=0,
+        description=description, style={"description_width": "initial"},
+        layout=widgets.Layout(width="28em"))
+    links = [widgets.jslink((toggle, "index"), (outer, "selected_index"))]
+    links += [widgets.jslink((slider, "index"), (stack, "selected_index")) for stack in inner]
+    box = widgets.VBox([toggle, slider, outer])
+    box.links = links
+    return box

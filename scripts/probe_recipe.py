@@ -1,0 +1,81 @@
+"""Short recipe probes: train one cpu-profile run with a changed lr / decay / warm-up for a few
+epochs and record its per-epoch curve, so a recipe is chosen from data and the chapter can show
+the probes that chose it.
+
+    python scripts/probe_recipe.py --model inception_small_nobn --level 0 --lr 0.1 \
+        --warmup 5 --epochs 8 --threads 1
+
+The run is the cpu profile's Table I run of the model (same data, batch, precision, seeds),
+with the given lr, decay and warm-up; it is not stored in the results store and has no
+checkpoint. The record goes to docs/probes/<model>-p<level>-lr<lr>-x<decay>-w<warmup>.json:
+the command, the CPU, each epoch's lr, loss and running training accuracy, and the final
+precise-BN train / full test accuracy.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from rethink_lib.cli import _positive as positive_int
+from rethink_lib.experiments import get_experiment, resolve
+from rethink_lib.metrics import cpu_name
+from rethink_lib.train import train
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "probes"
+
+
+def probe_config(model: str, level: float, lr: float, decay: float, warmup: int, epochs: int,
+                 profile: str = "cpu"):
+    """The profile's Table I / Fig. 1b run of `model` at `level`, with the probe's recipe."""
+    s = resolve(profile)
+    for name in ("table1", "table2", "fig1bc"):
+        for cfg in get_experiment(name)(s).values():
+            if cfg.model == model and cfg.corruption == "labels" and cfg.level == level \
+                    and not cfg.weight_decay and cfg.augment == "none":
+                return dataclasses.replace(cfg, lr=lr, lr_decay=decay, warmup_epochs=warmup,
+                                           max_epochs=epochs)
+    raise SystemExit(f"probe_recipe: the {profile} profile has no run of {model} at level {level}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True)
+    p.add_argument("--level", type=float, default=0.0, help="label corruption level")
+    p.add_argument("--lr", type=float, required=True)
+    p.add_argument("--decay", type=float, default=0.95, help="lr factor per epoch")
+    p.add_argument("--warmup", type=int, default=0, help="linear warm-up epochs")
+    p.add_argument("--epochs", type=positive_int, default=8)
+    p.add_argument("--threads", type=positive_int, default=1)
+    p.add_argument("--out", type=Path, default=OUT)
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    cfg = probe_config(a.model, a.level, a.lr, a.decay, a.warmup, a.epochs)
+    t0 = time.perf_counter()
+    res = train(cfg, device="cpu", progress=sys.stderr)
+    rows = [{k: m[k] for k in ("epoch", "lr", "train_loss", "train_acc", "test_acc")}
+            for m in res.metrics]
+    record = {"command": "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:]),
+              "cpu": cpu_name(), "threads": a.threads, "model": a.model, "level": a.level,
+              "lr": a.lr, "lr_decay": a.decay, "warmup_epochs": a.warmup, "epochs": a.epochs,
+              "n_train": cfg.n_train, "precision": res.summary.get("precision"),
+              "wall_seconds": round(time.perf_counter() - t0, 1), "curve": rows,
+              "final_train_acc": res.summary["final_train_acc"],
+              "final_test_acc": res.summary["final_test_acc"]}
+    a.out.mkdir(parents=True, exist_ok=True)
+    path = a.out / f"{a.model}-p{a.level:g}-lr{a.lr:g}-x{a.decay:g}-w{a.warmup}.json"
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    for r in rows:
+        print(f"epoch {r['epoch']:3d} lr {r['lr']:.4f} loss {r['train_loss']:.3f} "
+              f"train {r['train_acc']:.3f} test {r['test_acc']:.3f}")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

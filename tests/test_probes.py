@@ -1,0 +1,52 @@
+"""Recipe-probe records: table, figure and the verdict sentence, on synthetic records."""
+import json
+
+from rethink_lib.report import probes
+
+
+def record(lr, accs, warmup=0, decay=0.95, model="inception_small_nobn"):
+    return {"model": model, "lr": lr, "lr_decay": decay, "warmup_epochs": warmup, "level": 0.0,
+            "cpu": "AMD EPYC", "wall_seconds": 600.0,
+            "curve": [{"epoch": i + 1, "lr": lr, "train_loss": 2.3 - a, "train_acc": a,
+                       "test_acc": a} for i, a in enumerate(accs)]}
+
+
+GOOD = record(0.1, [0.2, 0.5, 0.7], warmup=5)
+BAD = record(0.1, [0.1, 0.11, 0.09])
+CHOSEN = {"lr": 0.1, "lr_decay": 0.95, "warmup_epochs": 5}
+
+
+def test_verdict_outcomes():
+    both = probes.probes_verdict([BAD, GOOD], CHOSEN)
+    assert both == ("Inception w/o BatchNorm trained (running accuracy above 2x chance) with lr 0.1 "
+                    "x0.95, warm-up 5 and stayed near chance with lr 0.1 x0.95. The profile uses "
+                    "lr 0.1 x0.95, warm-up 5, a recipe the probes show training.")
+    assert probes.probes_verdict([BAD], {"lr": 0.1, "lr_decay": 0.95}).endswith(
+        "The profile uses lr 0.1 x0.95, which the probes show NOT training.")
+    assert probes.probes_verdict([GOOD], {"lr": 0.01, "lr_decay": 0.95}).endswith(
+        "The profile uses lr 0.01 x0.95, which was not probed.")
+    assert probes.probes_verdict([], CHOSEN).startswith("No recipe probe")
+
+
+def test_frame_and_loading(tmp_path):
+    for i, r in enumerate([GOOD, BAD, record(0.01, [0.3], model="mlp_1x512")]):
+        (tmp_path / f"{i}.json").write_text(json.dumps(r))
+    got = probes.load_probes("inception_small_nobn", tmp_path)
+    assert [r["warmup_epochs"] for r in got] == [0, 5]  # sorted by recipe, other models left out
+    frame = probes.probes_frame(got)
+    assert list(frame.learns) == [False, True]
+    assert list(frame["last running train acc (%)"].round(1)) == [9.0, 70.0]
+    assert probes.load_probes("x", tmp_path / "absent") == []
+    fig = probes.probes_figure(got)
+    assert len(fig.axes[0].lines) == 3  # two probes and the chance line
+
+
+def test_profile_recipe_reads_the_models_own_values():
+    from rethink_lib.experiments import resolve
+    s = resolve("cpu")
+    got = probes.profile_recipe(s, "inception_small_nobn")
+    assert set(got) == {"lr", "lr_decay", "warmup_epochs"}
+    assert got["lr"] == s["lr"].get("inception_small_nobn", s["lr"]["inception"])
+    assert probes.profile_recipe({"lr": 0.5, "lr_decay": 0.9}, "mlp_1x512") == \
+        {"lr": 0.5, "lr_decay": 0.9, "warmup_epochs": 0}
+    assert probes.probes_figure([]).axes[0].texts[0].get_text() == "no recipe probe recorded yet"
