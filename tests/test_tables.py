@@ -109,6 +109,15 @@ def test_regularizer_effect_and_effects_frame(t1):
         200 * math.sqrt(0.9 * 0.1 / 1e4 + 0.8 * 0.2 / 1e4))
 
 
+def test_effects_skip_a_model_with_no_regularized_run_stored(t1):
+    """A model whose only stored Table I run is 'neither' has no effect yet: no row, no 'p = nan'."""
+    only_neither = {**t1, ("alexnet_small", "neither", 0): fake(1.0, 0.88)}
+    f = tables.table1_frame(only_neither)
+    assert pd.isna(tables.regularizer_effect(f).loc["alexnet_small", "best"])
+    e = tables.effects_frame(f)
+    assert "AlexNet" not in e.index and "Inception" in e.index
+
+
 def test_table2(t1):
     t2 = {("inception_small", 0): fake(1.0, 0.1), ("mlp_1x512", 0): fake(0.9, 0.11)}
     f = tables.table2_frame(t2, without_wd={("mlp_1x512", 0): t1[("mlp_1x512", "random labels", 0)]})

@@ -95,6 +95,12 @@ def test_fitted_outcomes():
     assert none.outcome == "differs" and none.text.startswith("Neither of the 2 runs")
     assert V.fitted({"a": (False, 50.0)}, "the target", "t", expected=False).outcome == "agrees"
     assert V.fitted({}, "the target", "t").outcome == "missing"
+    # a run at 100% accuracy that missed the loss target says so, with its loss
+    loss = V.fitted({"a": (False, 100.0, 0.0516), "b": (True, 100.0, 0.009)}, "the target", "t")
+    assert loss.outcome == "differs"
+    assert "a (100.00% training accuracy, loss 0.052)" in loss.text
+    one = V.fitted({"a": (False, 100.0, 0.0516)}, "the target", "t")
+    assert one.text == "a did not reach the target: 100.00% training accuracy, loss 0.052."
 
 
 # ---------------------------------------------------------------------- difference

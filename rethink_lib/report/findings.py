@@ -7,6 +7,7 @@ the same store (`chapter_findings`), so the two can never disagree.
 from __future__ import annotations
 
 from functools import lru_cache
+import pandas as pd
 
 from ..baselines import linear_baseline
 from ..data import get_spec
@@ -103,8 +104,10 @@ def _named(results: dict) -> dict:
 
 
 def _fits(results: dict) -> dict:
-    """{printed run name: (fitted, final running train %)} for `verdicts.fitted`."""
-    return {k: (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]))
+    """{printed run name: (fitted, final running train %, final running training loss)} for
+    `verdicts.fitted`."""
+    return {k: (r.summary["fitted"], _pct(r.summary["final_train_acc_running"]),
+                r.summary.get("final_train_loss_running"))
             for k, r in _named(results).items()}
 
 
@@ -289,7 +292,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t1_fit"] = V.fitted(_fits(runs["table1"]), f"the stopping target ({target_phrase(r0.config)})",
                                  topic["t1_fit"])
         for m, row in regularizer_effect(t1, "ours").iterrows():
-            if row["best"] is None or (m, "neither") not in t1.index:
+            if pd.isna(row["best"]) or (m, "neither") not in t1.index:
                 continue
             n_test = int(t1.loc[(m, "neither"), ("ours", "n_test")])
             pub = PAPER_TABLE1.get((m, row["best"]), (None, None))[1]

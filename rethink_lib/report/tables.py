@@ -297,7 +297,7 @@ def effects_frame(frame: pd.DataFrame, z: float = 2.0) -> pd.DataFrame:
     ours = regularizer_effect(frame, "ours")
     rows = {}
     for m, row in ours.iterrows():
-        if row["best"] is None:
+        if pd.isna(row["best"]):  # no regularized run stored (None becomes NaN in the frame)
             continue
         n = frame.loc[(m, "neither"), ("ours", "n_test")] if (m, "neither") in frame.index else math.nan
         noise = (100 * z * se_diff(row["with"] / 100, int(n), row["neither"] / 100, int(n))

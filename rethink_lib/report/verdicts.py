@@ -144,22 +144,29 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
 # ------------------------------------------------------------------------ fitting
 def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
            expected: bool = True, caveat: str = "") -> Verdict:
-    """Did every run reach its stopping target? runs: {printed name: (fitted, final train %)}.
+    """Did every run reach its stopping target? runs: {printed name: (fitted, final train %)}
+    or (fitted, final train %, final training loss): a run that missed only the loss target
+    then says so.
 
     expected: the paper's finding (True: they all fit)."""
     if not runs:
         return Verdict(topic, "missing", _sentence("None of these runs is stored yet"))
-    short = {k: acc for k, (ok, acc) in runs.items() if not ok}
+    def where(v) -> str:  # how far a run got: its accuracy, and its loss when known
+        acc, loss = v[1], (v[2] if len(v) > 2 else None)
+        return f"{pct(acc)} training accuracy" + (f", loss {loss:.3f}" if loss is not None else "")
+
+    short = {k: where(v) for k, v in runs.items() if not v[0]}
     if len(runs) == 1:
-        (name, (ok, acc)), = runs.items()
+        (name, v), = runs.items()
+        ok = v[0]
         text = _also(_sentence(f"{name} reached {target}" if ok else
-                               f"{name} did not reach {target}: {pct(acc)} training accuracy"), caveat)
+                               f"{name} did not reach {target}: {where(v)}"), caveat)
         return Verdict(topic, "agrees" if ok == expected else "differs", text)
     if not short:
         text = _also(_sentence(f"{'Both' if len(runs) == 2 else 'All ' + str(len(runs))} runs reached "
                                f"{target}"), caveat)
         return Verdict(topic, "agrees" if expected else "differs", text)
-    listed = listing(f"{k} ({pct(a)} training accuracy)" for k, a in short.items())
+    listed = listing(f"{k} ({w})" for k, w in short.items())
     if len(short) == len(runs):
         head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}"
         text = _also(_sentence(head + f": {listed}"), caveat)
