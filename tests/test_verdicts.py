@@ -100,7 +100,7 @@ def test_fitted_outcomes():
     assert loss.outcome == "differs"
     assert "a (100.00% training accuracy, loss 0.052)" in loss.text
     one = V.fitted({"a": (False, 100.0, 0.0516)}, "the target", "t")
-    assert one.text == "a did not reach the target: 100.00% training accuracy, loss 0.052."
+    assert one.text == "A did not reach the target: 100.00% training accuracy, loss 0.052."
 
 
 # ---------------------------------------------------------------------- difference
