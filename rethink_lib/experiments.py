@@ -49,7 +49,9 @@ PROFILES: dict[str, dict] = {
                 # at 249 (lr 29%). AlexNet (lr 0.01 too, no BN) gets the same factor.
                 lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
                 lr_decay={"inception": 0.95, "alexnet": 0.995, "mlp": 0.995},
-                warmup_epochs=0,
+                # Inception w/o BatchNorm: a 5-epoch linear warm-up to the paper's lr 0.1
+                # (recipe probes in docs/probes/, shown in chapter 03; scripts/probe_recipe.py)
+                warmup_epochs={"inception_small_nobn": 5},
                 batchnorm=False,  # the paper's AlexNet and MLPs have none
                 target_train_loss=0.01, seeds={"mlp": 3},
                 capacity_models=["inception_small", "alexnet_small", "mlp_1x512"],

@@ -272,25 +272,34 @@ def test_rerun_trains_exactly_the_plan_into_the_user_store(tmp_path, monkeypatch
         assert re.search(rf"\[\d+/{len(planned)}\] stored {re.escape(run)}: \d+ epochs, train acc", terminal_text)
         assert re.search(re.escape(run[:48]) + r": +\d+%\|.*\d+/\d+ \[.*<.*train=\d\.\d+", terminal_text)
 
-    # the corruption-level explorer: a slider, a stack of one image per level, a browser link
+    # the corruption-level explorer: a network toggle over an outer stack (one level stack per
+    # network: here the one MLP) and a level slider over the level stacks, all browser links
     states = widget_states(nb)
     by_name = {}
     for model_id, w in states.items():
         by_name.setdefault(w["model_name"], []).append((model_id, w["state"]))
     (slider_id, slider), = by_name["SelectionSliderModel"]
-    (stack_id, stack), = by_name["StackModel"]
+    (toggle_id, toggle), = by_name["ToggleButtonsModel"]
+    stacks = dict(by_name["StackModel"])
+    ref = "IPY_MODEL_{}".format
+    (outer_id, outer), = [(i, st) for i, st in stacks.items()
+                          if all(c.removeprefix("IPY_MODEL_") in stacks for c in st["children"])]
     assert list(slider["_options_labels"]) == ["0", "0.5", "1"] and slider["index"] == 0
-    assert len(stack["children"]) == 3 and stack["selected_index"] == 0
+    assert list(toggle["_options_labels"]) == ["MLP 1x512"] and toggle["index"] == 0
+    (inner_ref,) = outer["children"]
+    inner_id = inner_ref.removeprefix("IPY_MODEL_")
+    inner = stacks[inner_id]
+    assert len(inner["children"]) == 3 and inner["selected_index"] == 0
     assert all(states[c.removeprefix("IPY_MODEL_")]["model_name"] == "ImageModel"
-               for c in stack["children"])
-    (_, link), = by_name["LinkModel"]
-    assert link["source"] == [f"IPY_MODEL_{slider_id}", "index"]
-    assert link["target"] == [f"IPY_MODEL_{stack_id}", "selected_index"]
+               for c in inner["children"])
+    links = sorted((lk["source"], lk["target"]) for _, lk in by_name["LinkModel"])
+    assert links == sorted([([ref(toggle_id), "index"], [ref(outer_id), "selected_index"]),
+                            ([ref(slider_id), "index"], [ref(inner_id), "selected_index"])])
     shown = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
              for c in nb.cells if c.cell_type == "code" for o in c.outputs
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     box = [states[m]["state"] for m in shown if states[m]["model_name"] == "VBoxModel"]
-    assert [b["children"] for b in box] == [[f"IPY_MODEL_{slider_id}", f"IPY_MODEL_{stack_id}"]]
+    assert [b["children"] for b in box] == [[ref(toggle_id), ref(slider_id), ref(outer_id)]]
 
 
 @pytest.mark.book
