@@ -33,8 +33,18 @@ setup-system:
 
 # Builds from the committed store only: trains nothing (a chapter lists runs it lacks).
 # RETHINK_BOOK_BUILD=1 tells the chapters' plan cells so (rethink_lib/plan.py).
+# Jupyter Book's execution cache keys on a notebook's code only, so a chapter would keep its
+# old outputs after new runs land: the cache is dropped when the store, the recipe probes or
+# the library changed since the last good build (the stamp), and every chapter re-executes.
+BOOK_INPUTS := results docs/probes rethink_lib references.bib
+CACHE := _build/.jupyter_cache
 book: setup-system venv
-	RETHINK_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --all -W -n --keep-going  # --all: the cache keys on code, not on results/
+	@if [ ! -f $(CACHE)/.stamp ] || [ -n "$$(find $(BOOK_INPUTS) -newer $(CACHE)/.stamp -print -quit 2>/dev/null)" ]; then \
+		echo "book: store, probes or library changed since the last build: re-executing every chapter"; \
+		rm -rf $(CACHE); \
+	fi
+	RETHINK_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --all -W -n --keep-going
+	touch $(CACHE)/.stamp
 
 # Fills the store for PROFILE, resuming where it stopped; two single-threaded workers share
 # the queue through run locks (results depend on the thread count, which each run records).
