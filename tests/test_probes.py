@@ -17,14 +17,22 @@ CHOSEN = {"lr": 0.1, "lr_decay": 0.95, "warmup_epochs": 5}
 
 
 def test_verdict_outcomes():
-    both = probes.probes_verdict([BAD, GOOD], CHOSEN)
-    assert both == ("Inception w/o BatchNorm trained (running accuracy above 2x chance) with lr 0.1 "
-                    "x0.95, warm-up 5 and stayed near chance with lr 0.1 x0.95. The profile uses "
-                    "lr 0.1 x0.95, warm-up 5, a recipe the probes show training.")
-    assert probes.probes_verdict([BAD], {"lr": 0.1, "lr_decay": 0.95}).endswith(
-        "The profile uses lr 0.1 x0.95, which the probes show NOT training.")
+    slow = record(0.05, [0.1, 0.23, 0.4])
+    text = probes.probes_verdict([slow, GOOD, BAD], CHOSEN)
+    assert text == ("After 3 epochs, the running training accuracy of Inception w/o BatchNorm was "
+                    "lr 0.1 x0.95, warm-up 5: 70.0%; lr 0.05 x0.95: 40.0%; lr 0.1 x0.95: 9.0% "
+                    "(near chance) (chance: 10%). The profile uses lr 0.1 x0.95, warm-up 5, the "
+                    "best of the probes at that epoch.")
+    worse = probes.probes_verdict([BAD, GOOD], {"lr": 0.1, "lr_decay": 0.95})
+    assert worse.endswith("The profile uses lr 0.1 x0.95, NOT the best of the probes at that "
+                          "epoch (lr 0.1 x0.95, warm-up 5 is).")
     assert probes.probes_verdict([GOOD], {"lr": 0.01, "lr_decay": 0.95}).endswith(
         "The profile uses lr 0.01 x0.95, which was not probed.")
+    assert probes.probes_verdict([GOOD], CHOSEN).endswith("the only recipe probed.")
+    short = record(0.1, [0.1, 0.5], warmup=5)  # compared at the shortest probe's last epoch
+    assert probes.probes_verdict([short, record(0.2, [0.3, 0.4, 0.9])], CHOSEN).startswith(
+        "After 2 epochs, the running training accuracy of Inception w/o BatchNorm was "
+        "lr 0.1 x0.95, warm-up 5: 50.0%; lr 0.2 x0.95: 40.0%")
     assert probes.probes_verdict([], CHOSEN).startswith("No recipe probe")
 
 
@@ -34,7 +42,7 @@ def test_frame_and_loading(tmp_path):
     got = probes.load_probes("inception_small_nobn", tmp_path)
     assert [r["warmup_epochs"] for r in got] == [0, 5]  # sorted by recipe, other models left out
     frame = probes.probes_frame(got)
-    assert list(frame.learns) == [False, True]
+    assert list(frame["above 2x chance"]) == [False, True]
     assert list(frame["last running train acc (%)"].round(1)) == [9.0, 70.0]
     assert probes.load_probes("x", tmp_path / "absent") == []
     fig = probes.probes_figure(got)

@@ -42,7 +42,7 @@ def probes_frame(records: list[dict], num_classes: int = 10) -> pd.DataFrame:
         "last running train acc (%)": 100 * r["curve"][-1]["train_acc"],
         "last loss": r["curve"][-1]["train_loss"],
         "best curve test acc (%)": 100 * max(c["test_acc"] for c in r["curve"]),
-        "learns": learns(r, num_classes), "cpu": r["cpu"], "minutes": r["wall_seconds"] / 60}
+        f"above {LEARNS_ABOVE:g}x chance": learns(r, num_classes), "cpu": r["cpu"], "minutes": r["wall_seconds"] / 60}
         for r in records])
 
 
@@ -75,27 +75,29 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
 
 
 def probes_verdict(records: list[dict], chosen: dict, num_classes: int = 10) -> str:
-    """Which probed recipes trained, and whether the recipe the profile uses is among them.
+    """The probes compared at the same epoch (the shortest probe's last), and whether the
+    recipe the profile uses is the best of them.
 
     chosen: the profile's recipe for the model, {"lr", "lr_decay", "warmup_epochs"}."""
     if not records:
         return "No recipe probe of this model is recorded yet (scripts/probe_recipe.py)."
     name = model_name(records[0]["model"])
-    good = [recipe_label(r) for r in records if learns(r, num_classes)]
-    bad = [recipe_label(r) for r in records if not learns(r, num_classes)]
-    parts = []
-    if good:
-        parts.append(f"{name} trained (running accuracy above {LEARNS_ABOVE:g}x chance) with "
-                     + "; ".join(good))
-    if bad:
-        parts.append("stayed near chance with " + "; ".join(bad))
-    text = (" and ".join(parts) if len(parts) == 2 else parts[0]) + "."
+    epoch = min(len(r["curve"]) for r in records)
+    at = {recipe_label(r): r["curve"][epoch - 1]["train_acc"] for r in records}
+    near = LEARNS_ABOVE / num_classes
+
+    def one(label, acc):
+        return f"{label}: {100 * acc:.1f}%" + (" (near chance)" if acc <= near else "")
+    ranked = sorted(at.items(), key=lambda kv: -kv[1])
+    text = (f"After {epoch} epochs, the running training accuracy of {name} was "
+            + "; ".join(one(k, v) for k, v in ranked) + f" (chance: {100 / num_classes:g}%).")
     label = recipe_label({"lr": chosen["lr"], "lr_decay": chosen["lr_decay"],
                           "warmup_epochs": chosen.get("warmup_epochs") or 0})
-    if label in good:
-        text += f" The profile uses {label}, a recipe the probes show training."
-    elif label in bad:
-        text += f" The profile uses {label}, which the probes show NOT training."
-    else:
-        text += f" The profile uses {label}, which was not probed."
-    return text
+    if label not in at:
+        return text + f" The profile uses {label}, which was not probed."
+    if len(at) == 1:
+        return text + f" The profile uses {label}, the only recipe probed."
+    if at[label] >= ranked[0][1]:
+        return text + f" The profile uses {label}, the best of the probes at that epoch."
+    return text + (f" The profile uses {label}, NOT the best of the probes at that epoch "
+                   f"({ranked[0][0]} is).")
