@@ -123,9 +123,11 @@ def test_book_builds_from_stored_cpu_runs():
     env = {**os.environ, "RETHINK_BOOK_BUILD": "1"}
     shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)  # outputs of this store
     env.pop("RETHINK_RESULTS_DIR", None)
-    build = subprocess.run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n",
+    # --all: else Sphinx re-reads (and executes) only the sources it thinks changed
+    build = subprocess.run([str(BIN / "jupyter-book"), "build", str(ROOT), "--all", "-W", "-n",
                             "--keep-going"], env=env, capture_output=True, text=True,
                            timeout=1500)
+    assert "Executing notebook" in build.stdout + build.stderr, "no chapter was executed"
     assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
     assert sorted(p.name for p in (ROOT / "results").iterdir()) == before  # trained nothing
     assert "s/ep" not in build.stderr  # no per-epoch progress line: nothing trained
