@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -130,6 +131,7 @@ def main(argv=None) -> int:
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
+    argv = sys.argv[1:] if argv is None else list(argv)  # recorded with the entry
     args = p.parse_args(argv)
     table = load_table()
     if args.measure:
@@ -137,7 +139,7 @@ def main(argv=None) -> int:
         machine = machine_name(args.device)
         key = f"{machine} / {args.precision}"
         entry = {"threads": args.threads, "date": date.today().isoformat(),
-                 "command": "python -m rethink_lib.costs --measure " + " ".join(argv or []),
+                 "command": "python -m rethink_lib.costs " + " ".join(argv),
                  "models": {**table.get("machines", {}).get(key, {}).get("models", {}),
                             **measure(models, args.n, args.epochs, args.precision, args.device,
                                       args.threads)}}
