@@ -26,6 +26,21 @@ def figure_png(fig: Figure, dpi: int = 72) -> bytes:
     return buf.getvalue()
 
 
+def _image_stack(views, dpi: int) -> widgets.Stack:
+    """A Stack of PNG images, one per view (figure, rendered and closed, or PNG bytes)."""
+    images = [widgets.Image(value=figure_png(v, dpi) if isinstance(v, Figure) else bytes(v),
+                            format="png") for v in views]
+    return widgets.Stack(children=images, selected_index=0)
+
+
+def _level_slider(levels, description: str, label_format: str) -> widgets.SelectionSlider:
+    """A SelectionSlider over sorted levels, labelled with label_format, at the first."""
+    return widgets.SelectionSlider(
+        options=[(label_format.format(lv), lv) for lv in levels], index=0,
+        description=description, style={"description_width": "initial"},
+        layout=widgets.Layout(width="28em"))
+
+
 def level_slider(views: Mapping[float, Figure | bytes], description: str = "corruption level",
                  dpi: int = 72, label_format: str = "{:g}") -> widgets.VBox:
     """A `SelectionSlider` over the keys of `views` above a `Stack` showing the chosen view.
@@ -37,16 +52,8 @@ def level_slider(views: Mapping[float, Figure | bytes], description: str = "corr
     if not views:
         raise ValueError("level_slider needs at least one view")
     levels = sorted(views)
-    images = []
-    for level in levels:
-        view = views[level]
-        png = figure_png(view, dpi) if isinstance(view, Figure) else bytes(view)
-        images.append(widgets.Image(value=png, format="png"))
-    stack = widgets.Stack(children=images, selected_index=0)
-    slider = widgets.SelectionSlider(
-        options=[(label_format.format(level), level) for level in levels], index=0,
-        description=description, style={"description_width": "initial"},
-        layout=widgets.Layout(width="28em"))
+    stack = _image_stack([views[level] for level in levels], dpi)
+    slider = _level_slider(levels, description, label_format)
     link = widgets.jslink((slider, "index"), (stack, "selected_index"))
     box = widgets.VBox([slider, stack])
     box.link = link  # keep a handle for tests and for callers that want to unlink
@@ -76,19 +83,12 @@ def network_level_explorer(views: Mapping[str, Mapping[float, Figure | bytes]],
             raise ValueError(f"{net} has views at levels {sorted(views[net])}, the others at "
                              f"{levels}: give every network a view (or a placeholder) per level")
     names = {net: (names or {}).get(net, net) for net in networks}
-    inner = []
-    for net in networks:
-        images = [widgets.Image(value=figure_png(v, dpi) if isinstance(v, Figure) else bytes(v),
-                                format="png") for v in (views[net][lv] for lv in levels)]
-        inner.append(widgets.Stack(children=images, selected_index=0))
+    inner = [_image_stack([views[net][lv] for lv in levels], dpi) for net in networks]
     outer = widgets.Stack(children=inner, selected_index=0)
     toggle = widgets.ToggleButtons(options=[(names[n], i) for i, n in enumerate(networks)],
                                    value=0, description="network",
                                    style={"description_width": "initial"})
-    slider = widgets.SelectionSlider(
-        options=[(label_format.format(lv), lv) for lv in levels], index=0,
-        description=description, style={"description_width": "initial"},
-        layout=widgets.Layout(width="28em"))
+    slider = _level_slider(levels, description, label_format)
     links = [widgets.jslink((toggle, "index"), (outer, "selected_index"))]
     links += [widgets.jslink((slider, "index"), (stack, "selected_index")) for stack in inner]
     box = widgets.VBox([toggle, slider, outer])
