@@ -12,6 +12,7 @@ from .models import is_convolutional, list_models, model_spec
 
 AUGMENTATIONS = ("none", "crop", "crop_pad4_jitter")
 PRECISIONS = ("fp32", "bf16", "auto")
+CPU_PRECISION_ENV = "RETHINK_CPU_PRECISION"  # fp32 | bf16: what "auto" means on a CPU
 
 
 def default_lr(model: str) -> float:
@@ -50,7 +51,7 @@ class RunConfig:
     target_train_acc: float | None = 1.0  # stop once an epoch's running train accuracy is >=
                                           # this (and the loss target holds); None = never
     target_train_loss: float | None = None  # ... and the epoch's mean minibatch loss <= this
-    precision: str = "auto"            # fp32 | bf16 autocast | auto (bf16 on CUDA, fp32 on CPU)
+    precision: str = "auto"            # fp32 | bf16 autocast | auto (train.resolve_precision)
     seed: int = 0                      # seeds corruption, init, shuffling and augmentation
 
     def __post_init__(self):

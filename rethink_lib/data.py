@@ -108,9 +108,12 @@ def _stage_debian_fashion_mnist(root: Path) -> None:
         target = raw / gz.name[:-3]
         if not target.exists():
             raw.mkdir(parents=True, exist_ok=True)
-            with gzip.open(gz, "rb") as src, open(f"{target}.part", "wb") as dst:
+            # A per-process temporary name: two workers starting together on a fresh
+            # machine each write their own copy and the last atomic rename wins.
+            part = f"{target}.{os.getpid()}.part"
+            with gzip.open(gz, "rb") as src, open(part, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            os.replace(f"{target}.part", target)
+            os.replace(part, target)
 
 
 def _load_torchvision(name: str, train: bool, root: Path, download: bool):

@@ -105,6 +105,18 @@ def _print_plan(rows, profile) -> None:
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
 
 
+def _first(rows: list[dict], prefixes: list[str], parser) -> list[dict]:
+    """`rows` with the runs matching `prefixes` (run ids or their prefixes) moved to the front,
+    in the order given; a prefix that matches no run of the plan is refused."""
+    front = []
+    for prefix in prefixes:
+        hits = [r for r in rows if r["run_id"].startswith(prefix) and r not in front]
+        if not hits:
+            parser.error(f"--first {prefix}: no run of the plan starts with it")
+        front += hits
+    return front + [r for r in rows if r not in front]
+
+
 def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
     """Train the plan's runs in this process, sharing them with other workers through run
     locks; returns [(run_id, one-line reason)] of the runs that failed or are damaged.
@@ -176,14 +188,22 @@ def _main(argv=None) -> int:
                    help="only runs of these models (e.g. leave the costly ones to a GPU)")
     p.add_argument("--order", choices=["queue", "cheap"], default="queue",
                    help="queue: the book's order of importance; cheap: cheapest first")
+    p.add_argument("--first", nargs="*", default=[], metavar="RUN_ID",
+                   help="take these runs (ids or id prefixes) before the rest, in this order")
     p.add_argument("--threads", type=_positive_int, default=None,
                    help="torch threads; 1 per worker when several share the cores "
                         "(results depend on it: it is recorded with each run)")
+    p.add_argument("--cpu-precision", choices=["auto", "fp32", "bf16"], default=None,
+                   help="what precision 'auto' means on a CPU (default: bf16 where the CPU "
+                        "has it natively); keeps one precision per model across machines")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local: this process; ray: each missing run as a Ray task "
                         "(docs/runbook-ray.md; pip install -e .[ray])")
     args = p.parse_args(argv)
 
+    if args.cpu_precision:  # read by train.resolve_precision, here and in Ray workers
+        from .config import CPU_PRECISION_ENV
+        os.environ[CPU_PRECISION_ENV] = args.cpu_precision
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
@@ -194,6 +214,8 @@ def _main(argv=None) -> int:
         if unknown:
             p.error(f"unknown models {unknown}; valid names: {', '.join(list_models())}")
         rows = [r for r in rows if r["config"]["model"] in args.models]
+    if args.first:
+        rows = _first(rows, args.first, p)
     if args.dry_run:
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],

@@ -13,6 +13,7 @@ same numbers as an uninterrupted run on the CPU.
 """
 from __future__ import annotations
 
+import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .config import RunConfig
+from .config import CPU_PRECISION_ENV, RunConfig
 from .corruptions import apply_corruption
 from .data import balanced_subset, load_dataset, preprocess
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -55,9 +56,20 @@ def cpu_has_bf16() -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (recorded with each run)."""
+    """auto: bf16 on CUDA and on CPUs with native bf16, else fp32 (recorded with each run).
+
+    On a CPU, $RETHINK_CPU_PRECISION (fp32 or bf16; `make_runs --cpu-precision`) overrides
+    the choice, so that all runs of one model share a precision when the queue moves
+    between machines of different kinds."""
     if precision == "auto":
-        return "bf16" if device.type == "cuda" or cpu_has_bf16() else "fp32"
+        if device.type == "cuda":
+            return "bf16"
+        forced = os.environ.get(CPU_PRECISION_ENV, "auto")
+        if forced not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"${CPU_PRECISION_ENV} must be fp32, bf16 or auto, got {forced!r}")
+        if forced != "auto":
+            return forced
+        return "bf16" if cpu_has_bf16() else "fp32"
     return precision
 
 

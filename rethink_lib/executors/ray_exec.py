@@ -51,7 +51,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import RunConfig
+from ..config import CPU_PRECISION_ENV, RunConfig
 from ..results import ResultMismatchError, checkpoint_path, load_result
 
 DEFAULT_GPUS = {"inception": 0.5, "alexnet": 0.25, "mlp": 0.125}  # GPU share per task
@@ -287,6 +287,9 @@ def run_queue(configs: list[RunConfig], results_dir, device: str = "auto",
                         name=f"train {c.run_id}")
             if use_gpu:
                 opts["num_gpus"] = settings.gpus_for(c.model)
+            if os.environ.get(CPU_PRECISION_ENV):  # make_runs --cpu-precision, on every node
+                opts["runtime_env"] = {"env_vars": {CPU_PRECISION_ENV:
+                                                    os.environ[CPU_PRECISION_ENV]}}
             ref = remote.options(**opts).remote(
                 c.to_dict(), str(results_dir), "cuda" if use_gpu else "cpu", cpus, probe,
                 settings.shared_fs, settings.scratch, settings.fault)
