@@ -3,10 +3,15 @@
     python -m rethink_lib.make_runs --profile cpu --dry-run        # the plan, with minutes
     python -m rethink_lib.make_runs --profile cpu --threads 1 &    # one worker per core
     python -m rethink_lib.make_runs --profile cpu --threads 1 --order cheap &
+    python -m rethink_lib.make_runs --profile cpu --models alexnet_small --cpu-precision fp32 \
+        --first alexnet_small-fashion_mnist-labels0-crop     # named runs first, in fp32
 
 Runs are taken in queue order (Fig. 1 and Table I before the extensions; --order cheap:
-cheapest first). Stored runs are skipped, a killed run resumes from its checkpoint, and
-workers share the queue through lock files (an fcntl lock held for the run's life, so a
+cheapest first; --first: the named runs, then the rest). --cpu-precision fixes what a
+config's precision "auto" means on a CPU, so a model's runs keep one precision when the queue
+moves between an AVX2 machine (fp32) and a Xeon with AMX (bf16 by default). Stored runs
+are skipped, a killed run resumes from its checkpoint, and workers share the queue through
+lock files (an fcntl lock held for the run's life, so a
 dead worker's lock frees itself). A run that fails, or a stored run whose files are
 damaged (never reused, never trained over: delete it to rerun it), is reported and the
 others go on; at the end the worker waits for runs other workers hold and takes over any a

@@ -291,3 +291,22 @@ def test_fitted_single_run():
     assert ok.outcome == "agrees" and ok.text == "AlexNet reached the target."
     no = V.fitted({"AlexNet": (False, 14.25)}, "the target", "t")
     assert no.outcome == "differs" and no.text == "AlexNet did not reach the target: 14.25% training accuracy."
+
+
+def test_mixed_precision_names_each_group_or_says_nothing():
+    assert V.mixed_precision({"true labels": "fp32", "random labels": "fp32"}) == ""
+    text = V.mixed_precision({"true labels": "fp32", "random labels": "bf16", "p = 0.2": "bf16"})
+    assert text == ("Confounded: these runs differ in precision (bf16 for random labels and "
+                    "p = 0.2; fp32 for true labels).")
+    assert "unrecorded for old" in V.mixed_precision({"old": None, "new": "bf16"})
+
+
+def test_confounds_read_the_precision_a_stored_run_recorded():
+    from types import SimpleNamespace
+    a = SimpleNamespace(config=RunConfig(model="inception_small", lr=0.1),
+                        summary={"precision": "fp32"})
+    b = SimpleNamespace(config=RunConfig(model="inception_small_nobn", lr=0.1),
+                        summary={"precision": "bf16"})
+    assert "precision (fp32 against bf16)" in V.confounds(a, b, ["model", "bn"])
+    b.summary["precision"] = "fp32"
+    assert V.confounds(a, b, ["model", "bn"]) == ""

@@ -115,6 +115,11 @@ def _one(results: dict):
     return next(iter(results.values()), None)
 
 
+def _precision(result) -> str | None:
+    """The precision a stored run trained in (its config's "auto" resolved on its machine)."""
+    return result.summary.get("precision")
+
+
 def _pct(x):
     return None if x is None else 100.0 * x
 
@@ -208,6 +213,10 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             cav.append(f"(Our {model_name(m)} multiplies its learning rate by "
                        f"{any_run.config.decay:g} per epoch, the paper's recipe by "
                        f"{PAPER_RECIPE['lr_decay']:g}.)")
+        cav.append(V.mixed_precision({f"{corruption_name('labels', p)}"
+                                      + (f" (seed {k})" if len(seeds) > 1 else ""): _precision(r)
+                                      for p, runs_p in ((0.0, base), (1.0, rand))
+                                      for k, r in runs_p.items() if k in seeds}))
         parts["fig1b_ratio"].append(V.ratio(
             model_name(m), [base[k].summary["steps_to_loss"] for k in seeds],
             [rand[k].summary["steps_to_loss"] for k in seeds], ref_ratio,
@@ -254,7 +263,7 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             f"{model_name(m)} on {corruption_name('labels', p)}", bn.summary["steps_to_loss"],
             nobn.summary["steps_to_loss"], "the BatchNorm run (the report's variant)",
             "the run without (the paper's)", f"a training loss of {FIT_LOSS:g}", topic["report_bn"],
-            expected=None, confound=V.confounds(bn.config, nobn.config, ["bn"],
+            expected=None, confound=V.confounds(bn, nobn, ["bn"],
                                                 ("the BatchNorm run", "the plain run"),
                                                 (bn.summary["fitted"], nobn.summary["fitted"]))))
         if p == 1.0:
@@ -303,7 +312,10 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                 key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
                                          "favours a positive effect)" if k > 1 else ""),
                 topic["t1_effects"], published=(pub - base) if pub is not None and base is not None
-                else None, caveat=caveat))
+                else None, caveat=" ".join(filter(None, (caveat, V.mixed_precision(
+                    {f"{key_name(reg)} (seed {sd})": _precision(r)
+                     for (mm, reg, sd), r in runs["table1"].items()
+                     if mm == m and reg in (row["best"], "neither")}))))))
         rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
                 if reg in t1.index.get_level_values(1)}
         linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
@@ -428,7 +440,7 @@ def implicit(runs) -> dict[str, V.Verdict]:
     if "with BN" in b and "without BN" in b:
         bn, nobn = b["with BN"], b["without BN"]
         tb = curve_table(b, REACH)
-        conf = V.confounds(bn.config, nobn.config, ["model", "bn"], ("the BatchNorm run", "the run without"),
+        conf = V.confounds(bn, nobn, ["model", "bn"], ("the BatchNorm run", "the run without"),
                            (_fit_curve(bn), _fit_curve(nobn)))
         out["fig3b_test"] = V.effect(
             "Inception", _pct(bn.summary["final_test_acc"]), _pct(nobn.summary["final_test_acc"]),
@@ -446,7 +458,7 @@ def implicit(runs) -> dict[str, V.Verdict]:
     if len(c) == 2:
         small, large = sorted(c, key=lambda k: c[k].config.batch_size)
         tc = curve_table(c, REACH)
-        conf = V.confounds(c[large].config, c[small].config, ["batch_size"], (large, small),
+        conf = V.confounds(c[large], c[small], ["batch_size"], (large, small),
                            (_fit_curve(c[large]), _fit_curve(c[small])))
         ep = f"epoch train >= {REACH:g}%"
         out["fig3c_speed"] = V.earlier(

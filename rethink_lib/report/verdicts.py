@@ -417,17 +417,35 @@ CONFOUND_FIELDS = {"model": "model", "dataset": "data set", "n_train": "training
                    "precision": "precision", "seed": "seed"}
 
 
-def _field(config, name):
+def _field(run, name):
+    """A field of a RunConfig, or of a stored run (its config; the precision it recorded,
+    since a config's "auto" resolves per machine)."""
+    config = getattr(run, "config", run)
     if name == "bn":
         from ..models import model_spec
         return model_spec(config.model).uses_batchnorm(config.batchnorm)
+    if name == "precision" and hasattr(run, "summary"):
+        return run.summary.get("precision", config.precision)
     return getattr(config, name)
+
+
+def mixed_precision(precisions: Mapping[str, str | None]) -> str:
+    """'' when the compared runs ({label: recorded precision}) share one precision, else a
+    sentence naming which runs used which (a confound of any comparison among them)."""
+    groups: dict[str, list[str]] = {}
+    for label, p in precisions.items():
+        groups.setdefault(p or "unrecorded", []).append(label)
+    if len(groups) <= 1:
+        return ""
+    return _sentence("Confounded: these runs differ in precision ("
+                     + "; ".join(f"{p} for {listing(labels)}" for p, labels in sorted(groups.items()))
+                     + ")")
 
 
 def confounds(a, b, studied: Sequence[str], names: tuple[str, str] = ("the first", "the second"),
               fitted_ab: tuple[bool, bool] | None = None) -> str:
-    """What else differs between two runs compared for the factor(s) `studied` (keys of
-    CONFOUND_FIELDS): '' when nothing, else a sentence naming each difference with both values,
+    """What else differs between two runs (RunConfigs, or stored runs: then the precision
+    each recorded) compared for the factor(s) `studied` (keys of CONFOUND_FIELDS): '' when nothing, else a sentence naming each difference with both values,
     and which run did not fit its training set."""
     diffs = []
     for key, label in CONFOUND_FIELDS.items():

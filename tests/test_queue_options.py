@@ -1,0 +1,86 @@
+"""The run queue's machine-spanning options: --cpu-precision, --first, and data staging that
+two workers may start at once."""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rethink_lib import data as data_mod
+from rethink_lib import make_runs
+from rethink_lib.config import CPU_PRECISION_ENV
+from rethink_lib.train import resolve_precision
+
+from .conftest import needs_fashion_mnist
+
+CPU = torch.device("cpu")
+
+
+@pytest.mark.parametrize("forced,expected", [("fp32", "fp32"), ("bf16", "bf16")])
+def test_cpu_precision_env_decides_auto_only(monkeypatch, forced, expected):
+    monkeypatch.setenv(CPU_PRECISION_ENV, forced)
+    assert resolve_precision("auto", CPU) == expected
+    other = {"fp32": "bf16", "bf16": "fp32"}[forced]
+    assert resolve_precision(other, CPU) == other  # an explicit precision is never overridden
+
+
+def test_cpu_precision_env_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv(CPU_PRECISION_ENV, "fp16")
+    with pytest.raises(ValueError, match="must be fp32, bf16 or auto"):
+        resolve_precision("auto", CPU)
+
+
+def _plan(capsys, tmp_path, *args):
+    assert make_runs.main(["--profile", "smoke", "--dry-run", "--json", "--results-dir",
+                           str(tmp_path), *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_first_moves_named_runs_to_the_front_in_order(capsys, tmp_path):
+    queue = [r["run_id"] for r in _plan(capsys, tmp_path)]
+    a, b = queue[-1], queue[len(queue) // 2]
+    reordered = [r["run_id"] for r in _plan(capsys, tmp_path, "--first", a, b[:-4])]
+    assert reordered[:2] == [a, b]
+    assert sorted(reordered) == sorted(queue) and len(reordered) == len(queue)
+    assert [r for r in reordered[2:]] == [r for r in queue if r not in (a, b)]
+
+
+def test_first_refuses_a_prefix_that_matches_nothing(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        make_runs.main(["--profile", "smoke", "--dry-run", "--results-dir", str(tmp_path),
+                        "--first", "no_such_model"])
+    assert exit_.value.code == 2
+    assert "--first no_such_model: no run of the plan starts with it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("forced", ["fp32", "bf16"])
+def test_cpu_precision_flag_prices_the_plan_in_that_precision(capsys, tmp_path, monkeypatch,
+                                                              forced):
+    monkeypatch.setenv(CPU_PRECISION_ENV, "auto")  # restored after the test
+    assert make_runs.main(["--profile", "cpu", "--dry-run", "--device", "cpu", "--results-dir",
+                           str(tmp_path), "--cpu-precision", forced]) == 0
+    out = capsys.readouterr().out
+    assert f"/ {forced})" in out.splitlines()[1]  # "(cost table: <machine> / <precision>)"
+
+
+@needs_fashion_mnist
+def test_staging_survives_a_second_worker_finishing_first(tmp_path, monkeypatch):
+    """Two workers on a fresh machine stage the same files: the one that finishes first must
+    not pull the other's half-written file away (it did: FileNotFoundError on the rename)."""
+    real_copy, calls = data_mod.shutil.copyfileobj, []
+
+    def copy_then_other_worker(src, dst, *a):
+        real_copy(src, dst, *a)
+        if not calls:  # while this worker has copied but not yet renamed its first file
+            calls.append(1)
+            subprocess.run([sys.executable, "-c", "from pathlib import Path; "
+                            "from rethink_lib.data import _stage_debian_fashion_mnist as s; "
+                            f"s(Path({str(tmp_path)!r}))"], check=True, timeout=120)
+
+    monkeypatch.setattr(data_mod.shutil, "copyfileobj", copy_then_other_worker)
+    data_mod._stage_debian_fashion_mnist(tmp_path)
+    raw = tmp_path / "FashionMNIST" / "raw"
+    names = sorted(p.name for p in raw.iterdir())
+    assert names == sorted(g.name[:-3] for g in data_mod.DEBIAN_FASHION_MNIST.glob("*-ubyte.gz"))
+    assert (raw / "t10k-labels-idx1-ubyte").stat().st_size == 10_008  # 8-byte header + labels
