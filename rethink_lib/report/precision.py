@@ -1,0 +1,96 @@
+"""The precision check: runs of one config trained twice, in fp32 and in bf16.
+
+The cpu profile keeps one precision per model (docs/precision_check/README.md). A run that
+was stored in one precision before its model's queue moved to the other is kept under
+`docs/precision_check/<machine>-<precision>/<run_id>/` (the store's own format, checksums
+included), and the same config's run in `results/` is its partner: the pair shows what the
+arithmetic alone changes, next to the noise of the test set.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import RunConfig
+from ..results import DEFAULT_RESULTS_DIR, RunResult, load_result
+from . import verdicts as V
+from .names import METRIC_NAMES, model_name
+
+ARCHIVE = Path("docs") / "precision_check"  # relative to the repository root
+TOPIC = "What the precision alone changes (the same config in fp32 and in bf16)"
+
+
+def find_archive(start: Path | None = None) -> Path:
+    """docs/precision_check of the repository holding `start` (default: the working
+    directory; the book builds from book/)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ARCHIVE).is_dir():
+            return folder / ARCHIVE
+    return here / ARCHIVE
+
+
+def load_pairs(archive: Path, results_dir: Path = DEFAULT_RESULTS_DIR
+               ) -> list[tuple[RunResult, RunResult | None]]:
+    """(archived run, stored run of the same config or None) for every archived run; both are
+    read through the store's checks, so a damaged file raises ResultMismatchError."""
+    pairs = []
+    for cfg in sorted(Path(archive).glob("*/*/config.json")):
+        config = RunConfig.from_dict(json.loads(cfg.read_text()))
+        old = load_result(config, cfg.parent.parent)
+        if old is not None:
+            pairs.append((old, load_result(config, results_dir)))
+    return pairs
+
+
+def pairs_frame(pairs) -> pd.DataFrame:
+    """One row per run of each pair: where and in what precision it trained, how long it took
+    to fit (three ways) and its final accuracies (%)."""
+    rows = []
+    for old, new in pairs:
+        for r in (old, new):
+            if r is None:
+                continue
+            s = r.summary
+            rows.append({"run": r.config.run_id, "precision": s.get("precision"),
+                         "device": s.get("device_name"), "epochs": s.get("epochs"),
+                         **{METRIC_NAMES[k].format(loss=s.get("fit_loss", 0.01)): s.get(k)
+                            for k in METRIC_NAMES},
+                         "train %": 100 * s["final_train_acc"],
+                         "test %": 100 * s["final_test_acc"],
+                         "hours": s.get("wall_seconds", float("nan")) / 3600})
+    return pd.DataFrame(rows)
+
+
+def precision_verdicts(pairs) -> list[V.Verdict]:
+    """Per pair: the change of test accuracy from the archived precision to the stored one,
+    against the noise of the test set; 'agrees' when it is within the noise (the expectation
+    that precision does not decide our findings), 'missing' while the partner is not stored."""
+    out = []
+    for old, new in pairs:
+        name = f"{model_name(old.config.model)} ({old.config.run_id})"
+        po = old.summary.get("precision")
+        if new is None:
+            out.append(V.Verdict(TOPIC, "missing", f"{name}: its {po} run is kept, the run in the "
+                                 "other precision is not stored yet."))
+            continue
+        pn = new.summary.get("precision")
+        if pn == po:
+            out.append(V.Verdict(TOPIC, "inconclusive", f"{name}: both runs used {po}, so they "
+                                 "measure the machine and its threads, not the precision."))
+            continue
+        steps = [r.summary.get("steps_to_loss") for r in (old, new)]
+        loss = old.summary.get("fit_loss", 0.01)
+        fit = (f"It reached a training loss of {loss:g} after {steps[0]:,} steps in {po} and "
+               f"{steps[1]:,} in {pn}." if None not in steps else
+               f"Steps to a training loss of {loss:g}: {steps[0]} in {po}, {steps[1]} in {pn} "
+               "(None: not reached).")
+        out.append(V.effect(name, 100 * new.summary["final_test_acc"],
+                            100 * old.summary["final_test_acc"], new.summary["n_test"],
+                            f"{pn} instead of {po}", TOPIC, expect="none",
+                            caveat=fit + f" ({old.summary.get('device_name')} against "
+                                         f"{new.summary.get('device_name')}; the two differ in "
+                                         "machine and threads as well.)"))
+    return out

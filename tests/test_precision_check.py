@@ -1,0 +1,65 @@
+"""The precision check pairs an archived run with the stored run of the same config."""
+
+import pytest
+
+from rethink_lib.config import RunConfig
+from rethink_lib.report import precision as P
+from rethink_lib.results import ResultMismatchError, save_result
+
+CONFIG = RunConfig(dataset="digits", model="mlp_1x512", n_train=50, n_test=50, max_epochs=2)
+
+
+def _store(folder, precision, test_acc, steps_to_loss=40, device="AMD EPYC"):
+    metrics = [{"epoch": e, "train_loss": 1.0 / e} for e in (1, 2)]
+    summary = {"precision": precision, "device_name": device, "final_test_acc": test_acc,
+               "final_train_acc": 1.0, "n_test": 10_000, "steps_to_loss": steps_to_loss,
+               "steps_to_99": 30, "steps_to_fit": 40, "epochs": 2, "wall_seconds": 7200.0,
+               "fit_loss": 0.01}
+    return save_result(CONFIG, metrics, [0.5] * 4, summary, folder)
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch):
+    monkeypatch.setattr("rethink_lib.results.summary_problem", lambda *a: None)
+    _store(tmp_path / "archive" / "amd-epyc-fp32", "fp32", 0.890)
+    return tmp_path / "archive"
+
+
+def test_pair_within_noise_agrees_and_table_has_both_runs(archive, tmp_path):
+    _store(tmp_path / "results", "bf16", 0.893, steps_to_loss=44, device="Xeon")
+    pairs = P.load_pairs(archive, tmp_path / "results")
+    (v,) = P.precision_verdicts(pairs)
+    assert v.outcome == "agrees"
+    assert "bf16 instead of fp32 moves test accuracy by +0.30 points" in v.text
+    assert "after 40 steps in fp32 and 44 in bf16" in v.text
+    frame = P.pairs_frame(pairs)
+    assert frame["precision"].tolist() == ["fp32", "bf16"]
+    assert frame["test %"].round(1).tolist() == [89.0, 89.3]
+    assert frame["hours"].tolist() == [2.0, 2.0]
+
+
+def test_pair_beyond_noise_differs(archive, tmp_path):
+    _store(tmp_path / "results", "bf16", 0.860)
+    (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
+    assert v.outcome == "differs" and "above the noise" in v.text
+
+
+def test_partner_missing_or_same_precision(archive, tmp_path):
+    (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
+    assert v.outcome == "missing"
+    _store(tmp_path / "results", "fp32", 0.890)
+    (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
+    assert v.outcome == "inconclusive" and "both runs used fp32" in v.text
+
+
+def test_damaged_archive_is_refused(archive, tmp_path):
+    run = next(archive.glob("*/*/metrics.csv"))
+    run.write_text(run.read_text() + "3,0.1\n")
+    with pytest.raises(ResultMismatchError):
+        P.load_pairs(archive, tmp_path / "results")
+
+
+def test_find_archive_walks_up_from_the_book(tmp_path):
+    (tmp_path / "docs" / "precision_check").mkdir(parents=True)
+    (tmp_path / "book").mkdir()
+    assert P.find_archive(tmp_path / "book") == (tmp_path / "docs" / "precision_check").resolve()
