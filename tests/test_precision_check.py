@@ -31,7 +31,8 @@ def test_pair_within_noise_agrees_and_table_has_both_runs(archive, tmp_path):
     (v,) = P.precision_verdicts(pairs)
     assert v.outcome == "agrees"
     assert "bf16 instead of fp32 moves test accuracy by +0.30 points" in v.text
-    assert "after 40 steps in fp32 and 44 in bf16" in v.text
+    assert "after 40 steps in fp32 and 44 in bf16 (bf16/fp32 = 1.10x)" in v.text
+    assert "also differ in machine (AMD EPYC against Xeon)" in v.text
     frame = P.pairs_frame(pairs)
     assert frame["precision"].tolist() == ["fp32", "bf16"]
     assert frame["test %"].round(1).tolist() == [89.0, 89.3]

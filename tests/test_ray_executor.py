@@ -180,6 +180,22 @@ def test_ray_fills_the_store_like_the_local_executor_through_faults(
 
 
 @pytest.mark.slow
+@needs_fashion_mnist
+def test_ray_tasks_train_in_the_cpu_precision_the_driver_was_given(local_ray, tmp_path,
+                                                                  monkeypatch, capsys):
+    """--cpu-precision reaches every Ray worker (they were started before it was set)."""
+    from rethink_lib.config import CPU_PRECISION_ENV
+    from rethink_lib.train import cpu_has_bf16
+    forced = "fp32" if cpu_has_bf16() else "bf16"  # the opposite of what auto gives here
+    monkeypatch.setenv(CPU_PRECISION_ENV, "auto")  # restored after the test
+    store = tmp_path / "results"
+    assert make_runs.main(SMOKE + ["--results-dir", str(store), "--executor", "ray",
+                                   "--cpu-precision", forced]) == 0
+    precisions = {json.loads(p.read_text())["precision"] for p in store.glob("*/summary.json")}
+    assert precisions == {forced}
+
+
+@pytest.mark.slow
 def test_ray_refuses_cuda_without_gpus(local_ray, tmp_path, capsys):
     c = tiny_config()
     assert run_with("ray", [c], tmp_path / "results", device="cuda") == 2

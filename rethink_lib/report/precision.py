@@ -84,13 +84,17 @@ def precision_verdicts(pairs) -> list[V.Verdict]:
         steps = [r.summary.get("steps_to_loss") for r in (old, new)]
         loss = old.summary.get("fit_loss", 0.01)
         fit = (f"It reached a training loss of {loss:g} after {steps[0]:,} steps in {po} and "
-               f"{steps[1]:,} in {pn}." if None not in steps else
+               f"{steps[1]:,} in {pn} ({pn}/{po} = {steps[1] / steps[0]:.2f}x): a difference "
+               "in time to fit of this size can come from the arithmetic alone."
+               if None not in steps else
                f"Steps to a training loss of {loss:g}: {steps[0]} in {po}, {steps[1]} in {pn} "
                "(None: not reached).")
+        also = [f"{what} ({old.summary.get(k)} against {new.summary.get(k)})"
+                for k, what in (("device_name", "machine"), ("threads", "threads"))
+                if old.summary.get(k) != new.summary.get(k)]
         out.append(V.effect(name, 100 * new.summary["final_test_acc"],
                             100 * old.summary["final_test_acc"], new.summary["n_test"],
                             f"{pn} instead of {po}", TOPIC, expect="none",
-                            caveat=fit + f" ({old.summary.get('device_name')} against "
-                                         f"{new.summary.get('device_name')}; the two differ in "
-                                         "machine and threads as well.)"))
+                            caveat=fit + (f" (The two runs also differ in {V.listing(also)}.)"
+                                          if also else "")))
     return out
