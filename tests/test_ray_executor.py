@@ -15,7 +15,7 @@ import pytest
 from rethink_lib import make_runs
 from rethink_lib.config import RunConfig
 from rethink_lib.executors import run_with
-from rethink_lib.executors.ray_exec import RaySettings, parse_gpus, train_task
+from rethink_lib.executors.ray_exec import RaySettings, parse_gpus, task_options, train_task
 from rethink_lib.executors.transfer import check_run_files, read_run_files, write_run_files
 from rethink_lib.experiments import all_configs, resolve
 from rethink_lib.results import ResultMismatchError, load_result
@@ -64,6 +64,18 @@ def test_settings_from_environment():
                        ({"RETHINK_RAY_CPUS": "two"}, "RETHINK_RAY_CPUS")):
         with pytest.raises(ValueError, match=match):
             RaySettings.from_env(env)
+
+
+@pytest.mark.parametrize("env,expected", [({}, None),
+                                          ({"RETHINK_CPU_PRECISION": "fp32"}, "fp32")])
+def test_task_options_carry_the_cpu_precision_to_other_nodes(env, expected):
+    c = RunConfig(model="alexnet_small", dataset="digits", n_train=50)
+    settings = RaySettings.from_env({"RETHINK_RAY_GPUS": "alexnet=0.5"})
+    opts = task_options(c, settings, 2, use_gpu=True, env=env)
+    assert opts["num_cpus"] == 2 and opts["num_gpus"] == 0.5
+    assert opts["name"] == f"train {c.run_id}"
+    got = opts.get("runtime_env", {}).get("env_vars", {}).get("RETHINK_CPU_PRECISION")
+    assert got == expected
 
 
 def test_worker_without_shared_store_returns_files_the_driver_writes(tmp_path):
@@ -177,22 +189,6 @@ def test_ray_fills_the_store_like_the_local_executor_through_faults(
     assert done.returncode == 0, done.stdout + done.stderr
     for c in configs:
         assert_same_results(load_result(c, store), load_result(c, local))
-
-
-@pytest.mark.slow
-@needs_fashion_mnist
-def test_ray_tasks_train_in_the_cpu_precision_the_driver_was_given(local_ray, tmp_path,
-                                                                  monkeypatch, capsys):
-    """--cpu-precision reaches every Ray worker (they were started before it was set)."""
-    from rethink_lib.config import CPU_PRECISION_ENV
-    from rethink_lib.train import cpu_has_bf16
-    forced = "fp32" if cpu_has_bf16() else "bf16"  # the opposite of what auto gives here
-    monkeypatch.setenv(CPU_PRECISION_ENV, "auto")  # restored after the test
-    store = tmp_path / "results"
-    assert make_runs.main(SMOKE + ["--results-dir", str(store), "--executor", "ray",
-                                   "--cpu-precision", forced]) == 0
-    precisions = {json.loads(p.read_text())["precision"] for p in store.glob("*/summary.json")}
-    assert precisions == {forced}
 
 
 @pytest.mark.slow

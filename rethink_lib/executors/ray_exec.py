@@ -34,6 +34,8 @@ Settings (environment variables, all optional):
     RETHINK_RAY_RETRIES    retries of a failed task (default 2)
     RETHINK_RAY_SCRATCH    scratch store root on the workers when not shared
                            (default <tmp>/rethink-ray)
+    RETHINK_CPU_PRECISION  what precision "auto" means on CPU workers (make_runs
+                           --cpu-precision sets it; passed to every task as a runtime env)
     RETHINK_RAY_FAULT      tests only: JSON {"dir": D, "crash_once": [..], "raise": [..]}
                            run-id substrings whose first attempt exits mid-run / whose
                            every attempt raises (attempts are counted in D)
@@ -219,6 +221,21 @@ class QueueReport:
     resources: dict
 
 
+def task_options(c: RunConfig, settings: RaySettings, cpus: int, use_gpu: bool,
+                 env=None) -> dict:
+    """Ray options of one run's task: its CPUs and GPU share, retries, a readable name, and
+    the driver's $RETHINK_CPU_PRECISION (make_runs --cpu-precision) as a runtime env, since
+    a worker on another node does not inherit the driver's environment."""
+    env = os.environ if env is None else env
+    opts = dict(num_cpus=cpus, max_retries=settings.max_retries, retry_exceptions=True,
+                name=f"train {c.run_id}")
+    if use_gpu:
+        opts["num_gpus"] = settings.gpus_for(c.model)
+    if env.get(CPU_PRECISION_ENV):
+        opts["runtime_env"] = {"env_vars": {CPU_PRECISION_ENV: env[CPU_PRECISION_ENV]}}
+    return opts
+
+
 def _connect(ray, settings: RaySettings) -> bool:
     """Connect to RAY_ADDRESS or start a local Ray; True when we started it."""
     if ray.is_initialized():
@@ -283,14 +300,7 @@ def run_queue(configs: list[RunConfig], results_dir, device: str = "auto",
         remote = ray.remote(train_task)
         refs = {}
         for c in todo:
-            opts = dict(num_cpus=cpus, max_retries=settings.max_retries, retry_exceptions=True,
-                        name=f"train {c.run_id}")
-            if use_gpu:
-                opts["num_gpus"] = settings.gpus_for(c.model)
-            if os.environ.get(CPU_PRECISION_ENV):  # make_runs --cpu-precision, on every node
-                opts["runtime_env"] = {"env_vars": {CPU_PRECISION_ENV:
-                                                    os.environ[CPU_PRECISION_ENV]}}
-            ref = remote.options(**opts).remote(
+            ref = remote.options(**task_options(c, settings, cpus, use_gpu)).remote(
                 c.to_dict(), str(results_dir), "cuda" if use_gpu else "cpu", cpus, probe,
                 settings.shared_fs, settings.scratch, settings.fault)
             refs[ref] = c
