@@ -91,6 +91,19 @@ def test_explicit_effects_noise_and_table2_budget():
     assert "the budget, not weight decay" in found["t2_fit"].text
 
 
+@pytest.mark.parametrize("neither_precision", ["fp32", "bf16"])
+def test_explicit_effect_names_an_unfit_run_and_mixed_precision(neither_precision):
+    t = {k: cfg for k, cfg in table1(S).items() if k[0] == "alexnet_small"}
+    test = {"crop+wd": 0.8887, "crop": 0.88, "wd": 0.87, "neither": 0.8778, "random labels": 0.096}
+    stored = {k: run(cfg, test=test[k[1]], fitted=k[1] != "crop+wd",
+                     precision=neither_precision if k[1] == "neither" else "fp32")
+              for k, cfg in t.items()}
+    text = findings.explicit(Runs(S, table1=stored), BASELINES)["t1_effects"].text
+    assert "+1.09 points (87.78% to 88.87%)" in text
+    assert "the random crop and weight decay run did not fit its training set" in text
+    assert ("precision (fp32 against bf16)" in text) == (neither_precision == "bf16")
+
+
 def test_implicit_names_the_confound():
     b = fig3b(S)
     lr = dict(b["without BN"].__dict__)

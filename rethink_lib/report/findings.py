@@ -287,6 +287,27 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     return _finish("02_capacity", out, parts)
 
 
+def _t1_confound(table1_runs, model: str, best: str) -> str:
+    """What else differs between a model's best regularized Table I runs and its runs with
+    neither: config fields and recorded precision (first seed of each), a run that did not
+    reach the stopping target (then the two did not stop by the same rule), and precisions
+    mixed among the seeds."""
+    groups = by_seed({k: r for k, r in table1_runs.items() if k[0] == model})
+    with_, neither = groups.get((model, best), {}), groups.get((model, "neither"), {})
+    if not with_ or not neither:
+        return ""
+    names = (f"the {key_name(best)} run" + ("s" if len(with_) > 1 else ""),
+             "the run" + ("s" if len(neither) > 1 else "") + " with neither")
+    text = V.confounds(with_[min(with_)], neither[min(neither)],
+                       ["augment", "weight_decay", "dropout"], names,
+                       (all(r.summary["fitted"] for r in with_.values()),
+                        all(r.summary["fitted"] for r in neither.values())))
+    mixed = V.mixed_precision({f"{lab} (seed {sd})": _precision(r)
+                               for lab, sd_runs in ((key_name(best), with_), ("neither", neither))
+                               for sd, r in sd_runs.items()})
+    return " ".join(t for t in (text, mixed if "precision" not in text else "") if t)
+
+
 # ---------------------------------------------------------- 03: explicit regularization
 def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
@@ -312,10 +333,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                 key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
                                          "favours a positive effect)" if k > 1 else ""),
                 topic["t1_effects"], published=(pub - base) if pub is not None and base is not None
-                else None, caveat=" ".join(filter(None, (caveat, V.mixed_precision(
-                    {f"{key_name(reg)} (seed {sd})": _precision(r)
-                     for (mm, reg, sd), r in runs["table1"].items()
-                     if mm == m and reg in (row["best"], "neither")}))))))
+                else None, caveat=caveat, confound=_t1_confound(runs["table1"], m, row["best"])))
         rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
                 if reg in t1.index.get_level_values(1)}
         linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
