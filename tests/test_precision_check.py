@@ -64,3 +64,16 @@ def test_find_archive_walks_up_from_the_book(tmp_path):
     (tmp_path / "docs" / "precision_check").mkdir(parents=True)
     (tmp_path / "book").mkdir()
     assert P.find_archive(tmp_path / "book") == (tmp_path / "docs" / "precision_check").resolve()
+
+
+def test_model_precision_sentence_names_mixed_models():
+    import pandas as pd
+    frame = pd.DataFrame({"run": ["mlp_1x512-f-labels0-1", "mlp_1x512-f-labels1-2",
+                                  "alexnet_small-f-labels0-3", "alexnet_small-f-labels1-4",
+                                  "alexnet_small-f-labels0.5-5"],
+                          "status": ["complete"] * 4 + ["no summary.json yet"],
+                          "precision": ["fp32", "fp32", "fp32", "bf16", None]})
+    text = P.model_precision_sentence(frame)
+    assert "MLP 1x512: 2 in fp32; AlexNet: 1 in bf16, 1 in fp32." in text
+    assert "The runs of AlexNet mix precisions" in text
+    assert P.model_precision_sentence(frame.iloc[:2]).endswith("Each model's runs share one precision.")

@@ -98,3 +98,21 @@ def precision_verdicts(pairs) -> list[V.Verdict]:
                             caveat=fit + (f" (The two runs also differ in {V.listing(also)}.)"
                                           if also else "")))
     return out
+
+
+def model_precision_sentence(runs: pd.DataFrame) -> str:
+    """Which precision each model's complete runs in the store used (runs: the execution
+    report's runs frame: run id, status, precision), naming any model whose runs mix them."""
+    done = runs[runs.status == "complete"] if "status" in runs else runs
+    if done.empty:
+        return "The store holds no complete runs."
+    per = {}
+    for run_id, p in zip(done["run"], done["precision"].fillna("unrecorded")):
+        per.setdefault(run_id.split("-")[0], {}).setdefault(p, 0)
+        per[run_id.split("-")[0]][p] += 1
+    parts = [f"{model_name(m)}: " + ", ".join(f"{n} in {p}" for p, n in sorted(c.items()))
+             for m, c in per.items()]
+    mixed = [model_name(m) for m, c in per.items() if len(c) > 1]
+    return ("Complete runs in the store by model and precision: " + "; ".join(parts) + ". "
+            + (f"The runs of {V.listing(mixed)} mix precisions, and the verdicts that compare "
+               "them say so." if mixed else "Each model's runs share one precision."))
