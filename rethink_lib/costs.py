@@ -36,14 +36,16 @@ def machine_name(device: str = "cpu") -> str:
     return cpu_name()
 
 
-def machine_entry(table: dict, machine: str, precision: str) -> tuple[str, dict] | None:
-    """The entry for this machine and precision, else any entry of that precision."""
+def machine_entry(table: dict, machine: str, precision: str,
+                  model: str | None = None) -> tuple[str, dict] | None:
+    """The entry for this machine and precision, else any entry of that precision; with
+    `model`, the first of these that has measured that model."""
     machines = table.get("machines", {})
     key = f"{machine} / {precision}"
-    if key in machines:
-        return key, machines[key]
-    for k, v in machines.items():
-        if k.endswith(f"/ {precision}"):
+    candidates = ([(key, machines[key])] if key in machines else []) + [
+        (k, v) for k, v in machines.items() if k != key and k.endswith(f"/ {precision}")]
+    for k, v in candidates:
+        if model is None or model in v.get("models", {}):
             return k, v
     return None
 

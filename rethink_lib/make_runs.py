@@ -85,7 +85,7 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
     rows = []
     for c in configs:
         precision = resolve_precision(c.precision, dev)
-        found = machine_entry(table, machine_name(str(dev)), precision)
+        found = machine_entry(table, machine_name(str(dev)), precision, c.model)
         secs = predict_seconds(c, found[1], evidence) if found else None
         rows.append({"run_id": c.run_id, "status": _status(c, results_dir),
                      "minutes": None if secs is None else round(secs / 60, 1),

@@ -293,7 +293,8 @@ def _predictor(settings: dict, stores):
             evidence[key] = max(evidence.get(key, 0), epochs)
 
     def predict(config):
-        found = machine_entry(table, machine_name(str(dev)), resolve_precision(config.precision, dev))
+        found = machine_entry(table, machine_name(str(dev)),
+                              resolve_precision(config.precision, dev), config.model)
         secs = predict_seconds(config, found[1], evidence) if found else None
         return (None if secs is None else secs / 60), (found[0] if found else None)
     return predict

@@ -84,3 +84,15 @@ def test_staging_survives_a_second_worker_finishing_first(tmp_path, monkeypatch)
     names = sorted(p.name for p in raw.iterdir())
     assert names == sorted(g.name[:-3] for g in data_mod.DEBIAN_FASHION_MNIST.glob("*-ubyte.gz"))
     assert (raw / "t10k-labels-idx1-ubyte").stat().st_size == 10_008  # 8-byte header + labels
+
+
+def test_cost_entry_falls_back_per_model_to_another_machine():
+    from rethink_lib.costs import machine_entry
+    table = {"machines": {"AMD / fp32": {"models": {"mlp_1x512": {}, "alexnet_small": {}}},
+                          "Xeon / fp32": {"models": {"alexnet_small": {}}},
+                          "Xeon / bf16": {"models": {"mlp_1x512": {}}}}}
+    assert machine_entry(table, "Xeon", "fp32")[0] == "Xeon / fp32"
+    assert machine_entry(table, "Xeon", "fp32", "alexnet_small")[0] == "Xeon / fp32"
+    assert machine_entry(table, "Xeon", "fp32", "mlp_1x512")[0] == "AMD / fp32"
+    assert machine_entry(table, "Xeon", "fp32", "inception_small") is None
+    assert machine_entry(table, "EPYC", "bf16", "mlp_1x512")[0] == "Xeon / bf16"
