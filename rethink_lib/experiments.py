@@ -38,7 +38,7 @@ PROFILES: dict[str, dict] = {
                   implicit_dataset="fashion_mnist", implicit_epochs=2,
                   implicit_weight_decay=4e-5),
     "cpu": dict(dataset="fashion_mnist", n_train=5000, n_test=None, curve_n_test=2000,
-                max_epochs={"inception": 80, "alexnet": 300, "mlp": 400},
+                max_epochs={"inception": 150, "alexnet": 300, "mlp": 400},
                 # auto: bf16 where the CPU has it natively (Xeon with AMX), else fp32
                 precision="auto", corruption_levels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
                 # The paper's lr; decay 0.95 where a model fits random labels before its lr
@@ -47,8 +47,12 @@ PROFILES: dict[str, dict] = {
                 # train accuracy after 300 epochs; x0.99 fits at epoch 224 (lr 10%) but its
                 # loss is still 0.026 at 300; x0.995 fits at epoch 148 and reaches loss 0.01
                 # at 249 (lr 29%). AlexNet (lr 0.01 too, no BN) gets the same factor.
+                # Inception (docs/probes/inception_small-p1-lr0.1-x0.95-w0.json, bf16): x0.95
+                # reaches 99% on random labels only at epoch 59 (lr 4.8% of its start) and
+                # its loss is still 0.041 at the 80-epoch cap; so x0.98 (the report's MLP
+                # factor; lr 5% at epoch 148) and a 150-epoch cap for all its runs.
                 lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
-                lr_decay={"inception": 0.95, "alexnet": 0.995, "mlp": 0.995},
+                lr_decay={"inception": 0.98, "alexnet": 0.995, "mlp": 0.995},
                 # Inception w/o BatchNorm: a 5-epoch linear warm-up to the paper's lr 0.1
                 # (recipe probes in docs/probes/, shown in chapter 03; scripts/probe_recipe.py)
                 warmup_epochs={"inception_small_nobn": 5},
