@@ -77,3 +77,10 @@ def test_model_precision_sentence_names_mixed_models():
     assert "MLP 1x512: 2 in fp32; AlexNet: 1 in bf16, 1 in fp32." in text
     assert "The runs of AlexNet mix precisions" in text
     assert P.model_precision_sentence(frame.iloc[:2]).endswith("Each model's runs share one precision.")
+
+
+def test_both_runs_archived_pair_with_each_other(archive, tmp_path):
+    _store(archive / "xeon-bf16", "bf16", 0.893, device="Xeon")
+    _store(tmp_path / "results", "fp32", 0.5)  # the store's run is not used: both are archived
+    (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
+    assert v.outcome == "agrees" and "+0.30 points" in v.text

@@ -3,8 +3,9 @@
 The cpu profile keeps one precision per model (docs/precision_check/README.md). A run that
 was stored in one precision before its model's queue moved to the other is kept under
 `docs/precision_check/<machine>-<precision>/<run_id>/` (the store's own format, checksums
-included), and the same config's run in `results/` is its partner: the pair shows what the
-arithmetic alone changes, next to the noise of the test set.
+included), and the same config's run in another archive folder or in `results/` is its
+partner: the pair shows what the arithmetic (and the machine) changes, next to the noise of
+the test set.
 """
 from __future__ import annotations
 
@@ -34,14 +35,20 @@ def find_archive(start: Path | None = None) -> Path:
 
 def load_pairs(archive: Path, results_dir: Path = DEFAULT_RESULTS_DIR
                ) -> list[tuple[RunResult, RunResult | None]]:
-    """(archived run, stored run of the same config or None) for every archived run; both are
-    read through the store's checks, so a damaged file raises ResultMismatchError."""
-    pairs = []
+    """Per archived config: (its first archived run, its other run or None). The other run is
+    the same config's run in another archive folder (when the config left the profile, both
+    precisions may be archived) or in the store. Every run is read through the store's checks,
+    so a damaged file raises ResultMismatchError."""
+    found: dict[str, list[RunResult]] = {}
     for cfg in sorted(Path(archive).glob("*/*/config.json")):
         config = RunConfig.from_dict(json.loads(cfg.read_text()))
-        old = load_result(config, cfg.parent.parent)
-        if old is not None:
-            pairs.append((old, load_result(config, results_dir)))
+        run = load_result(config, cfg.parent.parent)
+        if run is not None:
+            found.setdefault(config.run_id, []).append(run)
+    pairs = []
+    for runs in found.values():
+        partner = runs[1] if len(runs) > 1 else load_result(runs[0].config, results_dir)
+        pairs.append((runs[0], partner))
     return pairs
 
 
