@@ -47,10 +47,10 @@ PROFILES: dict[str, dict] = {
                 # train accuracy after 300 epochs; x0.99 fits at epoch 224 (lr 10%) but its
                 # loss is still 0.026 at 300; x0.995 fits at epoch 148 and reaches loss 0.01
                 # at 249 (lr 29%). AlexNet (lr 0.01 too, no BN) gets the same factor.
-                # Inception (docs/probes/inception_small-p1-lr0.1-x0.95-w0.json, bf16): x0.95
-                # reaches 99% on random labels only at epoch 59 (lr 4.8% of its start) and
-                # its loss is still 0.041 at the 80-epoch cap; so x0.98 (the report's MLP
-                # factor; lr 5% at epoch 148) and a 150-epoch cap for all its runs.
+                # Inception (docs/probes/inception_small-p1-lr0.1-x0.95-w0.json, bf16): at
+                # x0.95 it reaches 99% of random labels at epoch 59 (lr then 5.1% of its
+                # start) but never a loss of 0.01 (0.041 at the 80-epoch cap, lr 1.7%); so
+                # x0.98 (the report's MLP factor; lr 5% at epoch 149) and a 150-epoch cap.
                 lr={"inception": 0.1, "alexnet": 0.01, "mlp": 0.01},
                 lr_decay={"inception": 0.98, "alexnet": 0.995, "mlp": 0.995},
                 # Inception w/o BatchNorm: a 5-epoch linear warm-up to the paper's lr 0.1

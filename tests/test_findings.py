@@ -28,7 +28,8 @@ class Runs(dict):
 def run(config, train=1.0, test=0.5, fitted=True, curve=None, **summary):
     curve = curve or [(train, test)] * 5
     metrics = [{"epoch": i + 1, "step": 40 * (i + 1), "train_acc": a, "test_acc": b,
-                "clean_acc": a, "corrupted_acc": a * 0.5, "train_loss": 0.1} for i, (a, b) in enumerate(curve)]
+                "clean_acc": a, "corrupted_acc": a * 0.5, "train_loss": 0.1,
+                "lr": config.lr0 * config.decay ** i} for i, (a, b) in enumerate(curve)]
     s = {"final_train_acc": train, "final_test_acc": test, "final_train_acc_running": train,
          "fitted": fitted, "epochs": len(metrics), "n_train": 5000, "n_test": 10_000,
          "n_curve_test": 2000, "steps_to_loss": None, "steps_to_99": None, "steps_to_fit": None}
@@ -58,6 +59,21 @@ def test_capacity_on_a_partial_store():
     assert found["linear"].outcome == "agrees" and "fits only 44.20%" in found["linear"].text
     assert "MLP 1x512 100.00%" in found["linear"].text
     assert found["fig1a_order"].outcome == "missing" and found["report_bn"].outcome == "missing"
+
+
+def test_decay_rule_from_the_random_label_runs():
+    c = fig1bc(S)
+    stored = {k: run(cfg) for k, cfg in c.items() if k[0] == "alexnet_small" and k[1] in (0.0, 1.0)}
+    rand = stored[("alexnet_small", 1.0, 0)]
+    rand.metrics[2]["train_loss"] = 0.009  # epoch 3, lr 0.995**2 of its start
+    found = findings.capacity(Runs(S, fig1bc=stored), ())
+    rule = found["decay_rule"]
+    assert rule.outcome == "agrees"
+    assert "AlexNet reached a training loss of at most 0.01 on random labels at epoch 3, " \
+           "with its lr at 99.0% of its start (above 5%)" in rule.text
+    rand.metrics[2]["train_loss"] = 0.1  # never reached
+    assert findings.capacity(Runs(S, fig1bc=stored), ())["decay_rule"].outcome == "differs"
+    assert findings.capacity(Runs(S), ())["decay_rule"].outcome == "missing"
 
 
 def test_capacity_fig1a_order_and_bn_confound():

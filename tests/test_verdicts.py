@@ -310,3 +310,15 @@ def test_confounds_read_the_precision_a_stored_run_recorded():
     assert "precision (fp32 against bf16)" in V.confounds(a, b, ["model", "bn"])
     b.summary["precision"] = "fp32"
     assert V.confounds(a, b, ["model", "bn"]) == ""
+
+
+def test_lr_at_fit_each_outcome():
+    t = "a training loss of at most 0.01"
+    ok = V.lr_at_fit({"AlexNet": (134, 0.513, 134)}, "t", t)
+    assert ok.outcome == "agrees" and "at epoch 134, with its lr at 51.3% of its start (above 5%)" in ok.text
+    late = V.lr_at_fit({"AlexNet": (134, 0.513, 134), "Inception": (70, 0.03, 70)}, "t", t)
+    assert late.outcome == "differs" and "3.0% of its start (below 5%)" in late.text
+    never = V.lr_at_fit({"Inception": (None, 0.017, 80)}, "t", t)
+    assert never.outcome == "differs"
+    assert "did not reach a training loss of at most 0.01 in its 80 epochs (its lr at the end: 1.7%" in never.text
+    assert V.lr_at_fit({}, "t", t).outcome == "missing"

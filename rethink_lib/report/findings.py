@@ -11,11 +11,13 @@ import pandas as pd
 
 from ..baselines import linear_baseline
 from ..data import get_spec
+from ..experiments import by_family
 from ..metrics import FIT_LOSS, first_step
 from ..reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_TABLE1,
                          REPORT_EXTENSIONS)
 from . import verdicts as V
 from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, listing, model_name
+from .probes import load_probes
 from .stats import by_seed, stat
 from .tables import REGULARIZED, curve_table, regularizer_effect, table1_frame, table2_frame
 
@@ -30,6 +32,7 @@ TOPICS = {
         "linear": "Linear baseline: fitting random labels needs the network",
         "fig1a_fit": "Fig. 1a: Inception fits every corruption",
         "fig1a_order": "Fig. 1a: order of the times to fit",
+        "decay_rule": "Each model fits random labels before its learning rate is spent",
         "fig1b_fit": "Fig. 1b: every network fits every corruption level",
         "fig1b_ratio": "Fig. 1b: random/true time-to-fit ratio",
         "fig1c_rise": "Fig. 1c: test error rises with the corruption level",
@@ -113,6 +116,16 @@ def _fits(results: dict) -> dict:
 
 def _one(results: dict):
     return next(iter(results.values()), None)
+
+
+def lr_fit_point(curve, lr0: float, loss: float = FIT_LOSS) -> tuple[int | None, float, int]:
+    """(first epoch whose mean training loss was at most `loss`, or None; the lr of that
+    epoch, else of the last, as a fraction of lr0; the last epoch) from per-epoch rows with
+    epoch, lr and train_loss (a run's metrics or a probe's curve)."""
+    rows = list(curve)
+    hit = next((r for r in rows if r["train_loss"] <= loss), None)
+    row = hit or rows[-1]
+    return (int(row["epoch"]) if hit else None), row["lr"] / lr0, int(rows[-1]["epoch"])
 
 
 def _precision(result) -> str | None:
@@ -241,6 +254,17 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
                 get_spec(any_run.config.dataset).num_classes, topic["fig1c_chance"]))
     if levels:
         out["fig1b_fit"] = V.fitted(_fits(runs["fig1bc"]), "the stopping target", topic["fig1b_fit"])
+        rand_runs = {model_name(m): sd[min(sd)] for (m, p), sd in levels.items() if p == 1.0}
+        probes = [r for m in s["capacity_models"] for r in load_probes(m)
+                  if r["level"] == 1.0 and r["lr_decay"] != by_family(s["lr_decay"], m)]
+        target = f"a training loss of at most {FIT_LOSS:g} on random labels"
+        out["decay_rule"] = V.lr_at_fit(
+            {name: lr_fit_point(r.metrics, r.config.lr0) for name, r in rand_runs.items()},
+            topic["decay_rule"], target, caveat=" ".join(
+                f"(Why {model_name(r['model'])}'s factor is not {r['lr_decay']:g}: in a run at "
+                f"x{r['lr_decay']:g}, "
+                + V.lr_at_fit({model_name(r["model"]): lr_fit_point(r["curve"], r["lr"])},
+                              "", target).text[:-1] + ".)" for r in probes))
 
     # Fig. 2: signal before noise
     for (m, p), sd in by_seed(runs["fig2"]).items():

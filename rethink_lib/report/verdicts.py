@@ -141,6 +141,33 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
         head + f": a {side} factor (more than {tolerance:g}x off)"), unpaired, caveat))
 
 
+# ------------------------------------------------------------------------ schedule
+LR_FLOOR = 0.05  # the issue's rule: fit random labels before the lr falls below ~5% of its start
+
+
+def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, target: str,
+              floor: float = LR_FLOOR, caveat: str = "") -> Verdict:
+    """Whether each run reached `target` (e.g. "a training loss of at most 0.01") while its
+    learning rate was still at least `floor` of its start (else the schedule, not the labels,
+    may decide its time to fit). runs: {name: (epoch it first reached the target or None, lr
+    then as a fraction of the start, or at its last epoch when never reached; last epoch)}."""
+    if not runs:
+        return Verdict(topic, "missing", _sentence("The random-label runs are not stored yet"))
+    texts, ok = [], True
+    for name, (epoch, frac, last) in runs.items():
+        if epoch is None:
+            ok = False
+            texts.append(f"{name} did not reach {target} in its {last} epochs (its lr at the "
+                         f"end: {100 * frac:.1f}% of its start)")
+            continue
+        low = frac < floor
+        ok = ok and not low
+        texts.append(f"{name} reached {target} at epoch {epoch}, with its lr at "
+                     f"{100 * frac:.1f}% of its start ({'below' if low else 'above'} "
+                     f"{100 * floor:g}%)")
+    return Verdict(topic, "agrees" if ok else "differs", _also(_sentence("; ".join(texts)), caveat))
+
+
 # ------------------------------------------------------------------------ fitting
 def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
            expected: bool = True, caveat: str = "") -> Verdict:
