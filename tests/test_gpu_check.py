@@ -10,6 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
+
+from rethink_lib.train import resolve_precision
 
 from .conftest import needs_fashion_mnist
 
@@ -63,7 +66,9 @@ def test_quick_cpu_run_writes_every_section(tmp_path):
         assert e["extrapolated"] and e["steps_timed"] == 3
         # scaled: 391 steps of 128 images at the timed rate
         assert e["epoch_s"] == pytest.approx(e["seconds_timed"] * 391 / 3)
-        assert f"| {e['model']} | fp32 | False | {e['epoch_s']:.2f} (scaled) |" in text
+        # auto precision: fp32 on an AVX2 CPU, bf16 on a Xeon with AMX
+        assert e["precision"] == resolve_precision("auto", torch.device("cpu"))
+        assert f"| {e['model']} | {e['precision']} | False | {e['epoch_s']:.2f} (scaled) |" in text
     assert r["goal"]["best_epoch_s"] is None and r["goal"]["met"] is False
     assert "Small Inception was not timed here." in text
 
