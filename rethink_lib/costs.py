@@ -5,7 +5,8 @@ precision, seconds per 1,000 images of one training epoch and of evaluation for 
 measured by `python -m rethink_lib.costs --measure` (its command and date are stored with
 it). Epochs to fit are not known before a run: a run stopped at a target is predicted at
 the epochs stored runs of the same model and corruption level needed (any profile,
-scaled by nothing), else at EPOCH_GUESS of its cap; fixed-epoch runs at their epochs.
+scaled by nothing), else interpolated linearly between the nearest stored levels below and
+above it, else at EPOCH_GUESS of its cap; fixed-epoch runs at their epochs.
 """
 from __future__ import annotations
 
@@ -55,8 +56,17 @@ def expected_epochs(config, evidence: dict | None = None) -> float:
     if config.target_train_acc is None and config.target_train_loss is None:
         return config.max_epochs
     key = (config.model, config.corruption, config.level, config.augment != "none")
-    if evidence and key in evidence:
+    evidence = evidence or {}
+    if key in evidence:
         return min(evidence[key], config.max_epochs)
+    # between two stored levels of the same model, corruption and augmentation: linear
+    levels = sorted((k[2], e) for k, e in evidence.items()
+                    if (k[0], k[1], k[3]) == (key[0], key[1], key[3]))
+    below = [(lv, e) for lv, e in levels if lv < config.level]
+    above = [(lv, e) for lv, e in levels if lv > config.level]
+    if below and above:
+        (l0, e0), (l1, e1) = below[-1], above[0]
+        return min(e0 + (e1 - e0) * (config.level - l0) / (l1 - l0), config.max_epochs)
     return EPOCH_GUESS * config.max_epochs
 
 

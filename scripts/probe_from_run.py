@@ -12,37 +12,22 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "probes"
+from rethink_lib.report.probes import PROBES_DIR, probe_record, write_probe
 
 
 def record_from_run(run_dir: Path, command: str) -> dict:
-    s = json.loads((run_dir / "summary.json").read_text())
-    c = s["config"]
-    with open(run_dir / "metrics.csv") as f:
-        rows = [{k: (int(r[k]) if k == "epoch" else float(r[k]))
-                 for k in ("epoch", "lr", "train_loss", "train_acc", "test_acc")}
-                for r in csv.DictReader(f)]
-    return {"command": command, "cpu": s.get("device_name"), "threads": s.get("threads"),
-            "model": c["model"], "level": c["level"], "lr": c["lr"], "lr_decay": c["lr_decay"],
-            "warmup_epochs": c["warmup_epochs"], "epochs": s["epochs"], "n_train": s["n_train"],
-            "precision": s.get("precision"), "wall_seconds": round(s["wall_seconds"], 1),
-            "curve": rows, "final_train_acc": s["final_train_acc"],
-            "final_test_acc": s["final_test_acc"], "run_id": s["run_id"],
-            "fitted": s["fitted"], "steps_to_99": s.get("steps_to_99"),
-            "steps_to_loss": s.get("steps_to_loss"),
-            "final_train_loss_running": s.get("final_train_loss_running")}
+    s = json.loads((Path(run_dir) / "summary.json").read_text())
+    with open(Path(run_dir) / "metrics.csv") as f:
+        return probe_record(s["config"], s, csv.DictReader(f), command)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("run_dir", type=Path)
     p.add_argument("--command", required=True, help="the command that made the run")
-    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--out", type=Path, default=PROBES_DIR)
     a = p.parse_args(argv)
-    r = record_from_run(a.run_dir, a.command)
-    path = a.out / f"{r['model']}-p{r['level']:g}-lr{r['lr']:g}-x{r['lr_decay']:g}-w{r['warmup_epochs']}.json"
-    path.write_text(json.dumps(r, indent=1) + "\n")
-    print(f"wrote {path}")
+    print(f"wrote {write_probe(record_from_run(a.run_dir, a.command), a.out)}")
     return 0
 
 

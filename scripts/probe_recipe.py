@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 from rethink_lib.cli import _positive as positive_int
 from rethink_lib.experiments import get_experiment, resolve
-from rethink_lib.metrics import cpu_name
+from rethink_lib.report.probes import PROBES_DIR as OUT, probe_record, write_probe
 from rethink_lib.train import train
-
-OUT = Path(__file__).resolve().parent.parent / "docs" / "probes"
 
 
 def probe_config(model: str, level: float, lr: float, decay: float, warmup: int, epochs: int,
@@ -56,20 +52,11 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = probe_config(a.model, a.level, a.lr, a.decay, a.warmup, a.epochs)
-    t0 = time.perf_counter()
     res = train(cfg, device="cpu", progress=sys.stderr)
-    rows = [{k: m[k] for k in ("epoch", "lr", "train_loss", "train_acc", "test_acc")}
-            for m in res.metrics]
-    record = {"command": "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:]),
-              "cpu": cpu_name(), "threads": a.threads, "model": a.model, "level": a.level,
-              "lr": a.lr, "lr_decay": a.decay, "warmup_epochs": a.warmup, "epochs": a.epochs,
-              "n_train": cfg.n_train, "precision": res.summary.get("precision"),
-              "wall_seconds": round(time.perf_counter() - t0, 1), "curve": rows,
-              "final_train_acc": res.summary["final_train_acc"],
-              "final_test_acc": res.summary["final_test_acc"]}
-    a.out.mkdir(parents=True, exist_ok=True)
-    path = a.out / f"{a.model}-p{a.level:g}-lr{a.lr:g}-x{a.decay:g}-w{a.warmup}.json"
-    path.write_text(json.dumps(record, indent=1) + "\n")
+    record = probe_record(cfg.to_dict(), res.summary, res.metrics,
+                          "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:]))
+    path = write_probe(record, a.out)
+    rows = record["curve"]
     for r in rows:
         print(f"epoch {r['epoch']:3d} lr {r['lr']:.4f} loss {r['train_loss']:.3f} "
               f"train {r['train_acc']:.3f} test {r['test_acc']:.3f}")

@@ -58,3 +58,22 @@ def test_profile_recipe_reads_the_models_own_values():
     assert probes.profile_recipe({"lr": 0.5, "lr_decay": 0.9}, "mlp_1x512") == \
         {"lr": 0.5, "lr_decay": 0.9, "warmup_epochs": 0}
     assert probes.probes_figure([]).axes[0].texts[0].get_text() == "no recipe probe recorded yet"
+
+
+def test_probe_record_from_a_stored_run(tmp_path):
+    """scripts/probe_from_run.py's record: the stored run's own values, readable by load_probes."""
+    import csv
+    from pathlib import Path
+    run = sorted(Path(__file__).resolve().parents[1].glob("results/inception_small-*labels1-*"))[0]
+    s = json.loads((run / "summary.json").read_text())
+    with open(run / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    rec = probes.probe_record(s["config"], s, rows, "cmd")
+    assert (rec["lr_decay"], rec["epochs"], rec["run_id"]) == \
+        (s["config"]["lr_decay"], s["epochs"], s["run_id"])
+    assert rec["final_test_acc"] == s["final_test_acc"] and rec["cpu"] == s["device_name"]
+    assert len(rec["curve"]) == len(rows) == s["epochs"]
+    assert rec["curve"][-1]["epoch"] == s["epochs"] and isinstance(rec["curve"][0]["lr"], float)
+    path = probes.write_probe(rec, tmp_path)
+    assert path.name == f"inception_small-p1-lr0.1-x{rec['lr_decay']:g}-w0.json"
+    assert probes.load_probes("inception_small", tmp_path) == [json.loads(path.read_text())]

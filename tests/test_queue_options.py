@@ -96,3 +96,21 @@ def test_cost_entry_falls_back_per_model_to_another_machine():
     assert machine_entry(table, "Xeon", "fp32", "mlp_1x512")[0] == "AMD / fp32"
     assert machine_entry(table, "Xeon", "fp32", "inception_small") is None
     assert machine_entry(table, "EPYC", "bf16", "mlp_1x512")[0] == "Xeon / bf16"
+
+
+def test_expected_epochs_uses_the_level_or_interpolates_between_stored_levels():
+    from rethink_lib.config import RunConfig
+    from rethink_lib.costs import EPOCH_GUESS, expected_epochs
+    ev = {("inception_small", "labels", 0.0, False): 43,
+          ("inception_small", "labels", 0.2, False): 50,
+          ("inception_small", "labels", 1.0, False): 90,
+          ("inception_small", "labels", 0.6, True): 10}  # augmented runs are another series
+    run = lambda level, **kw: RunConfig(**{"model": "inception_small", "corruption": "labels",
+                                           "level": level, "max_epochs": 150,
+                                           "target_train_acc": 0.99, **kw})
+    assert expected_epochs(run(0.2), ev) == 50  # stored: its own level
+    assert expected_epochs(run(0.6), ev) == pytest.approx(70)  # halfway between 0.2 and 1.0
+    assert expected_epochs(run(0.6, max_epochs=60), ev) == 60  # never past the cap
+    assert expected_epochs(run(0.6), {k: v for k, v in ev.items() if k[2] < 0.5}) == \
+        EPOCH_GUESS * 150  # nothing stored above it: the guess
+    assert expected_epochs(run(0.6, target_train_acc=None, max_epochs=40), ev) == 40

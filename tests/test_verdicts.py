@@ -308,6 +308,9 @@ def test_confounds_read_the_precision_a_stored_run_recorded():
     b = SimpleNamespace(config=RunConfig(model="inception_small_nobn", lr=0.1),
                         summary={"precision": "bf16"})
     assert "precision (fp32 against bf16)" in V.confounds(a, b, ["model", "bn"])
+    assert (V.run_precision(a), V.run_precision(b)) == ("fp32", "bf16")
+    assert V.run_precision(a.config) is None  # a config's "auto" is not a recorded precision
+    assert V.run_precision(SimpleNamespace(config=a.config, summary={})) is None
     b.summary["precision"] = "fp32"
     assert V.confounds(a, b, ["model", "bn"]) == ""
 
@@ -322,3 +325,8 @@ def test_lr_at_fit_each_outcome():
     assert never.outcome == "differs"
     assert "did not reach a training loss of at most 0.01 in its 80 epochs (its lr at the end: 1.7%" in never.text
     assert V.lr_at_fit({}, "t", t).outcome == "missing"
+    phrase = V.lr_fit_phrase("Inception", (None, 0.017, 80), t)
+    assert phrase == ("Inception did not reach a training loss of at most 0.01 in its 80 epochs "
+                      "(its lr at the end: 1.7% of its start)")
+    assert never.text == phrase + "."  # the verdict is its runs' phrases, one sentence
+    assert V.lr_fit_phrase("MLP", (30, 0.06, 30), t, floor=0.1).endswith("6.0% of its start (below 10%)")

@@ -128,11 +128,6 @@ def lr_fit_point(curve, lr0: float, loss: float = FIT_LOSS) -> tuple[int | None,
     return (int(row["epoch"]) if hit else None), row["lr"] / lr0, int(rows[-1]["epoch"])
 
 
-def _precision(result) -> str | None:
-    """The precision a stored run trained in (its config's "auto" resolved on its machine)."""
-    return result.summary.get("precision")
-
-
 def _pct(x):
     return None if x is None else 100.0 * x
 
@@ -226,10 +221,10 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             cav.append(f"(Our {model_name(m)} multiplies its learning rate by "
                        f"{any_run.config.decay:g} per epoch, the paper's recipe by "
                        f"{PAPER_RECIPE['lr_decay']:g}.)")
-        cav.append(V.mixed_precision({f"{corruption_name('labels', p)}"
-                                      + (f" (seed {k})" if len(seeds) > 1 else ""): _precision(r)
-                                      for p, runs_p in ((0.0, base), (1.0, rand))
-                                      for k, r in runs_p.items() if k in seeds}))
+        cav.append(V.mixed_precision({
+            corruption_name("labels", p) + (f" (seed {k})" if len(seeds) > 1 else ""):
+                V.run_precision(r)
+            for p, runs_p in ((0.0, base), (1.0, rand)) for k, r in runs_p.items() if k in seeds}))
         parts["fig1b_ratio"].append(V.ratio(
             model_name(m), [base[k].summary["steps_to_loss"] for k in seeds],
             [rand[k].summary["steps_to_loss"] for k in seeds], ref_ratio,
@@ -263,8 +258,8 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             topic["decay_rule"], target, caveat=" ".join(
                 f"(Why {model_name(r['model'])}'s factor is not {r['lr_decay']:g}: in a run at "
                 f"x{r['lr_decay']:g}, "
-                + V.lr_at_fit({model_name(r["model"]): lr_fit_point(r["curve"], r["lr"])},
-                              "", target).text[:-1] + ".)" for r in probes))
+                + V.lr_fit_phrase(model_name(r["model"]), lr_fit_point(r["curve"], r["lr"]),
+                                  target) + ".)" for r in probes))
 
     # Fig. 2: signal before noise
     for (m, p), sd in by_seed(runs["fig2"]).items():
@@ -326,7 +321,7 @@ def _t1_confound(table1_runs, model: str, best: str) -> str:
                        ["augment", "weight_decay", "dropout"], names,
                        (all(r.summary["fitted"] for r in with_.values()),
                         all(r.summary["fitted"] for r in neither.values())))
-    mixed = V.mixed_precision({f"{lab} (seed {sd})": _precision(r)
+    mixed = V.mixed_precision({f"{lab} (seed {sd})": V.run_precision(r)
                                for lab, sd_runs in ((key_name(best), with_), ("neither", neither))
                                for sd, r in sd_runs.items()})
     return " ".join(t for t in (text, mixed if "precision" not in text else "") if t)

@@ -18,6 +18,37 @@ PROBES_DIR = Path(__file__).resolve().parents[2] / "docs" / "probes"
 LEARNS_ABOVE = 2.0  # x chance: a probe "learns" when its last running train accuracy is above
 
 
+CURVE_KEYS = ("epoch", "lr", "train_loss", "train_acc", "test_acc")
+RUN_KEYS = ("run_id", "fitted", "steps_to_99", "steps_to_loss", "final_train_loss_running")
+
+
+def probe_record(config: dict, summary: dict, metrics, command: str) -> dict:
+    """The probe record (the fields load_probes and the chapter read) of a finished training:
+    its config as a dict, its summary (rethink_lib.train's run_summary, or a stored
+    summary.json), its per-epoch metric rows, and the command that made it."""
+    curve = [{k: (int(m[k]) if k == "epoch" else float(m[k])) for k in CURVE_KEYS}
+             for m in metrics]
+    return {"command": command, "cpu": summary.get("device_name"),
+            "threads": summary.get("threads"), "model": config["model"],
+            "level": config["level"], "lr": config["lr"], "lr_decay": config["lr_decay"],
+            "warmup_epochs": config["warmup_epochs"], "epochs": summary["epochs"],
+            "n_train": summary["n_train"], "precision": summary.get("precision"),
+            "wall_seconds": round(summary["wall_seconds"], 1), "curve": curve,
+            "final_train_acc": summary["final_train_acc"],
+            "final_test_acc": summary["final_test_acc"],
+            **{k: summary.get(k) for k in RUN_KEYS}}
+
+
+def write_probe(record: dict, out: Path = PROBES_DIR) -> Path:
+    """Write `record` to out/<model>-p<level>-lr<lr>-x<decay>-w<warm-up>.json; its path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / (f"{record['model']}-p{record['level']:g}-lr{record['lr']:g}"
+                  f"-x{record['lr_decay']:g}-w{record['warmup_epochs']}.json")
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
 def load_probes(model: str, probes_dir: Path = PROBES_DIR) -> list[dict]:
     """The probe records of `model`, ordered by (lr, decay, warm-up)."""
     if not Path(probes_dir).is_dir():

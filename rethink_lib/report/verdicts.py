@@ -145,6 +145,18 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
 LR_FLOOR = 0.05  # the issue's rule: fit random labels before the lr falls below ~5% of its start
 
 
+def lr_fit_phrase(name: str, point: tuple[int | None, float, int], target: str,
+                  floor: float = LR_FLOOR) -> str:
+    """One run's clause of lr_at_fit (no final period): point = (epoch it first reached
+    `target` or None, lr then as a fraction of the start, or at its last epoch; last epoch)."""
+    epoch, frac, last = point
+    if epoch is None:
+        return (f"{name} did not reach {target} in its {last} epochs (its lr at the end: "
+                f"{100 * frac:.1f}% of its start)")
+    return (f"{name} reached {target} at epoch {epoch}, with its lr at {100 * frac:.1f}% of "
+            f"its start ({'below' if frac < floor else 'above'} {100 * floor:g}%)")
+
+
 def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, target: str,
               floor: float = LR_FLOOR, caveat: str = "") -> Verdict:
     """Whether each run reached `target` (e.g. "a training loss of at most 0.01") while its
@@ -153,19 +165,9 @@ def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, tar
     then as a fraction of the start, or at its last epoch when never reached; last epoch)}."""
     if not runs:
         return Verdict(topic, "missing", _sentence("The random-label runs are not stored yet"))
-    texts, ok = [], True
-    for name, (epoch, frac, last) in runs.items():
-        if epoch is None:
-            ok = False
-            texts.append(f"{name} did not reach {target} in its {last} epochs (its lr at the "
-                         f"end: {100 * frac:.1f}% of its start)")
-            continue
-        low = frac < floor
-        ok = ok and not low
-        texts.append(f"{name} reached {target} at epoch {epoch}, with its lr at "
-                     f"{100 * frac:.1f}% of its start ({'below' if low else 'above'} "
-                     f"{100 * floor:g}%)")
-    return Verdict(topic, "agrees" if ok else "differs", _also(_sentence("; ".join(texts)), caveat))
+    ok = all(epoch is not None and frac >= floor for epoch, frac, _ in runs.values())
+    text = _sentence("; ".join(lr_fit_phrase(n, pt, target, floor) for n, pt in runs.items()))
+    return Verdict(topic, "agrees" if ok else "differs", _also(text, caveat))
 
 
 # ------------------------------------------------------------------------ fitting
@@ -444,6 +446,12 @@ CONFOUND_FIELDS = {"model": "model", "dataset": "data set", "n_train": "training
                    "precision": "precision", "seed": "seed"}
 
 
+def run_precision(run) -> str | None:
+    """The precision a stored run recorded (its config's "auto" resolved on its machine),
+    None for a RunConfig or a run that recorded none."""
+    return getattr(run, "summary", {}).get("precision")
+
+
 def _field(run, name):
     """A field of a RunConfig, or of a stored run (its config; the precision it recorded,
     since a config's "auto" resolves per machine)."""
@@ -451,8 +459,8 @@ def _field(run, name):
     if name == "bn":
         from ..models import model_spec
         return model_spec(config.model).uses_batchnorm(config.batchnorm)
-    if name == "precision" and hasattr(run, "summary"):
-        return run.summary.get("precision", config.precision)
+    if name == "precision":
+        return run_precision(run) or config.precision
     return getattr(config, name)
 
 
