@@ -43,6 +43,9 @@ def test_ordering_unreached_last_and_ties():
     ours = {"labels0": 1200, "shuffled_pixels": 1200, "labels1": None}
     v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
     assert v.outcome == "agrees" and "random labels never reached" in v.text
+    assert "true labels (1,200) = shuffled pixels (1,200)" in v.text  # a tie is not shown as "<"
+    assert "true labels and shuffled pixels (1,200 each) tie, and a tie is evidence for neither" in v.text
+    assert "tie" not in V.ordering({"labels0": 1, "labels1": 2}, REF, NAMES, "s", "r", "t").text
     assert "not stored yet: Gaussian noise and random pixels" in v.text
     # the reference's *last* never reached, but an earlier one did not either: reversed
     v = V.ordering({"labels0": None, "labels1": 900}, REF, NAMES, "steps", "the reference", "t")

@@ -85,7 +85,12 @@ def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], n
     inf = math.inf
     val = {k: inf if missing(ours[k]) else ours[k] for k in keys}
     ranked = sorted((k for k in keys if val[k] < inf), key=lambda k: val[k])
-    shown = " < ".join(f"{names.get(k, k)} ({count(val[k])})" for k in ranked) or "none"
+    shown = "".join((" = " if i and val[k] == val[ranked[i - 1]] else " < " if i else "")
+                    + f"{names.get(k, k)} ({count(val[k])})" for i, k in enumerate(ranked)) or "none"
+    tied_groups: dict[float, list[str]] = {}
+    for k in ranked:
+        tied_groups.setdefault(val[k], []).append(names.get(k, k))
+    tied = [f"{listing(g)} ({count(v)} each)" for v, g in tied_groups.items() if len(g) > 1]
     if len(ranked) < len(keys):
         shown += f", and never reached by {listing(names.get(k, k) for k in keys if val[k] == inf)}"
     ref = " < ".join(names.get(k, k) for k in keys)
@@ -102,6 +107,8 @@ def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], n
         tail = ": the same order"
         if unreached:
             tail += f" as far as it can be read ({listing(names.get(k, k) for k in unreached)} never reached it)"
+        if tied:
+            tail += f"; {'; '.join(tied)} tie, and a tie is evidence for neither order"
         return Verdict(topic, "agrees", _also(_sentence(head + tail, extra), caveat))
     a, b = inverted[0]
     return Verdict(topic, "differs", _also(_sentence(
