@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from rethink_lib.experiments import fig1a, fig1bc, fig3b, resolve, table1, table2
+from rethink_lib.experiments import (fig1a, fig1bc, fig3b, other_dataset_random, resolve,
+                                     table1, table2)
 from rethink_lib.report import findings
 
 S = resolve("cpu")
@@ -147,3 +148,28 @@ def test_conclusion_lists_open_combined_verdicts():
 def test_data_caveat(dataset, n, expected):
     from rethink_lib.config import RunConfig
     assert expected in findings.data_caveat(RunConfig(dataset=dataset, n_train=n))
+
+
+@pytest.mark.parametrize("final_accs,outcome", [
+    ((1.0, 1.0, 1.0), "agrees"),  # all fit by the paper's criterion, none by the loss target
+    ((1.0, 1495 / 1497, 1.0), "differs"),  # one training image still wrong
+])
+def test_other_dataset_fit_is_the_papers_criterion_with_the_loss_target_beside(final_accs, outcome):
+    c = other_dataset_random(S)
+    stored = {k: run(cfg, train=acc, fitted=False, final_train_acc_running=1.0, n_train=1497,
+                     final_train_loss_running=0.051)
+              for (k, cfg), acc in zip(sorted((k, v) for k, v in c.items() if k[0] == "mlp_1x512"),
+                                       final_accs)}
+    assert len(stored) == 3
+    v = findings.capacity(Runs(S, other_dataset_random=stored), ())["other_dataset_random"]
+    assert v.outcome == outcome
+    if outcome == "agrees":
+        assert v.text.startswith("All 3 runs reached 100% training accuracy (the paper's criterion")
+    else:
+        assert "1 of 3 runs did not reach 100% training accuracy" in v.text and "99.87%" in v.text
+    # the stricter stopping target, missed by all three, is said beside it
+    assert "None of the 3 runs reached the profile's stricter stopping target" in v.text
+    assert "loss 0.051" in v.text and v.text.endswith("1,497 images.)")
+    fitted_all = {k: run(r.config, n_train=1497) for k, r in stored.items()}
+    v = findings.capacity(Runs(S, other_dataset_random=fitted_all), ())["other_dataset_random"]
+    assert v.outcome == "agrees" and "stricter" not in v.text

@@ -114,6 +114,16 @@ def _fits(results: dict) -> dict:
             for k, r in _named(results).items()}
 
 
+PAPER_FIT = "100% training accuracy"
+
+
+def _fits_whole_set(results: dict) -> dict:
+    """{printed run name: (every training image classified correctly after training, that
+    final train %)}: the paper's criterion of fitting, for `verdicts.fitted`."""
+    return {k: (r.summary["final_train_acc"] * r.summary["n_train"] >= r.summary["n_train"] - 0.5,
+                _pct(r.summary["final_train_acc"])) for k, r in _named(results).items()}
+
+
 def _one(results: dict):
     return next(iter(results.values()), None)
 
@@ -300,9 +310,15 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             continue
         ref = REPORT_EXTENSIONS[name]
         data = "Gaussian noise" if name == "gaussian_large" else dataset_name(r0.config.dataset)
-        out[name] = V.fitted(_fits(found), f"the stopping target ({target_phrase(r0.config)})",
-                             topic[name], caveat=f"(The report: {ref['data']}, {count(ref['n_train'])} "
-                                                 f"images; ours: {data}, {count(r0.summary['n_train'])} images.)")
+        # the claim is the paper's "fits": every training image classified correctly after
+        # training; the profile's stricter stopping target (a loss as well) is reported beside
+        strict = V.fitted(_fits(found), f"the profile's stricter stopping target "
+                                        f"({target_phrase(r0.config)})", topic[name])
+        out[name] = V.fitted(_fits_whole_set(found), f"{PAPER_FIT} (the paper's criterion, on "
+                             f"the whole training set after training)", topic[name], caveat=(
+                                 (strict.text if strict.outcome != "agrees" else "")
+                                 + f" (The report: {ref['data']}, {count(ref['n_train'])} images; "
+                                 f"ours: {data}, {count(r0.summary['n_train'])} images.)"))
     return _finish("02_capacity", out, parts)
 
 
