@@ -93,7 +93,7 @@ def test_fitted_outcomes():
     assert all_ok.outcome == "agrees" and all_ok.text == "All 3 runs reached the target."
     some = V.fitted({"a": (True, 100.0), "b": (False, 97.1)}, "the target", "t")
     assert some.outcome == "differs" and "1 of 2 runs did not reach" in some.text
-    assert "b (97.10% training accuracy)" in some.text and "a (" not in some.text
+    assert "b (97.10% running training accuracy)" in some.text and "a (" not in some.text
     none = V.fitted({"a": (False, 90.0), "b": (False, 97.1)}, "the target", "t")
     assert none.outcome == "differs" and none.text.startswith("Neither of the 2 runs")
     assert V.fitted({"a": (False, 50.0)}, "the target", "t", expected=False).outcome == "agrees"
@@ -101,9 +101,9 @@ def test_fitted_outcomes():
     # a run at 100% accuracy that missed the loss target says so, with its loss
     loss = V.fitted({"a": (False, 100.0, 0.0516), "b": (True, 100.0, 0.009)}, "the target", "t")
     assert loss.outcome == "differs"
-    assert "a (100.00% training accuracy, loss 0.052)" in loss.text
+    assert "a (100.00% running training accuracy, loss 0.052)" in loss.text
     one = V.fitted({"a": (False, 100.0, 0.0516)}, "the target", "t")
-    assert one.text == "A did not reach the target: 100.00% training accuracy, loss 0.052."
+    assert one.text == "A did not reach the target: 100.00% running training accuracy, loss 0.052."
 
 
 # ---------------------------------------------------------------------- difference
@@ -293,7 +293,9 @@ def test_fitted_single_run():
     ok = V.fitted({"AlexNet": (True, 100.0)}, "the target", "t")
     assert ok.outcome == "agrees" and ok.text == "AlexNet reached the target."
     no = V.fitted({"AlexNet": (False, 14.25)}, "the target", "t")
-    assert no.outcome == "differs" and no.text == "AlexNet did not reach the target: 14.25% training accuracy."
+    assert no.outcome == "differs" and no.text == "AlexNet did not reach the target: 14.25% running training accuracy."
+    whole = V.fitted({"AlexNet": (False, 99.5)}, "the target", "t", accuracy="training accuracy")
+    assert whole.text == "AlexNet did not reach the target: 99.50% training accuracy."
 
 
 def test_mixed_precision_names_each_group_or_says_nothing():

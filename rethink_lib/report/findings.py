@@ -314,11 +314,12 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
         # training; the profile's stricter stopping target (a loss as well) is reported beside
         strict = V.fitted(_fits(found), f"the profile's stricter stopping target "
                                         f"({target_phrase(r0.config)})", topic[name])
-        out[name] = V.fitted(_fits_whole_set(found), f"{PAPER_FIT} (the paper's criterion, on "
-                             f"the whole training set after training)", topic[name], caveat=(
-                                 (strict.text if strict.outcome != "agrees" else "")
-                                 + f" (The report: {ref['data']}, {count(ref['n_train'])} images; "
-                                 f"ours: {data}, {count(r0.summary['n_train'])} images.)"))
+        sizes = (f"(The report: {ref['data']}, {count(ref['n_train'])} images; "
+                 f"ours: {data}, {count(r0.summary['n_train'])} images.)")
+        out[name] = V.fitted(
+            _fits_whole_set(found), f"{PAPER_FIT} (the paper's criterion, on the whole training "
+            f"set after training)", topic[name], accuracy="training accuracy",
+            caveat=(strict.text if strict.outcome != "agrees" else "") + " " + sizes)
     return _finish("02_capacity", out, parts)
 
 

@@ -179,17 +179,19 @@ def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, tar
 
 # ------------------------------------------------------------------------ fitting
 def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
-           expected: bool = True, caveat: str = "") -> Verdict:
+           expected: bool = True, caveat: str = "",
+           accuracy: str = "running training accuracy") -> Verdict:
     """Did every run reach its stopping target? runs: {printed name: (fitted, final train %)}
     or (fitted, final train %, final training loss): a run that missed only the loss target
-    then says so.
+    then says so. accuracy: what the train % measures (a run's last epoch's running accuracy,
+    or its accuracy on the whole training set after training).
 
     expected: the paper's finding (True: they all fit)."""
     if not runs:
         return Verdict(topic, "missing", _sentence("None of these runs is stored yet"))
     def where(v) -> str:  # how far a run got: its accuracy, and its loss when known
         acc, loss = v[1], (v[2] if len(v) > 2 else None)
-        return f"{pct(acc)} training accuracy" + (f", loss {loss:.3f}" if loss is not None else "")
+        return f"{pct(acc)} {accuracy}" + (f", loss {loss:.3f}" if loss is not None else "")
 
     short = {k: where(v) for k, v in runs.items() if not v[0]}
     if len(runs) == 1:
