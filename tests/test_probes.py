@@ -64,7 +64,7 @@ def test_probe_record_from_a_stored_run(tmp_path):
     """scripts/probe_from_run.py's record: the stored run's own values, readable by load_probes."""
     import csv
     from pathlib import Path
-    run = sorted(Path(__file__).resolve().parents[1].glob("results/inception_small-*labels1-*"))[0]
+    run = sorted(Path(__file__).resolve().parents[1].glob("results/inception_small-fashion_mnist-labels1-[0-9a-f]*"))[0]
     s = json.loads((run / "summary.json").read_text())
     with open(run / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
