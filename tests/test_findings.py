@@ -117,7 +117,8 @@ def test_explicit_effect_names_an_unfit_run_and_mixed_precision(neither_precisio
               for k, cfg in t.items()}
     text = findings.explicit(Runs(S, table1=stored), BASELINES)["t1_effects"].text
     assert "+1.09 points (87.78% to 88.87%)" in text
-    assert "the random crop and weight decay run did not fit its training set" in text
+    assert ("the random crop and weight decay run did not reach the stopping target, so the two "
+            "did not stop by the same rule") in text
     assert ("precision (fp32 against bf16)" in text) == (neither_precision == "bf16")
 
 
@@ -173,3 +174,22 @@ def test_other_dataset_fit_is_the_papers_criterion_with_the_loss_target_beside(f
     fitted_all = {k: run(r.config, n_train=1497) for k, r in stored.items()}
     v = findings.capacity(Runs(S, other_dataset_random=fitted_all), ())["other_dataset_random"]
     assert v.outcome == "agrees" and "stricter" not in v.text
+
+
+def test_table1_fit_is_the_papers_criterion_and_an_unstopped_run_is_a_confound():
+    t = {k: cfg for k, cfg in table1(S).items() if k[0] == "alexnet_small"}
+    test = {"crop+wd": 0.8887, "crop": 0.889, "wd": 0.87, "neither": 0.8778, "random labels": 0.096}
+    # the crop run: every training image right after training, but the running accuracy
+    # (on augmented images) never reached 100% with loss <= 0.01 before its cap
+    stored = {k: run(cfg, test=test[k[1]], fitted=k[1] != "crop", final_train_acc_running=
+                     0.9994 if k[1] == "crop" else 1.0, final_train_loss_running=0.007)
+              for k, cfg in t.items()}
+    found = findings.explicit(Runs(S, table1=stored), BASELINES)
+    fit = found["t1_fit"]
+    assert fit.outcome == "agrees" and fit.text.startswith("All 5 runs reached 100% training accuracy")
+    assert ("1 of 5 runs did not reach the profile's stricter stopping target" in fit.text
+            and "AlexNet, random crop (99.94% running training accuracy, loss 0.007)" in fit.text)
+    assert ("the random crop run did not reach the stopping target, so the two did not stop by "
+            "the same rule") in found["t1_effects"].text
+    stored[("alexnet_small", "crop", 0)].summary["final_train_acc"] = 0.9990
+    assert findings.explicit(Runs(S, table1=stored), BASELINES)["t1_fit"].outcome == "differs"

@@ -235,6 +235,9 @@ def test_confounds():
     assert V.confounds(a, RunConfig(model="inception_small_nobn", lr=0.1), ["model", "bn"]) == ""
     only_unfit = V.confounds(a, a, ["bn"], ("x", "y"), (False, False))
     assert only_unfit == "Confounded: x and y did not fit their training sets."
+    missed = V.confounds(a, a, ["bn"], ("x", "y"), (True, False), missed="the stopping target")
+    assert missed == ("Confounded: y did not reach the stopping target, so the two did not stop "
+                      "by the same rule.")
     epochs = V.confounds(a, RunConfig(model="inception_small", lr=0.1, max_epochs=7), ["bn"])
     assert "epoch cap (100 against 7)" in epochs
 

@@ -487,10 +487,12 @@ def mixed_precision(precisions: Mapping[str, str | None]) -> str:
 
 
 def confounds(a, b, studied: Sequence[str], names: tuple[str, str] = ("the first", "the second"),
-              fitted_ab: tuple[bool, bool] | None = None) -> str:
+              fitted_ab: tuple[bool, bool] | None = None, missed: str | None = None) -> str:
     """What else differs between two runs (RunConfigs, or stored runs: then the precision
-    each recorded) compared for the factor(s) `studied` (keys of CONFOUND_FIELDS): '' when nothing, else a sentence naming each difference with both values,
-    and which run did not fit its training set."""
+    each recorded) compared for the factor(s) `studied` (keys of CONFOUND_FIELDS): '' when
+    nothing, else a sentence naming each difference with both values, and which run did not
+    fit its training set (fitted_ab False), or, with `missed` (e.g. "the stopping target"),
+    which run did not reach that, so the two did not stop by the same rule."""
     diffs = []
     for key, label in CONFOUND_FIELDS.items():
         if key in studied:
@@ -504,7 +506,10 @@ def confounds(a, b, studied: Sequence[str], names: tuple[str, str] = ("the first
     if diffs:
         parts.append(f"besides {listing(CONFOUND_FIELDS.get(s, s) for s in studied)}, {names[0]} "
                      f"and {names[1]} also differ in {listing(diffs)}")
-    if unfit:
+    if unfit and missed:
+        parts.append(f"{listing(unfit)} did not reach {missed}, so the two did not stop by the "
+                     f"same rule")
+    elif unfit:
         parts.append(f"{listing(unfit)} did not fit {'its' if len(unfit) == 1 else 'their'} "
                      f"training set{'s' if len(unfit) > 1 else ''}")
     return _sentence("Confounded: " + "; ".join(parts)) if parts else ""
