@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from rethink_lib.experiments import (fig1a, fig1bc, fig3b, other_dataset_random, resolve,
+from rethink_lib.experiments import (fig1a, fig1bc, fig3b, gaussian_large, other_dataset_random, resolve,
                                      table1, table2)
 from rethink_lib.report import findings
 
@@ -193,3 +193,33 @@ def test_table1_fit_is_the_papers_criterion_and_an_unstopped_run_is_a_confound()
             "the same rule") in found["t1_effects"].text
     stored[("alexnet_small", "crop", 0)].summary["final_train_acc"] = 0.9990
     assert findings.explicit(Runs(S, table1=stored), BASELINES)["t1_fit"].outcome == "differs"
+
+
+def test_an_extension_verdict_names_its_runs_not_stored_yet():
+    c = gaussian_large(S)
+    stored = {k: run(cfg, n_train=50_000) for k, cfg in c.items() if k[0] != "alexnet_small"}
+    runs = Runs(S, gaussian_large=stored)
+    runs.missing = [("gaussian_large", k, cfg, "not stored") for k, cfg in c.items()
+                    if k[0] == "alexnet_small"] + [("fig1bc", ("mlp_1x512", 0.0, 0), None, "not stored")]
+    v = findings.capacity(runs, ())["gaussian_large"]
+    assert v.outcome == "agrees" and v.text.startswith(f"All {len(stored)} runs reached")
+    assert v.text.endswith("Not stored yet, so not part of this verdict: AlexNet.")
+    runs.missing = runs.missing[-1:]  # another experiment's gap is not this verdict's
+    assert "Not stored yet" not in findings.capacity(runs, ())["gaussian_large"].text
+
+
+def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
+    t = table1(S)
+    stored = {k: run(cfg, test=0.1 if k[1] == "random labels" else 0.85)
+              for k, cfg in t.items() if k[0] != "inception_small_nobn"}
+    runs = Runs(S, table1=stored)
+    runs.missing = [("table1", k, cfg, "not stored") for k, cfg in t.items()
+                    if k[0] == "inception_small_nobn"]
+    found = findings.explicit(runs, ())
+    lacking = [findings.key_name(k) for k in t if k[0] == "inception_small_nobn"]
+    assert len(lacking) == 3
+    for key in ("t1_fit", "t1_generalize", "t1_random"):
+        assert found[key].outcome == "agrees"
+        assert found[key].text.endswith(f"Not stored yet, so not part of this verdict: "
+                                        f"{findings.listing(lacking)}.")
+    assert "Not stored yet" not in findings.explicit(Runs(S, table1=stored), ())["t1_fit"].text

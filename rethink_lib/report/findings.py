@@ -6,6 +6,7 @@ the same store (`chapter_findings`), so the two can never disagree.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 import pandas as pd
 
@@ -64,12 +65,34 @@ TOPICS = {
 }
 
 
-def _finish(chapter: str, out: dict, parts: dict | None = None) -> dict[str, V.Verdict]:
-    """Combine per-model verdicts into their section's key, fill absent keys with a
-    'missing' verdict, and keep the chapter's key order."""
+# The experiment whose runs a verdict judges (where it is one): a verdict made while some of
+# them are missing names those after its text (Fig. 1a's order names its own).
+EXPERIMENT_OF = {"fig1a_fit": "fig1a", "fig2": "fig2", "gaussian_large": "gaussian_large",
+                 "other_dataset_random": "other_dataset_random",
+                 **{k: "table1" for k in TOPICS["03_explicit"] if k.startswith("t1_")},
+                 **{k: "table2" for k in TOPICS["03_explicit"] if k.startswith("t2_")},
+                 **{k: k[:5] for k in TOPICS["04_implicit"]}}
+
+
+def not_stored_phrase(runs, experiment: str) -> str:
+    """'Not stored yet, so not part of this verdict: AlexNet.' for an experiment's planned
+    runs that are missing from the store (each printed once), else ''."""
+    names = dict.fromkeys(key_name(key) for name, key, _, _ in getattr(runs, "missing", ())
+                          if name == experiment)
+    return f"Not stored yet, so not part of this verdict: {listing(names)}." if names else ""
+
+
+def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> dict[str, V.Verdict]:
+    """Combine per-model verdicts into their section's key, name the runs each verdict still
+    lacks (`runs.missing`), fill absent keys with a 'missing' verdict, and keep the
+    chapter's key order."""
     for key, items in (parts or {}).items():
         if items:
             out[key] = V.combine(TOPICS[chapter][key], items)
+    for key, v in out.items():
+        lacking = not_stored_phrase(runs, EXPERIMENT_OF[key]) if key in EXPERIMENT_OF else ""
+        if v is not None and lacking:
+            out[key] = replace(v, text=V._also(v.text, lacking))
     return {key: out.get(key) or V.Verdict(topic, "missing", "The runs for this are not stored yet.")
             for key, topic in TOPICS[chapter].items()}
 
@@ -330,7 +353,7 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
         out[name] = _fit_claim(found, r0.config, topic[name], caveat=(
             f"(The report: {ref['data']}, {count(ref['n_train'])} images; "
             f"ours: {data}, {count(r0.summary['n_train'])} images.)"))
-    return _finish("02_capacity", out, parts)
+    return _finish("02_capacity", out, parts, runs)
 
 
 def _t1_confound(table1_runs, model: str, best: str) -> str:
@@ -417,7 +440,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t2_fit"] = fit
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
                                           topic["t2_vs_report"])
-    return _finish("03_explicit", out, parts)
+    return _finish("03_explicit", out, parts, runs)
 
 
 def difference_cells(frame, against: str, topic: str = "", threshold: float = V.THRESHOLD) -> list[dict]:
@@ -533,7 +556,7 @@ def implicit(runs) -> dict[str, V.Verdict]:
             "Inception with BatchNorm", tc.loc[large, "test fluctuation"],
             tc.loc[small, "test fluctuation"], f"with {large}", f"with {small}",
             topic["fig3c_steady"], confound=conf)
-    return _finish("04_implicit", out, {"fig3a_es": early})
+    return _finish("04_implicit", out, {"fig3a_es": early}, runs)
 
 
 def _na(v):
