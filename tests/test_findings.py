@@ -221,5 +221,24 @@ def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
     for key in ("t1_fit", "t1_generalize", "t1_random"):
         assert found[key].outcome == "agrees"
         assert found[key].text.endswith(f"Not stored yet, so not part of this verdict: "
-                                        f"{findings.listing(lacking)}.")
+                                        f"{'; '.join(lacking)}.")  # the names hold commas
     assert "Not stored yet" not in findings.explicit(Runs(S, table1=stored), ())["t1_fit"].text
+
+
+@pytest.mark.parametrize("whole_set, outcome", [(1.0, "agrees"), (4999 / 5000, "differs")])
+def test_fig1a_fit_is_the_papers_criterion_with_the_stopping_target_beside(whole_set, outcome):
+    # random pixels at its epoch cap: every epoch a training image or two wrong while the
+    # weights move (running accuracy 99.96%), loss below 0.01
+    stored = {k: run(cfg, fitted=k[1] != "random_pixels", train=whole_set if k[1] == "random_pixels"
+                     else 1.0, final_train_acc_running=0.9996 if k[1] == "random_pixels" else 1.0,
+                     final_train_loss_running=0.005)
+              for k, cfg in fig1a(S).items()}
+    v = findings.capacity(Runs(S, fig1a=stored), ())["fig1a_fit"]
+    assert v.outcome == outcome
+    if outcome == "agrees":
+        assert v.text.startswith(f"All {len(stored)} runs reached 100% training accuracy (the paper's")
+    else:
+        assert v.text.startswith(f"1 of {len(stored)} runs did not reach 100% training accuracy")
+        assert "random pixels (99.98% training accuracy on the whole set)" in v.text
+    assert ("1 of 5 runs did not reach the profile's stricter stopping target" in v.text
+            and "random pixels (99.96% running training accuracy, loss 0.005)" in v.text)
