@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from rethink_lib.experiments import (fig1a, fig1bc, fig3b, gaussian_large, other_dataset_random, resolve,
+from rethink_lib.experiments import (fig1a, fig1bc, fig3a, fig3b, gaussian_large, other_dataset_random, resolve,
                                      table1, table2)
 from rethink_lib.report import findings
 
@@ -242,3 +242,18 @@ def test_fig1a_fit_is_the_papers_criterion_with_the_stopping_target_beside(whole
         assert "random pixels (99.98% training accuracy on the whole set)" in v.text
     assert ("1 of 5 runs did not reach the profile's stricter stopping target" in v.text
             and "random pixels (99.96% running training accuracy, loss 0.005)" in v.text)
+
+
+@pytest.mark.parametrize("tail, outcome", [([0.95, 0.951, 0.952, 0.953, 0.952], "agrees"),
+                                           ([0.97, 0.975, 0.98, 0.985, 0.99], "differs")])
+def test_fig3a_long_enough_needs_the_augmented_curves_level(tail, outcome):
+    a = fig3a(S)
+    flat = [(0.95, 0.9)] * 5
+    stored = {label: run(cfg, curve=([(1.0, 0.9)] * 10 if cfg.augment == "none" else
+                                     flat + [(t, 0.9) for t in tail]))
+              for label, cfg in a.items()}
+    v = findings.implicit(Runs(S, fig3a=stored))["fig3a_long_enough"]
+    assert v.outcome == outcome
+    assert v.text.startswith("Both runs reached 100% running training accuracy")
+    rise = 100 * (sum(tail) / 5 - 0.95)
+    assert f"aug + wd ({rise:+.2f} points)" in v.text

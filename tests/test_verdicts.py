@@ -338,3 +338,22 @@ def test_lr_at_fit_each_outcome():
                       "(its lr at the end: 1.7% of its start)")
     assert never.text == phrase + "."  # the verdict is its runs' phrases, one sentence
     assert V.lr_fit_phrase("MLP", (30, 0.06, 30), t, floor=0.1).endswith("6.0% of its start (below 10%)")
+
+
+@pytest.mark.parametrize("rises, outcome, says", [
+    ({"aug + wd": 0.3, "aug + wd + dropout": -0.2}, "agrees", "Every curve levelled off by its end"),
+    ({"aug + wd": 0.3, "aug + wd + dropout": 1.4}, "differs", "so aug + wd + dropout was still rising"),
+    ({"aug + wd": 2.0, "aug + wd + dropout": 1.0}, "differs", "so aug + wd and aug + wd + dropout were still rising"),
+    ({"aug + wd": None}, "missing", "No curve long enough"),
+])
+def test_levelled_each_outcome(rises, outcome, says):
+    v = V.levelled(rises, 5, "running training accuracy", "Fig. 3a")
+    assert v.outcome == outcome and says in v.text
+    if outcome != "missing":
+        assert numbers(v.text)[:len(rises)] == [r for r in rises.values()]
+        assert "last 5 epochs against the 5 before them" in v.text
+
+
+def test_levelled_one_curve():
+    assert V.levelled({"aug": 3.0}, 5, "x", "t").text.startswith("The curve did not level off by its end")
+    assert V.levelled({"aug": 0.0}, 5, "x", "t").text.startswith("The curve levelled off by its end")

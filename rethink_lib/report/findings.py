@@ -20,9 +20,12 @@ from . import verdicts as V
 from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, listing, model_name
 from .probes import load_probes
 from .stats import by_seed, stat
-from .tables import REGULARIZED, curve_table, regularizer_effect, table1_frame, table2_frame
+from .tables import (REGULARIZED, curve_table, late_rise, regularizer_effect, table1_frame,
+                     table2_frame)
 
 REACH = 99.0  # % running train accuracy that counts as fitted in the fixed-epoch curves (Fig. 3)
+LEVEL_WINDOW = 5  # epochs: an augmented Fig. 3a curve has levelled off when its last 5 epochs
+# average less than a point above the 5 before them (`tables.late_rise`, `verdicts.levelled`)
 SIGNAL = 0.9  # Fig. 2: running accuracy at which a part of the training set counts as learned
 CHAPTERS = ("02_capacity", "03_explicit", "04_implicit")
 
@@ -55,7 +58,8 @@ TOPICS = {
         "t2_vs_report": "Table II against the report's numbers"},
     "04_implicit": {
         "fig3a_es": "Fig. 3a: early stopping",
-        "fig3a_long_enough": "Fig. 3a: the curves without augmentation run until they fit",
+        "fig3a_long_enough": "Fig. 3a: the curves run until those without augmentation fit and "
+                             "the augmented ones level off",
         "fig3a_regularizers": "Fig. 3a: explicit regularizers raise test accuracy",
         "fig3b_test": "Fig. 3b: BatchNorm improves test accuracy",
         "fig3b_speed": "Fig. 3b: BatchNorm speeds up fitting (the report)",
@@ -513,11 +517,17 @@ def implicit(runs) -> dict[str, V.Verdict]:
                               int(ta.loc[label, "epochs"]), topic["fig3a_es"])
              for label, r in a.items()]
     unaug = {label: r for label, r in a.items() if r.config.augment == "none"}
+    aug = {label: r for label, r in a.items() if r.config.augment != "none"}
+    long_enough = []
     if unaug:
-        out["fig3a_long_enough"] = V.fitted(
+        long_enough.append(V.fitted(
             {label: (max(m["train_acc"] for m in r.metrics) >= 1.0, _pct(r.metrics[-1]["train_acc"]))
              for label, r in unaug.items()}, "100% running training accuracy within its epochs",
-            topic["fig3a_long_enough"])
+            topic["fig3a_long_enough"]))
+    if aug:
+        long_enough.append(V.levelled(
+            {label: late_rise(r, LEVEL_WINDOW) for label, r in aug.items()}, LEVEL_WINDOW,
+            "running training accuracy", topic["fig3a_long_enough"]))
     if "none" in a and "aug + wd + dropout" in a:
         w, wo = a["aug + wd + dropout"], a["none"]
         out["fig3a_regularizers"] = V.effect(
@@ -556,7 +566,7 @@ def implicit(runs) -> dict[str, V.Verdict]:
             "Inception with BatchNorm", tc.loc[large, "test fluctuation"],
             tc.loc[small, "test fluctuation"], f"with {large}", f"with {small}",
             topic["fig3c_steady"], confound=conf)
-    return _finish("04_implicit", out, {"fig3a_es": early}, runs)
+    return _finish("04_implicit", out, {"fig3a_es": early, "fig3a_long_enough": long_enough}, runs)
 
 
 def _na(v):

@@ -344,6 +344,15 @@ def curves(result) -> pd.DataFrame:
                          "train": 100.0 * m["train_acc"], "test": 100.0 * m["test_acc"]})
 
 
+def late_rise(result, window: int = 5, column: str = "train") -> float | None:
+    """Points a run's per-epoch `column` accuracy (%) still rose at its end: its mean over the
+    last `window` epochs minus its mean over the `window` before them (None: too short)."""
+    c = curves(result)[column]
+    if len(c) < 2 * window:
+        return None
+    return float(c.iloc[-window:].mean() - c.iloc[-2 * window:-window].mean())
+
+
 def curve_table(results: Mapping, reach: float = 99.0) -> pd.DataFrame:
     """One row per variant: final and best test accuracy, the early-stopping gain (best
     minus final, points), the epoch of the best, the first epoch and step with train

@@ -357,6 +357,30 @@ def steadier(name: str, fl_a: float | None, fl_b: float | None, a: str, b: str, 
     return Verdict(topic, "agrees" if ok else "differs", _also(_sentence(head + tail), confound, caveat))
 
 
+def levelled(rises: Mapping[str, float | None], window: int, what: str, topic: str,
+             tolerance: float = 1.0) -> Verdict:
+    """Did each curve level off by its end? rises: {printed name: the mean of `what` (%) over
+    its last `window` epochs minus its mean over the `window` epochs before them (points),
+    None where the curve is shorter than 2 * window}. A rise below `tolerance` points counts
+    as levelled off."""
+    known = {k: v for k, v in rises.items() if not missing(v)}
+    if not known:
+        return Verdict(topic, "missing", _sentence("No curve long enough is stored yet"))
+    rising = {k: v for k, v in known.items() if v >= tolerance}
+    listed = listing(f"{k} ({v:+.2f} points)" for k, v in known.items())
+    rule = (f"the mean {what} of the last {window} epochs against the {window} before them; "
+            f"less than {tolerance:g} point counts as level")
+    if not rising:
+        return Verdict(topic, "agrees", _sentence(
+            f"{'The curve' if len(known) == 1 else 'Every curve'} levelled off by its end: {listed} "
+            f"({rule})"))
+    return Verdict(topic, "differs", _sentence(
+        f"{'The curve did' if len(known) == 1 else 'Not every curve'} {'not ' if len(known) == 1 else ''}"
+        f"level{'' if len(known) == 1 else 'led'} off by its end: {listed} ({rule}), so "
+        f"{listing(rising)} {'was' if len(rising) == 1 else 'were'} still rising and a longer "
+        "curve could still change what it shows"))
+
+
 # ----------------------------------------------------------------- early stopping
 def early_stopping(name: str, gain: float | None, n_test: int | None, best: float | None,
                    fitted_train: bool, epochs: int, topic: str, z: float = Z) -> Verdict:
