@@ -191,3 +191,17 @@ def test_recipe_and_runs_frames():
     assert tables.steps_per_epoch(129, 128) == 1 and tables.steps_per_epoch(130, 128) == 2
     rows = tables.runs_frame({("mlp_1x512", 0): fake(1.0, 0.1, steps_to_loss=999)})
     assert rows.loc[0, "run"] == "MLP 1x512" and rows.loc[0, "steps to loss"] == 999
+
+
+def test_fit_ratios_by_each_metric_pair_seeds():
+    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, steps_to_loss=100, steps_to_99=80, steps_to_fit=120),
+            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, steps_to_loss=200, steps_to_99=100, steps_to_fit=200),
+            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, steps_to_loss=300, steps_to_99=160, steps_to_fit=240),
+            ("mlp_1x512", 1.0, 1): fake(0.99, 0.10, steps_to_loss=800, steps_to_99=300, steps_to_fit=None),
+            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, steps_to_loss=50)}  # no random-label run
+    f = tables.fit_ratios(runs)
+    assert list(f.index) == ["MLP 1x512"] and f.loc["MLP 1x512", "seeds"] == 2
+    row = f.loc["MLP 1x512"]
+    assert row["loss <= 0.01"] == pytest.approx((3.0 + 4.0) / 2)    # each seed against its own
+    assert row["99% train acc"] == pytest.approx((2.0 + 3.0) / 2)
+    assert row["100% train acc"] == pytest.approx(2.0)              # seed 1 never reached 100%

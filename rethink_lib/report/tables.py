@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..metrics import FIT_LOSS
 from ..reference import PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2
 from .names import METRIC_NAMES, key_name, missing, model_name
 from .stats import by_seed, stat
@@ -131,6 +132,31 @@ def level_frame(results: Mapping) -> pd.DataFrame:
     order = {m: i for i, m in enumerate(dict.fromkeys(frame["model"]))}  # first appearance
     return (frame.assign(_o=frame["model"].map(order)).sort_values(["_o", "level"])
             .drop(columns="_o").reset_index(drop=True))
+
+
+FIT_COLUMNS = {"steps_to_loss": f"loss <= {FIT_LOSS:g}", "steps_to_99": "99% train acc",
+               "steps_to_fit": "100% train acc"}  # the three times to fit, as column heads
+
+
+def fit_ratios(results: Mapping, base: float = 0.0, other: float = 1.0) -> pd.DataFrame:
+    """Fig. 1b's factor by each of the three times to fit: per model, the steps to fit at level
+    `other` (random labels) over the same seed's steps at `base` (true labels), mean over the
+    seeds where both were reached, with how many seeds that was."""
+    grouped = by_seed(results)
+    rows = {}
+    for model in dict.fromkeys(m for m, _ in grouped):
+        a, b = grouped.get((model, base), {}), grouped.get((model, other), {})
+        seeds = sorted(set(a) & set(b))
+        if not seeds:
+            continue
+        row = {}
+        for metric, name in FIT_COLUMNS.items():
+            row[name] = stat(b[s].summary[metric] / a[s].summary[metric] for s in seeds
+                             if not missing(a[s].summary[metric])
+                             and not missing(b[s].summary[metric])).mean
+        row["seeds"] = len(seeds)
+        rows[model_name(model)] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
 
 
 def format_levels(frame: pd.DataFrame):
