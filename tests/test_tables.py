@@ -202,6 +202,6 @@ def test_fit_ratios_by_each_metric_pair_seeds():
     f = tables.fit_ratios(runs)
     assert list(f.index) == ["MLP 1x512"] and f.loc["MLP 1x512", "seeds"] == 2
     row = f.loc["MLP 1x512"]
-    assert row["loss <= 0.01"] == pytest.approx((3.0 + 4.0) / 2)    # each seed against its own
+    assert row["loss ≤ 0.01"] == pytest.approx((3.0 + 4.0) / 2)    # each seed against its own
     assert row["99% train acc"] == pytest.approx((2.0 + 3.0) / 2)
     assert row["100% train acc"] == pytest.approx(2.0)              # seed 1 never reached 100%

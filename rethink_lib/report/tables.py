@@ -134,7 +134,7 @@ def level_frame(results: Mapping) -> pd.DataFrame:
             .drop(columns="_o").reset_index(drop=True))
 
 
-FIT_COLUMNS = {"steps_to_loss": f"loss <= {FIT_LOSS:g}", "steps_to_99": "99% train acc",
+FIT_COLUMNS = {"steps_to_loss": f"loss ≤ {FIT_LOSS:g}", "steps_to_99": "99% train acc",
                "steps_to_fit": "100% train acc"}  # the three times to fit, as column heads
 
 
