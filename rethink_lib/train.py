@@ -34,7 +34,14 @@ EVAL_BATCH = {"cuda": 1024, "cpu": 128}  # images per evaluation forward pass (m
 
 
 class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite. Carries what the run had done before: its per-epoch
+    metric rows, the lr of the epoch that diverged, the precision and the wall seconds."""
+
+    def __init__(self, message: str, metrics=(), lr: float | None = None,
+                 precision: str | None = None, wall_seconds: float | None = None):
+        super().__init__(message)
+        self.metrics, self.lr = list(metrics), lr
+        self.precision, self.wall_seconds = precision, wall_seconds
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -318,7 +325,8 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
             if not torch.isfinite(losses).all():
                 raise TrainingDivergedError(
                     f"{config.run_id}: loss became {losses[~torch.isfinite(losses)][0].item()} "
-                    f"in epoch {epoch + 1} (lr {lr:g}); lower the learning rate or use fp32")
+                    f"in epoch {epoch + 1} (lr {lr:g}); lower the learning rate or use fp32",
+                    metrics, lr, precision, wall0 + time.perf_counter() - t0)
             step_losses.extend(losses.tolist())
             epoch += 1
             t_eval = time.perf_counter()

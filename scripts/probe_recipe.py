@@ -22,8 +22,9 @@ import torch
 
 from rethink_lib.cli import _positive as positive_int
 from rethink_lib.experiments import get_experiment, resolve
+from rethink_lib.metrics import cpu_name
 from rethink_lib.report.probes import PROBES_DIR as OUT, probe_record, write_probe
-from rethink_lib.train import train
+from rethink_lib.train import TrainingDivergedError, train
 
 
 def probe_config(model: str, level: float, lr: float, decay: float, warmup: int, epochs: int,
@@ -52,9 +53,17 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = probe_config(a.model, a.level, a.lr, a.decay, a.warmup, a.epochs)
-    res = train(cfg, device="cpu", progress=sys.stderr)
-    record = probe_record(cfg.to_dict(), res.summary, res.metrics,
-                          "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:]))
+    command = "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:])
+    try:
+        res = train(cfg, device="cpu", progress=sys.stderr)
+        record = probe_record(cfg.to_dict(), res.summary, res.metrics, command)
+    except TrainingDivergedError as err:  # a recipe that diverges is a probe outcome too
+        summary = {"device_name": cpu_name(), "threads": a.threads, "epochs": len(err.metrics),
+                   "n_train": cfg.n_train, "precision": err.precision,
+                   "wall_seconds": err.wall_seconds, "final_train_acc": None,
+                   "final_test_acc": None}
+        record = probe_record(cfg.to_dict(), summary, err.metrics, command, diverged=str(err))
+        print(f"diverged: {err}")
     path = write_probe(record, a.out)
     rows = record["curve"]
     for r in rows:

@@ -4,8 +4,9 @@ import json
 from rethink_lib.report import probes
 
 
-def record(lr, accs, warmup=0, decay=0.95, model="inception_small_nobn"):
+def record(lr, accs, warmup=0, decay=0.95, model="inception_small_nobn", precision="fp32"):
     return {"model": model, "lr": lr, "lr_decay": decay, "warmup_epochs": warmup, "level": 0.0,
+            "precision": precision,
             "cpu": "AMD EPYC", "wall_seconds": 600.0,
             "curve": [{"epoch": i + 1, "lr": lr, "train_loss": 2.3 - a, "train_acc": a,
                        "test_acc": a} for i, a in enumerate(accs)]}
@@ -19,21 +20,50 @@ CHOSEN = {"lr": 0.1, "lr_decay": 0.95, "warmup_epochs": 5}
 def test_verdict_outcomes():
     slow = record(0.05, [0.1, 0.23, 0.4])
     text = probes.probes_verdict([slow, GOOD, BAD], CHOSEN)
-    assert text == ("After 3 epochs, the running training accuracy of Inception w/o BatchNorm was "
-                    "lr 0.1 x0.95, warm-up 5: 70.0%; lr 0.05 x0.95: 40.0%; lr 0.1 x0.95: 9.0% "
-                    "(near chance) (chance: 10%). The profile uses lr 0.1 x0.95, warm-up 5, the "
-                    "best of the probes at that epoch.")
+    assert text == ("On true labels, after 3 epochs, the running training accuracy of Inception "
+                    "w/o BatchNorm was lr 0.1 x0.95, warm-up 5 (fp32): 70.0%; lr 0.05 x0.95 (fp32): "
+                    "40.0%; lr 0.1 x0.95 (fp32): 9.0% (near chance) (chance: 10%). The profile uses "
+                    "lr 0.1 x0.95, warm-up 5, the best of these probes at that epoch.")
     worse = probes.probes_verdict([BAD, GOOD], {"lr": 0.1, "lr_decay": 0.95})
-    assert worse.endswith("The profile uses lr 0.1 x0.95, NOT the best of the probes at that "
-                          "epoch (lr 0.1 x0.95, warm-up 5 is).")
+    assert worse.endswith("The profile uses lr 0.1 x0.95, NOT the best of these probes at that "
+                          "epoch (lr 0.1 x0.95, warm-up 5 (fp32) is).")
     assert probes.probes_verdict([GOOD], {"lr": 0.01, "lr_decay": 0.95}).endswith(
-        "The profile uses lr 0.01 x0.95, which was not probed.")
-    assert probes.probes_verdict([GOOD], CHOSEN).endswith("the only recipe probed.")
+        "The profile uses lr 0.01 x0.95, which was not probed on true labels.")
+    assert probes.probes_verdict([GOOD], CHOSEN).endswith("the only recipe that trained on true labels.")
     short = record(0.1, [0.1, 0.5], warmup=5)  # compared at the shortest probe's last epoch
     assert probes.probes_verdict([short, record(0.2, [0.3, 0.4, 0.9])], CHOSEN).startswith(
-        "After 2 epochs, the running training accuracy of Inception w/o BatchNorm was "
-        "lr 0.1 x0.95, warm-up 5: 50.0%; lr 0.2 x0.95: 40.0%")
+        "On true labels, after 2 epochs, the running training accuracy of Inception w/o BatchNorm "
+        "was lr 0.1 x0.95, warm-up 5 (fp32): 50.0%; lr 0.2 x0.95 (fp32): 40.0%")
     assert probes.probes_verdict([], CHOSEN).startswith("No recipe probe")
+
+
+def test_verdict_diverged_probes_and_levels_apart():
+    blew = dict(record(0.05, [0.2, 0.25], warmup=5, precision="bf16"),
+                diverged="x: loss became inf in epoch 3 (lr 0.028812); lower the learning rate")
+    ok = record(0.03, [0.2, 0.4, 0.6, 0.7], warmup=5, precision="bf16")
+    rand = dict(record(0.03, [0.1, 0.11, 0.12], warmup=5, precision="bf16"), level=1.0)
+    chosen = {"lr": 0.03, "lr_decay": 0.95, "warmup_epochs": 5}
+    text = probes.probes_verdict([blew, ok, rand], chosen)
+    # the diverged probe does not shorten the comparison; each level is compared apart
+    assert text.startswith("On true labels, after 4 epochs, the running training accuracy of "
+                           "Inception w/o BatchNorm was lr 0.03 x0.95, warm-up 5 (bf16): 70.0%; "
+                           "lr 0.05 x0.95, warm-up 5 (bf16) diverged in epoch 3 (lr 0.0288) "
+                           "(chance: 10%). The profile uses lr 0.03 x0.95, warm-up 5, the only "
+                           "recipe that trained on true labels.")
+    assert text.endswith("On random labels, after 3 epochs, the running training accuracy of "
+                         "Inception w/o BatchNorm was lr 0.03 x0.95, warm-up 5 (bf16): 12.0% "
+                         "(near chance) (chance: 10%). The profile uses lr 0.03 x0.95, warm-up 5, "
+                         "the only recipe that trained on random labels.")
+    assert probes.probes_verdict([blew], {**chosen, "lr": 0.05}) == (
+        "On true labels, lr 0.05 x0.95, warm-up 5 (bf16) diverged in epoch 3 (lr 0.0288) "
+        "(chance: 10%). The profile's recipe, lr 0.05 x0.95, warm-up 5, diverged in a probe on "
+        "true labels.")
+    frame = probes.probes_frame([blew, ok])
+    assert list(frame["outcome"]) == ["diverged in epoch 3 (lr 0.0288)", "trained"]
+    assert list(frame["above 2x chance"]) == [False, True]
+    fig = probes.probes_figure([blew, ok, rand])
+    assert len(fig.axes) == 2  # true and random labels side by side
+    assert len(fig.axes[0].lines) == 4  # two probes, the diverged one's x, chance
 
 
 def test_frame_and_loading(tmp_path):

@@ -7,12 +7,13 @@ from the records.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .names import model_name
+from .names import listing, model_name
 
 PROBES_DIR = Path(__file__).resolve().parents[2] / "docs" / "probes"
 LEARNS_ABOVE = 2.0  # x chance: a probe "learns" when its last running train accuracy is above
@@ -22,10 +23,12 @@ CURVE_KEYS = ("epoch", "lr", "train_loss", "train_acc", "test_acc")
 RUN_KEYS = ("run_id", "fitted", "steps_to_99", "steps_to_loss", "final_train_loss_running")
 
 
-def probe_record(config: dict, summary: dict, metrics, command: str) -> dict:
-    """The probe record (the fields load_probes and the chapter read) of a finished training:
-    its config as a dict, its summary (rethink_lib.train's run_summary, or a stored
-    summary.json), its per-epoch metric rows, and the command that made it."""
+def probe_record(config: dict, summary: dict, metrics, command: str,
+                 diverged: str | None = None) -> dict:
+    """The probe record (the fields load_probes and the chapter read) of a training: its
+    config as a dict, its summary (rethink_lib.train's run_summary, or a stored
+    summary.json), its per-epoch metric rows, the command that made it, and where the loss
+    became NaN or infinite (`diverged`: the error's message; the rows are those before)."""
     curve = [{k: (int(m[k]) if k == "epoch" else float(m[k])) for k in CURVE_KEYS}
              for m in metrics]
     return {"command": command, "cpu": summary.get("device_name"),
@@ -35,7 +38,7 @@ def probe_record(config: dict, summary: dict, metrics, command: str) -> dict:
             "n_train": summary["n_train"], "precision": summary.get("precision"),
             "wall_seconds": round(summary["wall_seconds"], 1), "curve": curve,
             "final_train_acc": summary["final_train_acc"],
-            "final_test_acc": summary["final_test_acc"],
+            "final_test_acc": summary["final_test_acc"], "diverged": diverged,
             **{k: summary.get(k) for k in RUN_KEYS}}
 
 
@@ -64,16 +67,29 @@ def recipe_label(r: dict) -> str:
 
 
 def learns(r: dict, num_classes: int = 10) -> bool:
-    return r["curve"][-1]["train_acc"] > LEARNS_ABOVE / num_classes
+    return not r.get("diverged") and bool(r["curve"]) and \
+        r["curve"][-1]["train_acc"] > LEARNS_ABOVE / num_classes
+
+
+def diverged_at(r: dict) -> str:
+    """'diverged in epoch 3 (lr 0.0288)' for a probe whose loss became NaN or infinite, else ''."""
+    if not r.get("diverged"):
+        return ""
+    where = re.search(r"in epoch (\d+) \(lr ([\d.e+-]+)\)", r["diverged"])
+    return f"diverged in epoch {where[1]} (lr {float(where[2]):.3g})" if where else "diverged"
 
 
 def probes_frame(records: list[dict], num_classes: int = 10) -> pd.DataFrame:
+    def last(r, key, scale=1.0):
+        return scale * r["curve"][-1][key] if r["curve"] else float("nan")
     return pd.DataFrame([{
-        "recipe": recipe_label(r), "level p": r["level"], "epochs": len(r["curve"]),
-        "last running train acc (%)": 100 * r["curve"][-1]["train_acc"],
-        "last loss": r["curve"][-1]["train_loss"],
-        "best curve test acc (%)": 100 * max(c["test_acc"] for c in r["curve"]),
-        f"above {LEARNS_ABOVE:g}x chance": learns(r, num_classes), "cpu": r["cpu"], "minutes": r["wall_seconds"] / 60}
+        "recipe": recipe_label(r), "level p": r["level"], "precision": r.get("precision"),
+        "epochs": len(r["curve"]), "outcome": diverged_at(r) or "trained",
+        "last running train acc (%)": last(r, "train_acc", 100),
+        "last loss": last(r, "train_loss"),
+        "best curve test acc (%)": 100 * max((c["test_acc"] for c in r["curve"]), default=float("nan")),
+        f"above {LEARNS_ABOVE:g}x chance": learns(r, num_classes), "cpu": r["cpu"],
+        "minutes": (r["wall_seconds"] or 0) / 60}
         for r in records])
 
 
@@ -88,47 +104,83 @@ def profile_recipe(settings: dict, model: str) -> dict:
 
 
 def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
-    """Running train accuracy per epoch of each probe, with chance (a note if none)."""
-    fig = Figure(figsize=(5.6, 2.6))
-    ax = fig.add_subplot()
-    for r in records:
-        ax.plot([c["epoch"] for c in r["curve"]], [c["train_acc"] for c in r["curve"]], "o-",
-                ms=3, label=recipe_label(r))
-    ax.axhline(1 / num_classes, color="gray", ls=":", lw=1, label="chance")
-    ax.set(xlabel="epoch", ylabel="running train accuracy", ylim=(0, 1.02))
-    if not records:
-        ax.text(0.5, 0.5, "no recipe probe recorded yet", ha="center", transform=ax.transAxes)
-    else:
-        ax.set_title(f"{model_name(records[0]['model'])}: recipe probes", fontsize=9)
-        ax.legend(fontsize=7)
+    """Running train accuracy per epoch of each probe, true and random labels side by side,
+    with chance; a diverged probe ends in an x (a note where none is recorded)."""
+    levels = sorted({r["level"] for r in records}) or [0.0]
+    fig = Figure(figsize=(5.6 if len(levels) == 1 else 9.0, 2.8))
+    for i, level in enumerate(levels):
+        ax = fig.add_subplot(1, len(levels), i + 1)
+        for r in (r for r in records if r["level"] == level):
+            x = [c["epoch"] for c in r["curve"]]
+            y = [c["train_acc"] for c in r["curve"]]
+            line, = ax.plot(x, y, "o-", ms=3, label=f"{recipe_label(r)} ({r.get('precision')})")
+            if r.get("diverged"):
+                ax.plot([len(x) + 1], [y[-1] if y else 1 / num_classes], "x", ms=8, mew=2,
+                        color=line.get_color())
+        ax.axhline(1 / num_classes, color="gray", ls=":", lw=1, label="chance")
+        ax.set(xlabel="epoch", ylabel="running train accuracy", ylim=(0, 1.02))
+        if not records:
+            ax.text(0.5, 0.5, "no recipe probe recorded yet", ha="center", transform=ax.transAxes)
+            continue
+        ax.set_title(f"{model_name(records[0]['model'])}: {level_name(level)} (x: diverged)",
+                     fontsize=9)
+        ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
 
 
+def level_name(level: float) -> str:
+    return {0.0: "true labels", 1.0: "random labels"}.get(level, f"p = {level:g}")
+
+
+def _named(r: dict) -> str:
+    """A probe's recipe with its precision: 'lr 0.03 x0.98, warm-up 5 (bf16)'."""
+    return recipe_label(r) + (f" ({r['precision']})" if r.get("precision") else "")
+
+
 def probes_verdict(records: list[dict], chosen: dict, num_classes: int = 10) -> str:
-    """The probes compared at the same epoch (the shortest probe's last), and whether the
-    recipe the profile uses is the best of them.
+    """Per label level: the probes that trained compared at the same epoch (the shortest
+    one's last), the ones that diverged and where, and whether the recipe the profile uses
+    is the best of those at that epoch, diverged in a probe, or was not probed.
 
     chosen: the profile's recipe for the model, {"lr", "lr_decay", "warmup_epochs"}."""
     if not records:
         return "No recipe probe of this model is recorded yet (scripts/probe_recipe.py)."
     name = model_name(records[0]["model"])
-    epoch = min(len(r["curve"]) for r in records)
-    at = {recipe_label(r): r["curve"][epoch - 1]["train_acc"] for r in records}
-    near = LEARNS_ABOVE / num_classes
-
-    def one(label, acc):
-        return f"{label}: {100 * acc:.1f}%" + (" (near chance)" if acc <= near else "")
-    ranked = sorted(at.items(), key=lambda kv: -kv[1])
-    text = (f"After {epoch} epochs, the running training accuracy of {name} was "
-            + "; ".join(one(k, v) for k, v in ranked) + f" (chance: {100 / num_classes:g}%).")
     label = recipe_label({"lr": chosen["lr"], "lr_decay": chosen["lr_decay"],
                           "warmup_epochs": chosen.get("warmup_epochs") or 0})
-    if label not in at:
-        return text + f" The profile uses {label}, which was not probed."
-    if len(at) == 1:
-        return text + f" The profile uses {label}, the only recipe probed."
-    if at[label] >= ranked[0][1]:
-        return text + f" The profile uses {label}, the best of the probes at that epoch."
-    return text + (f" The profile uses {label}, NOT the best of the probes at that epoch "
-                   f"({ranked[0][0]} is).")
+    near = LEARNS_ABOVE / num_classes
+    texts = []
+    for level in sorted({r["level"] for r in records}):
+        group = [r for r in records if r["level"] == level]
+        ran = [r for r in group if not r.get("diverged") and r["curve"]]
+        failed = [r for r in group if r not in ran]
+        where = f"on {level_name(level)}"
+        parts = []
+        if ran:
+            epoch = min(len(r["curve"]) for r in ran)
+            ranked = sorted(ran, key=lambda r: -r["curve"][epoch - 1]["train_acc"])
+            parts.append(f"{where}, after {epoch} epochs, the running training accuracy of "
+                         f"{name} was " + "; ".join(
+                             f"{_named(r)}: {100 * r['curve'][epoch - 1]['train_acc']:.1f}%"
+                             + (" (near chance)" if r["curve"][epoch - 1]["train_acc"] <= near else "")
+                             for r in ranked))
+        if failed:
+            parts.append(("; " if ran else f"{where}, ") + listing(
+                f"{_named(r)} {diverged_at(r) or 'recorded no epoch'}" for r in failed))
+        text = "".join(parts)
+        texts.append(text[0].upper() + text[1:] + f" (chance: {100 / num_classes:g}%).")
+        mine = [r for r in group if recipe_label(r) == label]
+        if any(r in failed for r in mine):
+            texts.append(f"The profile's recipe, {label}, diverged in a probe {where}.")
+        elif not mine:
+            texts.append(f"The profile uses {label}, which was not probed {where}.")
+        elif len(ran) == 1:
+            texts.append(f"The profile uses {label}, the only recipe that trained {where}.")
+        elif max(r["curve"][epoch - 1]["train_acc"] for r in mine) >= \
+                ranked[0]["curve"][epoch - 1]["train_acc"]:
+            texts.append(f"The profile uses {label}, the best of these probes at that epoch.")
+        else:
+            texts.append(f"The profile uses {label}, NOT the best of these probes at that epoch "
+                         f"({_named(ranked[0])} is).")
+    return " ".join(texts)
