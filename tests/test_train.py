@@ -59,8 +59,12 @@ def test_metrics_rows_and_lr_schedule():
 
 def test_nan_loss_stops_with_clear_error():
     config = RunConfig(model="mlp_1x512", lr=1e12, max_epochs=5, batch_size=16)
-    with pytest.raises(TrainingDivergedError, match="lower the learning rate"):
+    with pytest.raises(TrainingDivergedError, match="lower the learning rate") as err:
         train(config, device="cpu", progress=False, dataset=synthetic_dataset())
+    # what the run had done before it diverged travels with the error (for probe records)
+    assert "in epoch 1 (lr 1e+12)" in str(err.value) and err.value.lr == 1e12
+    assert err.value.metrics == [] and err.value.precision in ("fp32", "bf16")
+    assert err.value.wall_seconds >= 0
 
 
 def test_global_rng_untouched():
