@@ -29,7 +29,7 @@ def test_verdict_outcomes():
                           "epoch (lr 0.1 x0.95, warm-up 5 (fp32) is).")
     assert probes.probes_verdict([GOOD], {"lr": 0.01, "lr_decay": 0.95}).endswith(
         "The profile uses lr 0.01 x0.95, which was not probed on true labels.")
-    assert probes.probes_verdict([GOOD], CHOSEN).endswith("the only recipe that trained on true labels.")
+    assert probes.probes_verdict([GOOD], CHOSEN).endswith("the only recipe probed on true labels that did not diverge.")
     short = record(0.1, [0.1, 0.5], warmup=5)  # compared at the shortest probe's last epoch
     assert probes.probes_verdict([short, record(0.2, [0.3, 0.4, 0.9])], CHOSEN).startswith(
         "On true labels, after 2 epochs, the running training accuracy of Inception w/o BatchNorm "
@@ -49,11 +49,11 @@ def test_verdict_diverged_probes_and_levels_apart():
                            "Inception w/o BatchNorm was lr 0.03 x0.95, warm-up 5 (bf16): 70.0%; "
                            "lr 0.05 x0.95, warm-up 5 (bf16) diverged in epoch 3 (lr 0.0288) "
                            "(chance: 10%). The profile uses lr 0.03 x0.95, warm-up 5, the only "
-                           "recipe that trained on true labels.")
+                           "recipe probed on true labels that did not diverge.")
     assert text.endswith("On random labels, after 3 epochs, the running training accuracy of "
                          "Inception w/o BatchNorm was lr 0.03 x0.95, warm-up 5 (bf16): 12.0% "
                          "(near chance) (chance: 10%). The profile uses lr 0.03 x0.95, warm-up 5, "
-                         "the only recipe that trained on random labels.")
+                         "the only recipe probed on random labels that did not diverge.")
     assert probes.probes_verdict([blew], {**chosen, "lr": 0.05}) == (
         "On true labels, lr 0.05 x0.95, warm-up 5 (bf16) diverged in epoch 3 (lr 0.0288) "
         "(chance: 10%). The profile's recipe, lr 0.05 x0.95, warm-up 5, diverged in a probe on "

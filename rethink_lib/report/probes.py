@@ -176,7 +176,8 @@ def probes_verdict(records: list[dict], chosen: dict, num_classes: int = 10) -> 
         elif not mine:
             texts.append(f"The profile uses {label}, which was not probed {where}.")
         elif len(ran) == 1:
-            texts.append(f"The profile uses {label}, the only recipe that trained {where}.")
+            texts.append(f"The profile uses {label}, the only recipe probed {where} that did not "
+                         "diverge.")
         elif max(r["curve"][epoch - 1]["train_acc"] for r in mine) >= \
                 ranked[0]["curve"][epoch - 1]["train_acc"]:
             texts.append(f"The profile uses {label}, the best of these probes at that epoch.")
