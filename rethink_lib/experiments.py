@@ -252,7 +252,7 @@ IMPLICIT_VARIANTS = {  # label: (augment, weight decay on, dropout)
     "aug + wd + dropout": ("crop_pad4_jitter", True, 0.5),
     "aug + wd": ("crop_pad4_jitter", True, 0.0),
     "wd only": ("none", True, 0.0),
-    "none": ("none", False, 0.0),
+    "no regularizer": ("none", False, 0.0),
 }
 
 

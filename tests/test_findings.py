@@ -256,4 +256,4 @@ def test_fig3a_long_enough_needs_the_augmented_curves_level(tail, outcome):
     assert v.outcome == outcome
     assert v.text.startswith("Both runs reached 100% running training accuracy")
     rise = 100 * (sum(tail) / 5 - 0.95)
-    assert f"aug + wd ({rise:+.2f} points)" in v.text
+    assert f"Inception with aug + wd ({rise:+.2f} points)" in v.text

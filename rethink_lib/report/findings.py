@@ -521,15 +521,17 @@ def implicit(runs) -> dict[str, V.Verdict]:
     long_enough = []
     if unaug:
         long_enough.append(V.fitted(
-            {label: (max(m["train_acc"] for m in r.metrics) >= 1.0, _pct(r.metrics[-1]["train_acc"]))
+            {f"Inception with {label}": (max(m["train_acc"] for m in r.metrics) >= 1.0,
+                                         _pct(r.metrics[-1]["train_acc"]))
              for label, r in unaug.items()}, "100% running training accuracy within its epochs",
             topic["fig3a_long_enough"]))
     if aug:
         long_enough.append(V.levelled(
-            {label: late_rise(r, LEVEL_WINDOW) for label, r in aug.items()}, LEVEL_WINDOW,
+            {f"Inception with {label}": late_rise(r, LEVEL_WINDOW) for label, r in aug.items()},
+            LEVEL_WINDOW,
             "running training accuracy", topic["fig3a_long_enough"]))
-    if "none" in a and "aug + wd + dropout" in a:
-        w, wo = a["aug + wd + dropout"], a["none"]
+    if "no regularizer" in a and "aug + wd + dropout" in a:
+        w, wo = a["aug + wd + dropout"], a["no regularizer"]
         out["fig3a_regularizers"] = V.effect(
             "Inception", _pct(w.summary["final_test_acc"]), _pct(wo.summary["final_test_acc"]),
             wo.summary["n_test"], "augmentation, weight decay and dropout together",
