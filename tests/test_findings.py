@@ -132,7 +132,10 @@ def test_implicit_names_the_confound():
     found = findings.implicit(Runs(S, fig3b=stored))
     text = found["fig3b_test"].text
     assert found["fig3b_test"].outcome == "agrees" and "+16.00 points" in text
-    assert "learning rate (0.1 against 0.005)" in text and "the run without did not fit" in text
+    assert "learning rate (0.03 against 0.005)" in text and "the run without did not fit" in text
+    assert b["with BN"].lr == b["without BN"].lr  # the profile's pair: BatchNorm the one difference
+    from rethink_lib.report import verdicts as V
+    assert V.confounds(b["with BN"], b["without BN"], ["model", "bn"]) == ""
     assert found["fig3b_speed"].outcome == "agrees"
 
 
