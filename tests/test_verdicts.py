@@ -189,6 +189,14 @@ def test_earlier():
     assert tie.outcome == "differs" and "at the same epoch" in tie.text
     free = V.earlier("MLP", 9, 5, expected=None, **kw)
     assert free.outcome == "agrees" and "the corrupted examples first." in free.text
+    # within 10% of each other: about the same time, which is not the report's order
+    close = V.earlier("Inception", 27, 26, unit="epoch", **kw)
+    assert close.outcome == "differs" and "about the same time (within 10% of each other)" in close.text
+    assert "unlike in the report" in close.text
+    assert V.earlier("Inception", 100, 111, **kw).outcome == "agrees"  # 11% apart: an order
+    assert V.earlier("Inception", 100, 110, **kw).outcome == "differs"
+    assert V.earlier("Inception", 27, 26, unit="epoch", tolerance=1.0, **kw).text.endswith(
+        "the corrupted examples first, unlike in the report.")
 
 
 def test_steadier():

@@ -314,22 +314,30 @@ def monotone(name: str, xs: Sequence[float], ys: Sequence[float | None], what: s
 # ------------------------------------------------------------ who got there first
 def earlier(name: str, step_a: float | None, step_b: float | None, a: str, b: str, event: str,
             topic: str, expected: str | None = "a", source: str = "the report",
-            unit: str = "step", confound: str = "", caveat: str = "") -> Verdict:
+            unit: str = "step", confound: str = "", caveat: str = "",
+            tolerance: float = 1.1) -> Verdict:
     """Which of a, b reached `event` first (at `unit` "step" or "epoch" step_a / step_b; None
-    = never)? expected: "a", "b" or None (no expectation: "agrees" whenever it can be read)."""
+    = never)? expected: "a", "b" or None (no expectation: "agrees" whenever it can be read).
+    Two runs that got there within a factor `tolerance` of each other count as about the same
+    time: a difference that small between single runs is no evidence of either order."""
     def reach(who, s):
         return f"{who} never reached {event}" if missing(s) else f"{who} reached {event} at {unit} {count(s)}"
     head = f"{name}: {reach(a, step_a)}, {reach(b, step_b)}"
     if missing(step_a) and missing(step_b):
         return Verdict(topic, "inconclusive", _also(_sentence(
             head, "; neither got there, so this budget cannot say which is faster"), confound, caveat))
-    if not missing(step_a) and not missing(step_b) and step_a == step_b:
+    close = not missing(step_a) and not missing(step_b) and \
+        max(step_a, step_b) <= tolerance * min(step_a, step_b)
+    if close:
         first = None
     elif missing(step_b) or (not missing(step_a) and step_a < step_b):
         first = "a"
     else:
         first = "b"
-    tail = f": {a if first == 'a' else b} first" if first else f": at the same {unit}"
+    tail = (f": {a if first == 'a' else b} first" if first else
+            f": at the same {unit}" if step_a == step_b else
+            f": about the same time (within {100 * (tolerance - 1):.0f}% of each other), "
+            "too close for single runs to say which is faster")
     if expected is None:
         return Verdict(topic, "agrees", _also(_sentence(head + tail), confound, caveat))
     ok = first == expected
