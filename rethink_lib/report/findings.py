@@ -247,8 +247,7 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     model = s["fig1a_models"][0] if s["fig1a_models"] else FIG1A_REFERENCE["model"]
     first = {c: seeds[min(seeds)] for (m, c), seeds in by_seed(runs["fig1a"]).items() if m == model}
     if first:
-        out["fig1a_fit"] = _fit_claim(dict(first),
-                                      _one(first).config, topic["fig1a_fit"])
+        out["fig1a_fit"] = _fit_claim(first, _one(first).config, topic["fig1a_fit"])
         ref_name = (f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
                     f"{FIG1A_REFERENCE['dataset']}, n = {count(FIG1A_REFERENCE['n_train'])})")
         caveat = data_caveat(_one(first))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .names import listing, model_name
+from .names import corruption_name, listing, model_name
 
 PROBES_DIR = Path(__file__).resolve().parents[2] / "docs" / "probes"
 LEARNS_ABOVE = 2.0  # x chance: a probe "learns" when its last running train accuracy is above
@@ -113,7 +113,7 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
         for r in (r for r in records if r["level"] == level):
             x = [c["epoch"] for c in r["curve"]]
             y = [c["train_acc"] for c in r["curve"]]
-            line, = ax.plot(x, y, "o-", ms=3, label=f"{recipe_label(r)} ({r.get('precision')})")
+            line, = ax.plot(x, y, "o-", ms=3, label=_named(r))
             if r.get("diverged"):
                 ax.plot([len(x) + 1], [y[-1] if y else 1 / num_classes], "x", ms=8, mew=2,
                         color=line.get_color())
@@ -122,15 +122,12 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
         if not records:
             ax.text(0.5, 0.5, "no recipe probe recorded yet", ha="center", transform=ax.transAxes)
             continue
-        ax.set_title(f"{model_name(records[0]['model'])}: {level_name(level)} (x: diverged)",
+        ax.set_title(f"{model_name(records[0]['model'])}: {corruption_name('labels', level)} "
+                     "(x: diverged)",
                      fontsize=9)
         ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
-
-
-def level_name(level: float) -> str:
-    return {0.0: "true labels", 1.0: "random labels"}.get(level, f"p = {level:g}")
 
 
 def _named(r: dict) -> str:
@@ -155,7 +152,7 @@ def probes_verdict(records: list[dict], chosen: dict, num_classes: int = 10) -> 
         group = [r for r in records if r["level"] == level]
         ran = [r for r in group if not r.get("diverged") and r["curve"]]
         failed = [r for r in group if r not in ran]
-        where = f"on {level_name(level)}"
+        where = f"on {corruption_name('labels', level)}"
         parts = []
         if ran:
             epoch = min(len(r["curve"]) for r in ran)
