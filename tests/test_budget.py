@@ -1,0 +1,64 @@
+"""rethink_lib.report.budget: the profile's machine time against its budget, in words."""
+import json
+
+import pytest
+
+from rethink_lib.experiments import BUDGETS, all_configs, resolve
+from rethink_lib.report import budget as B
+
+BUDGET, WORKERS = BUDGETS["cpu"]
+IDS = [c.run_id for c in all_configs(resolve("cpu"))]
+
+
+def pred(key, hours_of_machine, unknown=0):
+    return B.Prediction(key, hours_of_machine * WORKERS * 60, len(IDS), unknown)
+
+
+def test_within_budget_when_every_run_is_stored():
+    text = B.budget_sentence("cpu", (BUDGET - 1) * WORKERS, len(IDS), len(IDS), [])
+    assert f"{BUDGET - 1:.1f} h of the machine: within the budget" in text
+    assert f"all {len(IDS)} runs" in text and "over" not in text
+
+
+def test_over_budget_names_the_excess():
+    text = B.budget_sentence("cpu", (BUDGET + 4.2) * WORKERS, len(IDS), len(IDS), [])
+    assert "over the budget by 4.2 h." in text and "still to train" not in text
+
+
+def test_partial_store_under_and_over():
+    under = B.budget_sentence("cpu", (BUDGET - 3) * WORKERS, 10, len(IDS), [])
+    assert "3.0 h under the budget so far" in under
+    assert f"with {len(IDS) - 10} runs still to train" in under
+    over = B.budget_sentence("cpu", (BUDGET + 1) * WORKERS, 10, len(IDS), [])
+    assert "over the budget by 1.0 h, with runs still to train" in over
+
+
+def test_predictions_sorted_and_judged_each():
+    text = B.budget_sentence("cpu", 0.0, 0, len(IDS),
+                             [pred("slow / fp32", BUDGET * 3), pred("fast / bf16", BUDGET / 2),
+                              pred("partial / fp32", 1.0, unknown=3)])
+    assert (f"predicts {BUDGET / 2:.1f} h on fast / bf16 (within the budget) and "
+            f"{BUDGET * 3:.1f} h on slow / fp32 (over the budget).") in text
+    assert "partial" not in text  # an entry that misses a model predicts no whole profile
+
+
+def test_unknown_profile_has_no_budget():
+    assert "has no machine-time budget" in B.budget_sentence("smoke", 1.0, 1, 1, [])
+
+
+def test_stored_time_counts_only_the_profiles_runs():
+    walls = {IDS[0]: 3600.0, IDS[1]: 1800.0, "someone-elses-run": 7200.0}
+    assert B.stored_time("cpu", walls) == (1.5, 2, len(IDS))
+
+
+def test_predictions_use_each_cost_table_entry(tmp_path):
+    per_1k = {"train_s_per_1k": 1.0, "eval_s_per_1k": 0.0, "final_eval_s_per_1k": 0.0}
+    models = {c.model for c in all_configs(resolve("cpu"))}
+    table = {"machines": {"m / fp32": {"models": {m: per_1k for m in models}},
+                          "m / bf16": {"models": {m: {**per_1k, "train_s_per_1k": 0.5}
+                                                  for m in models}},
+                          "n / fp32": {"models": {}}}}
+    got = {p.cost_table: p for p in B.predictions("cpu", tmp_path, table)}
+    assert got["m / bf16"].minutes == pytest.approx(got["m / fp32"].minutes / 2)
+    assert got["m / fp32"].minutes > 0 and got["m / fp32"].unknown == 0
+    assert got["n / fp32"].unknown == len(IDS) and got["n / fp32"].minutes == 0
