@@ -62,3 +62,31 @@ def test_predictions_use_each_cost_table_entry(tmp_path):
     assert got["m / bf16"].minutes == pytest.approx(got["m / fp32"].minutes / 2)
     assert got["m / fp32"].minutes > 0 and got["m / fp32"].unknown == 0
     assert got["n / fp32"].unknown == len(IDS) and got["n / fp32"].minutes == 0
+
+
+def test_breakdown_counts_each_run_once_and_sums(tmp_path):
+    import pandas as pd
+    per_1k = {"train_s_per_1k": 1.0, "eval_s_per_1k": 0.0, "final_eval_s_per_1k": 0.0}
+    models = {c.model for c in all_configs(resolve("cpu"))}
+    table = {"machines": {"m / fp32": {"models": {m: per_1k for m in models}},
+                          "n / fp32": {"models": {"mlp_1x512": per_1k}}}}
+    walls = {IDS[0]: 7200.0, IDS[-1]: 3600.0, "another-profile": 99.0}
+    frame = B.breakdown("cpu", tmp_path, walls, table).set_index("experiment")
+    body, total = frame.drop(index="all"), frame.loc["all"]
+    assert total["runs"] == len(IDS) == body["runs"].sum()
+    assert total["stored"] == 2 and total["stored h"] == pytest.approx(3.0)
+    assert total["predicted h, m / fp32"] == pytest.approx(body["predicted h, m / fp32"].sum())
+    assert total["predicted h, m / fp32"] * 60 == pytest.approx(
+        B.predictions("cpu", tmp_path, table)[0].minutes)
+    # an entry that has not measured every model of an experiment predicts nothing for it
+    assert body["predicted h, n / fp32"].isna().any() and pd.isna(total["predicted h, n / fp32"])
+    assert set(B.hour_formats(frame.reset_index())) == {
+        "stored h", "predicted h, m / fp32", "predicted h, n / fp32"}
+
+
+def test_store_walls_keeps_complete_runs():
+    import pandas as pd
+    runs = pd.DataFrame({"run": ["a", "b"], "wall_seconds": [10.0, None],
+                         "status": ["complete", "no summary.json"]})
+    assert B.store_walls(runs) == {"a": 10.0}
+    assert B.store_walls(pd.DataFrame()) == {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..experiments import BUDGETS, all_configs, resolve
+from ..experiments import BUDGETS, EXPERIMENTS, all_configs, get_experiment, resolve
 from .names import listing
 
 
@@ -85,11 +85,49 @@ def budget_sentence(profile: str, worker_hours: float, stored: int, total: int,
     return " ".join(parts)
 
 
-def store_budget(profile: str, runs, results_dir: Path) -> str:
-    """`budget_sentence` for a store, from the execution report's runs frame (`runs_frame`)."""
+def store_walls(runs) -> dict[str, float]:
+    """{run id: wall seconds} of the complete runs in the execution report's runs frame."""
     import pandas as pd
-    done = runs[runs.status == "complete"] if len(runs) else runs
-    walls = dict(zip(done.get("run", []),
-                     pd.to_numeric(done.get("wall_seconds", pd.Series(dtype=float)),
-                                   errors="coerce").fillna(0)))
-    return budget_sentence(profile, *stored_time(profile, walls), predictions(profile, results_dir))
+    if not len(runs):
+        return {}
+    done = runs[runs.status == "complete"]
+    return dict(zip(done.run, pd.to_numeric(done.wall_seconds, errors="coerce").fillna(0.0)))
+
+
+def store_budget(profile: str, wall_seconds: dict[str, float], results_dir: Path) -> str:
+    """`budget_sentence` for a store: `wall_seconds` from `store_walls`."""
+    return budget_sentence(profile, *stored_time(profile, wall_seconds),
+                           predictions(profile, results_dir))
+
+
+def hour_formats(frame) -> dict[str, str]:
+    """Display formats for `breakdown`'s hour columns."""
+    return {c: "{:.2f}" for c in frame.columns if c.endswith(" h") or c.startswith("predicted h")}
+
+
+def breakdown(profile: str, results_dir: Path, wall_seconds: dict[str, float],
+              table: dict | None = None):
+    """Where the machine time goes: per experiment (a run shared by two experiments counted
+    in the first), its runs, the worker-hours its stored runs took, and the hours each
+    complete cost-table entry predicts for all its runs from scratch."""
+    import pandas as pd
+    from ..costs import evidence_from_store, load_table, predict_seconds
+    settings, evidence = resolve(profile), evidence_from_store(results_dir)
+    entries = {k: e for k, e in sorted((table or load_table()).get("machines", {}).items())}
+    seen, rows = set(), []
+    for name in EXPERIMENTS:
+        configs = [c for c in get_experiment(name)(settings).values() if c.run_id not in seen]
+        seen.update(c.run_id for c in configs)
+        row = {"experiment": name, "runs": len(configs),
+               "stored": sum(c.run_id in wall_seconds for c in configs),
+               "stored h": sum(wall_seconds.get(c.run_id, 0.0) for c in configs) / 3600}
+        for key, entry in entries.items():
+            secs = [predict_seconds(c, entry, evidence) for c in configs]
+            row[f"predicted h, {key}"] = (None if any(x is None for x in secs)
+                                          else sum(secs) / 3600)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    numbers = frame.drop(columns="experiment")
+    # a total over experiments some of which an entry cannot predict would understate it
+    total = {c: (None if numbers[c].isna().any() else numbers[c].sum()) for c in numbers}
+    return pd.concat([frame, pd.DataFrame([{"experiment": "all", **total}])], ignore_index=True)
