@@ -90,3 +90,25 @@ def test_store_walls_keeps_complete_runs():
                          "status": ["complete", "no summary.json"]})
     assert B.store_walls(runs) == {"a": 10.0}
     assert B.store_walls(pd.DataFrame()) == {}
+
+
+def _runs(walls, evals):
+    import pandas as pd
+    return pd.DataFrame({"run": [f"r{i}" for i in range(len(walls))], "wall_seconds": walls,
+                         "eval_seconds": evals, "status": "complete"})
+
+
+def test_eval_share_within_and_over():
+    within = B.eval_sentence(_runs([100.0, 300.0], [10.0, 30.0]))
+    assert "took 10.0% of the stored runs' wall time, at most 10.0% in one run" in within
+    assert "within the limit of 25%" in within
+    over = B.eval_sentence(_runs([100.0, 100.0, 100.0], [30.0, 40.0, 5.0]))
+    assert "at most 40.0% in one run (`r1`): over in 2 runs, against the limit" in over
+    partial = B.eval_sentence(_runs([100.0, 100.0], [10.0, None]))
+    assert "1 runs do not record it" in partial
+
+
+def test_eval_share_without_runs():
+    import pandas as pd
+    assert "No complete run" in B.eval_sentence(pd.DataFrame())
+    assert "do not record" in B.eval_sentence(_runs([100.0], [None]))

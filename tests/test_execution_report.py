@@ -100,7 +100,7 @@ def test_store_empty_missing_or_partial(tmp_path):
     store.mkdir()
     assert ex.stored_runs(store) == []
     summary = {"device": "cpu", "device_name": "AMD EPYC", "precision": "bf16", "threads": 2,
-               "wall_seconds": 3600.0, "rethink_version": "0.2.0", "torch_version": "2.14.1",
+               "wall_seconds": 3600.0, "eval_seconds": 360.0, "rethink_version": "0.2.0", "torch_version": "2.14.1",
                "final_train_acc": 1.0}
     for run in ("b_run-1234", "a_run-abcd"):
         (store / run).mkdir()

@@ -18,6 +18,9 @@ from ..experiments import BUDGETS, EXPERIMENTS, all_configs, get_experiment, res
 from .names import listing
 
 
+EVAL_SHARE = 0.25  # evaluation may take at most this share of a run's wall time (issue 8)
+
+
 @dataclass(frozen=True)
 class Prediction:
     cost_table: str    # the cost-table entry: "machine / precision"
@@ -98,6 +101,28 @@ def store_budget(profile: str, wall_seconds: dict[str, float], results_dir: Path
     """`budget_sentence` for a store: `wall_seconds` from `store_walls`."""
     return budget_sentence(profile, *stored_time(profile, wall_seconds),
                            predictions(profile, results_dir))
+
+
+def eval_sentence(runs) -> str:
+    """How much of the complete runs' wall time went to evaluation (the per-epoch test curve and
+    the final accuracies), in all and in the run where it was largest, against EVAL_SHARE."""
+    import pandas as pd
+    done = runs[runs.status == "complete"] if len(runs) else runs
+    if not len(done):
+        return "No complete run is stored, so no evaluation time is measured."
+    wall = pd.to_numeric(done.wall_seconds, errors="coerce")
+    ev = pd.to_numeric(done.get("eval_seconds"), errors="coerce")
+    ok = (wall > 0) & ev.notna()
+    if not ok.any():
+        return "The stored runs do not record their evaluation time."
+    share = ev[ok] / wall[ok]
+    worst = share.idxmax()
+    limit = f"{EVAL_SHARE:.0%} of a run's time"
+    verdict = ("within" if share.max() <= EVAL_SHARE
+               else f"over in {int((share > EVAL_SHARE).sum()):,} runs, against")
+    return (f"Evaluation took {ev[ok].sum() / wall[ok].sum():.1%} of the stored runs' wall time, "
+            f"at most {share.max():.1%} in one run (`{done.run[worst]}`): {verdict} the limit of {limit}"
+            + ("" if ok.all() else f"; {int((~ok).sum()):,} runs do not record it") + ".")
 
 
 def hour_formats(frame) -> dict[str, str]:

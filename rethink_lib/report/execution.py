@@ -29,7 +29,7 @@ import nbformat
 import yaml
 
 # summary.json keys shown for each stored run (rethink_lib.results writes them)
-RUN_FIELDS = ("device", "device_name", "precision", "threads", "wall_seconds",
+RUN_FIELDS = ("device", "device_name", "precision", "threads", "wall_seconds", "eval_seconds",
               "rethink_version", "torch_version")
 # distributions whose versions the report lists, first the four the issue asks for
 PACKAGES = ("torch", "torchvision", "jupyter-book", "papermill", "myst-nb", "jupyter-cache",
