@@ -382,11 +382,18 @@ def levelled(rises: Mapping[str, float | None], window: int, what: str, topic: s
         return Verdict(topic, "agrees", _sentence(
             f"{'The curve' if len(known) == 1 else 'Every curve'} levelled off by its end: {listed} "
             f"({rule})"))
+    if len(known) == 1:
+        return Verdict(topic, "differs", _sentence(
+            f"The curve did not level off by its end: {listed} ({rule}), so {listing(rising)} was "
+            "still rising and a longer curve could still change what it shows"))
+    level = {k: v for k, v in known.items() if k not in rising}
+    def rises_of(curves):
+        return listing(f"{k} ({v:+.2f} points)" for k, v in curves.items())
     return Verdict(topic, "differs", _sentence(
-        f"{'The curve did' if len(known) == 1 else 'Not every curve'} {'not ' if len(known) == 1 else ''}"
-        f"level{'' if len(known) == 1 else 'led'} off by its end: {listed} ({rule}), so "
-        f"{listing(rising)} {'was' if len(rising) == 1 else 'were'} still rising and a longer "
-        "curve could still change what it shows"))
+        f"Not every curve levelled off by its end: {rises_of(rising)} "
+        f"{'was' if len(rising) == 1 else 'were'} still rising, so a longer curve could still "
+        "change what it shows"
+        + (f"; {rises_of(level)} levelled off" if level else "") + f" ({rule})"))
 
 
 # ----------------------------------------------------------------- early stopping
