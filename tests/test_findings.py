@@ -260,3 +260,14 @@ def test_fig3a_long_enough_needs_the_augmented_curves_level(tail, outcome):
     assert v.text.startswith("Both runs reached 100% running training accuracy")
     rise = 100 * (sum(tail) / 5 - 0.95)
     assert f"Inception with aug + wd ({rise:+.2f} points)" in v.text
+
+
+@pytest.mark.parametrize("reg_train, confounded", [(0.93, True), (1.0, False)])
+def test_fig3a_regularizers_names_a_regularized_run_that_never_fitted(reg_train, confounded):
+    a = fig3a(S)
+    stored = {label: run(cfg, test=0.8929 if cfg.dropout else 0.8933,
+                         curve=[(reg_train if cfg.augment != "none" else 1.0, 0.9)] * 5)
+              for label, cfg in a.items()}
+    v = findings.implicit(Runs(S, fig3a=stored))["fig3a_regularizers"]
+    assert v.outcome == "differs" and "-0.04 points (89.33% to 89.29%), within the noise" in v.text
+    assert ("Confounded: the regularized run did not fit its training set" in v.text) == confounded

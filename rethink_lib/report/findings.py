@@ -536,7 +536,10 @@ def implicit(runs) -> dict[str, V.Verdict]:
         out["fig3a_regularizers"] = V.effect(
             "Inception", _pct(w.summary["final_test_acc"]), _pct(wo.summary["final_test_acc"]),
             wo.summary["n_test"], "augmentation, weight decay and dropout together",
-            topic["fig3a_regularizers"], caveat=data_caveat(wo))
+            topic["fig3a_regularizers"], caveat=data_caveat(wo),
+            confound=V.confounds(w, wo, ["augment", "weight_decay", "dropout"],
+                                 ("the regularized run", "the run without"),
+                                 (_fit_curve(w), _fit_curve(wo))))
     if "with BN" in b and "without BN" in b:
         bn, nobn = b["with BN"], b["without BN"]
         tb = curve_table(b, REACH)
