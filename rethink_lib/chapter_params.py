@@ -84,7 +84,8 @@ CHAPTER_PARAMETERS: dict[str, list[Param]] = {
     "04_implicit": RUN_PARAMS + [
         Param("dataset", "data set of Fig. 3a-c", key="implicit_dataset"),
         *_DATA,
-        Param("implicit_epochs", "epochs of every curve (no stop at 100%)"),
+        Param("implicit_epochs", "epochs of the Fig. 3b/c curves (no stop at 100%)"),
+        Param("fig3a_epochs", "epochs of the Fig. 3a curves (no stop at 100%)"),
         Param("weight_decay", "weight decay of the wd columns", key="implicit_weight_decay"),
     ],
 }

@@ -161,7 +161,7 @@ CHECKS: dict[str, Callable] = {
     "n_train": _opt(_pos_int), "n_test": _opt(_pos_int), "curve_n_test": _opt(_pos_int),
     "extension_n_train": _opt(_pos_int),
     "max_epochs": _per_model(_pos_int), "extension_max_epochs": _pos_int,
-    "implicit_epochs": _pos_int, "gaussian_factor": _pos_int,
+    "implicit_epochs": _pos_int, "fig3a_epochs": _pos_int, "gaussian_factor": _pos_int,
     "precision": _choice(PRECISIONS), "device": _device,
     "corruption_levels": _levels, "fig2_level": _level,
     "fig1a_corruptions": _fig1a_corruptions,
