@@ -58,7 +58,7 @@ def test_predictions_use_each_cost_table_entry(tmp_path):
                           "m / bf16": {"models": {m: {**per_1k, "train_s_per_1k": 0.5}
                                                   for m in models}},
                           "n / fp32": {"models": {}}}}
-    got = {p.cost_table: p for p in B.predictions("cpu", tmp_path, table)}
+    got = {p.cost_table: p for p in B.predictions(B.run_costs("cpu", tmp_path, table))}
     assert got["m / bf16"].minutes == pytest.approx(got["m / fp32"].minutes / 2)
     assert got["m / fp32"].minutes > 0 and got["m / fp32"].unknown == 0
     assert got["n / fp32"].unknown == len(IDS) and got["n / fp32"].minutes == 0
@@ -71,13 +71,14 @@ def test_breakdown_counts_each_run_once_and_sums(tmp_path):
     table = {"machines": {"m / fp32": {"models": {m: per_1k for m in models}},
                           "n / fp32": {"models": {"mlp_1x512": per_1k}}}}
     walls = {IDS[0]: 7200.0, IDS[-1]: 3600.0, "another-profile": 99.0}
-    frame = B.breakdown("cpu", tmp_path, walls, table).set_index("experiment")
+    costs = B.run_costs("cpu", tmp_path, table)
+    frame = B.breakdown(costs, walls).set_index("experiment")
     body, total = frame.drop(index="all"), frame.loc["all"]
     assert total["runs"] == len(IDS) == body["runs"].sum()
     assert total["stored"] == 2 and total["stored h"] == pytest.approx(3.0)
     assert total["predicted h, m / fp32"] == pytest.approx(body["predicted h, m / fp32"].sum())
     assert total["predicted h, m / fp32"] * 60 == pytest.approx(
-        B.predictions("cpu", tmp_path, table)[0].minutes)
+        B.predictions(costs)[0].minutes)
     # an entry that has not measured every model of an experiment predicts nothing for it
     assert body["predicted h, n / fp32"].isna().any() and pd.isna(total["predicted h, n / fp32"])
     assert set(B.hour_formats(frame.reset_index())) == {

@@ -29,17 +29,37 @@ class Prediction:
     unknown: int       # runs whose model that entry has not measured (not in `minutes`)
 
 
-def predictions(profile: str, results_dir: Path, table: dict | None = None) -> list[Prediction]:
-    """The whole profile from scratch, by every cost-table entry (machine / precision)."""
+def run_costs(profile: str, results_dir: Path, table: dict | None = None):
+    """Per run of the profile (each once, under the first experiment that plans it): its
+    experiment and the seconds each cost-table entry ("machine / precision") predicts for it
+    from scratch (NaN where that entry has not measured its model). `predictions`,
+    `store_budget` and `breakdown` all read this one frame, so each run is predicted once."""
+    import pandas as pd
     from ..costs import evidence_from_store, load_table, predict_seconds
-    configs = all_configs(resolve(profile))
-    evidence = evidence_from_store(results_dir)
-    out = []
-    for key, entry in sorted((table or load_table()).get("machines", {}).items()):
-        secs = [predict_seconds(c, entry, evidence) for c in configs]
-        out.append(Prediction(key, sum(s for s in secs if s is not None) / 60, len(configs),
-                              sum(s is None for s in secs)))
-    return out
+    settings, evidence = resolve(profile), evidence_from_store(results_dir)
+    entries = dict(sorted((table or load_table()).get("machines", {}).items()))
+    seen, rows = set(), []
+    for name in EXPERIMENTS:
+        for config in get_experiment(name)(settings).values():
+            if config.run_id in seen:
+                continue
+            seen.add(config.run_id)
+            rows.append({"run": config.run_id, "experiment": name,
+                         **{k: predict_seconds(config, e, evidence) for k, e in entries.items()}})
+    frame = pd.DataFrame(rows, columns=["run", "experiment", *entries])
+    frame[list(entries)] = frame[list(entries)].astype(float)
+    return frame
+
+
+def _entries(costs) -> list[str]:
+    return [c for c in costs.columns if c not in ("run", "experiment")]
+
+
+def predictions(costs) -> list[Prediction]:
+    """The whole profile from scratch, by every cost-table entry (machine / precision), from
+    `run_costs`."""
+    return [Prediction(k, float(costs[k].sum(skipna=True)) / 60, len(costs),
+                       int(costs[k].isna().sum())) for k in _entries(costs)]
 
 
 def stored_time(profile: str, wall_seconds: dict[str, float]) -> tuple[float, int, int]:
@@ -97,10 +117,10 @@ def store_walls(runs) -> dict[str, float]:
     return dict(zip(done.run, pd.to_numeric(done.wall_seconds, errors="coerce").fillna(0.0)))
 
 
-def store_budget(profile: str, wall_seconds: dict[str, float], results_dir: Path) -> str:
-    """`budget_sentence` for a store: `wall_seconds` from `store_walls`."""
-    return budget_sentence(profile, *stored_time(profile, wall_seconds),
-                           predictions(profile, results_dir))
+def store_budget(profile: str, wall_seconds: dict[str, float], costs) -> str:
+    """`budget_sentence` for a store: `wall_seconds` from `store_walls`, `costs` from
+    `run_costs`."""
+    return budget_sentence(profile, *stored_time(profile, wall_seconds), predictions(costs))
 
 
 def eval_sentence(runs) -> str:
@@ -130,26 +150,20 @@ def hour_formats(frame) -> dict[str, str]:
     return {c: "{:.2f}" for c in frame.columns if c.endswith(" h") or c.startswith("predicted h")}
 
 
-def breakdown(profile: str, results_dir: Path, wall_seconds: dict[str, float],
-              table: dict | None = None):
+def breakdown(costs, wall_seconds: dict[str, float]):
     """Where the machine time goes: per experiment (a run shared by two experiments counted
     in the first), its runs, the worker-hours its stored runs took, and the hours each
-    complete cost-table entry predicts for all its runs from scratch."""
+    complete cost-table entry predicts for all its runs from scratch (`costs`: `run_costs`)."""
     import pandas as pd
-    from ..costs import evidence_from_store, load_table, predict_seconds
-    settings, evidence = resolve(profile), evidence_from_store(results_dir)
-    entries = {k: e for k, e in sorted((table or load_table()).get("machines", {}).items())}
-    seen, rows = set(), []
-    for name in EXPERIMENTS:
-        configs = [c for c in get_experiment(name)(settings).values() if c.run_id not in seen]
-        seen.update(c.run_id for c in configs)
-        row = {"experiment": name, "runs": len(configs),
-               "stored": sum(c.run_id in wall_seconds for c in configs),
-               "stored h": sum(wall_seconds.get(c.run_id, 0.0) for c in configs) / 3600}
-        for key, entry in entries.items():
-            secs = [predict_seconds(c, entry, evidence) for c in configs]
-            row[f"predicted h, {key}"] = (None if any(x is None for x in secs)
-                                          else sum(secs) / 3600)
+    rows = []
+    for name, runs in costs.groupby("experiment", sort=False):
+        row = {"experiment": name, "runs": len(runs),
+               "stored": int(runs.run.isin(wall_seconds).sum()),
+               "stored h": sum(wall_seconds.get(r, 0.0) for r in runs.run) / 3600}
+        for key in _entries(costs):
+            # an entry that has not measured every model of an experiment predicts nothing
+            row[f"predicted h, {key}"] = (None if runs[key].isna().any()
+                                          else runs[key].sum() / 3600)
         rows.append(row)
     frame = pd.DataFrame(rows)
     numbers = frame.drop(columns="experiment")
