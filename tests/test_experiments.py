@@ -54,3 +54,14 @@ def test_settings_per_family_come_from_the_registry():
         assert by_family(per_family, m) == per_family[model_spec(m).family]
     assert by_family({"mlp_3x512": 9, "mlp": 3}, "mlp_3x512") == 9  # a model's own entry first
     assert by_family(7, "mlp_1x512") == 7
+
+
+@pytest.mark.parametrize("fig3a_epochs, implicit_epochs", [(100, 60), (7, 9)])
+def test_fig3a_has_its_own_length_and_fig3bc_keep_theirs(fig3a_epochs, implicit_epochs):
+    from rethink_lib.experiments import fig3a, fig3b, fig3c
+    s = resolve("cpu", fig3a_epochs=fig3a_epochs, implicit_epochs=implicit_epochs)
+    assert {c.max_epochs for c in fig3a(s).values()} == {fig3a_epochs}
+    assert {c.max_epochs for f in (fig3b, fig3c) for c in f(s).values()} == {implicit_epochs}
+    assert all(c.target_train_acc is None for c in fig3a(s).values())  # fixed length, no stop
+    with pytest.raises(ValueError, match="fig3a_epochs"):
+        resolve("cpu", fig3a_epochs=0)
