@@ -113,3 +113,34 @@ def test_eval_share_without_runs():
     import pandas as pd
     assert "No complete run" in B.eval_sentence(pd.DataFrame())
     assert "do not record" in B.eval_sentence(_runs([100.0], [None]))
+
+
+def _gaussian_store(tmp_path, hours):
+    """A store whose one run (of the cpu profile) took `hours` of one worker."""
+    run = IDS[0]
+    (tmp_path / run).mkdir()
+    (tmp_path / run / "summary.json").write_text(json.dumps({"wall_seconds": hours * 3600}))
+    return tmp_path
+
+
+@pytest.mark.parametrize("spent, per_1k, expected", [
+    (BUDGET * WORKERS + 1, 1.0, "not run, since the stored runs already took"),  # over already
+    (BUDGET * WORKERS - 0.5, 1.0, "not enough for it"),                          # too little left
+    (1.0, 0.001, "enough for it: add it to `gaussian_models`"),                 # room left
+])
+def test_gaussian_left_out_judges_the_budget(tmp_path, spent, per_1k, expected):
+    s = resolve("cpu", gaussian_models=["mlp_1x512"])
+    cost = {"train_s_per_1k": per_1k, "eval_s_per_1k": 0.0, "final_eval_s_per_1k": 0.0}
+    table = {"machines": {"m / bf16": {"models": {m: cost for m in s["capacity_models"]}}}}
+    text = B.gaussian_left_out(s, _gaussian_store(tmp_path, spent), table)
+    assert text.startswith("Inception and AlexNet are left out of this extension")
+    assert expected in text and "on m / bf16" in text
+
+
+def test_gaussian_left_out_when_none_is_left_out_or_no_budget(tmp_path):
+    s = resolve("cpu", gaussian_models=["inception_small", "alexnet_small", "mlp_1x512"])
+    assert B.gaussian_left_out(s, tmp_path, {"machines": {}}) == (
+        "Every network of Fig. 1b has a Gaussian run here.")
+    smoke = resolve("smoke")
+    text = B.gaussian_left_out(smoke, tmp_path, {"machines": {}})
+    assert "has no machine-time budget" in text and "cost table" not in text

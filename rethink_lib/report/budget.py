@@ -74,6 +74,10 @@ def _hours(h: float) -> str:
     return f"{h:.1f} h"
 
 
+def _duration(h: float) -> str:
+    return _hours(h) if h >= 0.1 else f"{h * 60:.0f} min"
+
+
 def budget_sentence(profile: str, worker_hours: float, stored: int, total: int,
                     predicted: list[Prediction]) -> str:
     """Measured and predicted machine time against the profile's budget, in words.
@@ -170,3 +174,56 @@ def breakdown(costs, wall_seconds: dict[str, float]):
     # a total over experiments some of which an entry cannot predict would understate it
     total = {c: (None if numbers[c].isna().any() else numbers[c].sum()) for c in numbers}
     return pd.concat([frame, pd.DataFrame([{"experiment": "all", **total}])], ignore_index=True)
+
+
+def walls_from_store(results_dir: Path) -> dict[str, float]:
+    """{run id: wall seconds} of the runs of a store that record it."""
+    from .execution import stored_runs
+    return {r.run_id: float(r.summary["wall_seconds"]) for r in stored_runs(Path(results_dir))
+            if r.summary and r.summary.get("wall_seconds") is not None}
+
+
+def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> str:
+    """Which networks of Fig. 1b the Gaussian extension leaves out (settings `s`: not in
+    `gaussian_models`), what the cost table predicts each would cost, and whether the
+    profile's budget had room for it, given the worker-hours its stored runs already took."""
+    from ..costs import evidence_from_store, expected_epochs, load_table, predict_seconds
+    from .names import model_name
+    left = [m for m in s["capacity_models"] if m not in s["gaussian_models"]]
+    if not left:
+        return "Every network of Fig. 1b has a Gaussian run here."
+    entries = (table or load_table()).get("machines", {})
+    evidence = evidence_from_store(results_dir)
+    costs = []  # (model, worker-hours, cost-table entry, epochs), by the cheapest entry
+    for m in left:
+        configs = list(get_experiment("gaussian_large")({**s, "gaussian_models": [m]}).values())
+        known = {k: [predict_seconds(c, e, evidence) for c in configs] for k, e in entries.items()}
+        known = {k: sum(v) / 3600 for k, v in known.items() if None not in v}
+        if known:
+            key = min(known, key=known.get)
+            costs.append((m, known[key], key, expected_epochs(configs[0], evidence)))
+    names = listing(model_name(m) for m in left)
+    head = (f"{names} {'is' if len(left) == 1 else 'are'} left out of this extension in the "
+            f"{s['profile']} profile (`gaussian_models`)")
+    if costs:
+        head += ": by the cost table, " + listing(
+            f"{model_name(m)}'s run would take {_duration(h)} of one worker on {k} (at "
+            f"{e:.0f} epoch{'' if round(e) == 1 else 's'}, the cost table's guess for a run that stops once fitted)"
+            for m, h, k, e in costs)
+    if s["profile"] not in BUDGETS:
+        return head + f". The {s['profile']} profile has no machine-time budget."
+    budget, workers = BUDGETS[s["profile"]]
+    spent, _, _ = stored_time(s["profile"], walls_from_store(results_dir))
+    left_h = budget * workers - spent
+    need = sum(c[1] for c in costs)
+    if left_h <= 0:
+        why = (f"the stored runs already took {_hours(spent)} of workers, over the budget of "
+               f"{_hours(budget * workers)} ({_hours(budget)} of a {workers}-core machine)")
+    elif not costs or need > left_h:
+        why = (f"the budget has {_hours(left_h)} of workers left "
+               f"({_hours(budget * workers)} in all), " + ("not enough for it" if costs
+                                                           else "and no cost is known for it"))
+    else:
+        return head + (f". The budget still has {_hours(left_h)} of workers left, enough for it: "
+                       "add it to `gaussian_models` to run it.")
+    return head + f"; not run, since {why}."
