@@ -144,3 +144,13 @@ def test_gaussian_left_out_when_none_is_left_out_or_no_budget(tmp_path):
     smoke = resolve("smoke")
     text = B.gaussian_left_out(smoke, tmp_path, {"machines": {}})
     assert "has no machine-time budget" in text and "cost table" not in text
+
+
+def test_superseded_runs_are_reported_beside_the_profiles_time(tmp_path):
+    assert "No stored run has left the profile" in B.superseded_sentence(tmp_path / "absent")
+    for name, hours in (("a", 1.0), ("b", 0.5)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"wall_seconds": hours * 3600}))
+    (tmp_path / "README.md").write_text("why")  # not a run
+    text = B.superseded_sentence(tmp_path)
+    assert "2 runs that left the profile" in text and "a further 1.5 h of workers" in text

@@ -227,3 +227,17 @@ def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> 
         return head + (f". The budget still has {_hours(left_h)} of workers left, enough for it: "
                        "add it to `gaussian_models` to run it.")
     return head + f"; not run, since {why}."
+
+
+SUPERSEDED = Path("docs") / "superseded"  # runs that left the profile (relative to the repo)
+
+
+def superseded_sentence(folder: Path) -> str:
+    """The worker-hours spent on runs that left the profile when its settings changed (kept
+    in `folder`, the store's format), which the profile's measured time does not count."""
+    walls = walls_from_store(folder)
+    if not walls:
+        return "No stored run has left the profile, so the measured time is all there was."
+    return (f"Not counted above: {len(walls):,} run{'s' if len(walls) != 1 else ''} that left "
+            f"the profile when its settings changed (`{SUPERSEDED.as_posix()}/`, with the reason) "
+            f"took a further {_hours(sum(walls.values()) / 3600)} of workers.")
