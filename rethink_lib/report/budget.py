@@ -208,7 +208,8 @@ def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> 
     if costs:
         head += ": by the cost table, " + listing(
             f"{model_name(m)}'s run would take {_duration(h)} of one worker on {k} (at "
-            f"{e:.0f} epoch{'' if round(e) == 1 else 's'}, the cost table's guess for a run that stops once fitted)"
+            f"{e:.0f} epoch{'' if round(e) == 1 else 's'}, the cost table's guess for a run "
+            "that stops once fitted)"
             for m, h, k, e in costs)
     if s["profile"] not in BUDGETS:
         return head + f". The {s['profile']} profile has no machine-time budget."
