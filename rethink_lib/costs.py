@@ -86,12 +86,16 @@ def predict_seconds(config, entry: dict, evidence: dict | None = None) -> float 
 
 
 def evidence_from_store(results_dir) -> dict:
-    """{(model, corruption, level, augmented): epochs} from finished runs in a store."""
+    """{(model, corruption, level, augmented): epochs} from finished runs in a store that
+    stop once fitted. Fixed-length runs (learning curves: no stopping target) are left out:
+    their epochs say nothing about how long a run takes to fit."""
     out: dict = {}
     for summary in Path(results_dir).glob("*/summary.json"):
         try:
             s = json.loads(summary.read_text())
             c = s["config"]
+            if c.get("target_train_acc") is None and c.get("target_train_loss") is None:
+                continue
             key = (c["model"], c["corruption"], c["level"], c["augment"] != "none")
             out[key] = max(out.get(key, 0), s["epochs"])
         except (OSError, ValueError, KeyError, TypeError):

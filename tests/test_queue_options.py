@@ -114,3 +114,19 @@ def test_expected_epochs_uses_the_level_or_interpolates_between_stored_levels():
     assert expected_epochs(run(0.6), {k: v for k, v in ev.items() if k[2] < 0.5}) == \
         EPOCH_GUESS * 150  # nothing stored above it: the guess
     assert expected_epochs(run(0.6, target_train_acc=None, max_epochs=40), ev) == 40
+
+
+@pytest.mark.parametrize("targets, counted", [
+    ({"target_train_acc": 1.0, "target_train_loss": 0.01}, True),   # stops once fitted
+    ({"target_train_acc": None, "target_train_loss": 0.01}, True),
+    ({"target_train_acc": None, "target_train_loss": None}, False),  # a fixed-length curve
+])
+def test_evidence_counts_only_runs_that_stop_once_fitted(tmp_path, targets, counted):
+    from rethink_lib.costs import evidence_from_store
+    run = tmp_path / "a-run"
+    run.mkdir()
+    config = {"model": "inception_small", "corruption": "labels", "level": 0.0,
+              "augment": "none", **targets}
+    (run / "summary.json").write_text(json.dumps({"config": config, "epochs": 100}))
+    expected = {("inception_small", "labels", 0.0, False): 100} if counted else {}
+    assert evidence_from_store(tmp_path) == expected
