@@ -267,17 +267,19 @@ IMPLICIT_VARIANTS = {  # label: (augment, weight decay on, dropout)
 }
 
 
-def _fixed(s, **kw) -> RunConfig:
-    """A run over a fixed number of epochs (learning curves), not stopped at 100%."""
+def _fixed(s, epochs: int | None = None, **kw) -> RunConfig:
+    """A run over a fixed number of epochs (learning curves; default `implicit_epochs`), not
+    stopped at 100%."""
     return replace(_base(s, **kw), dataset=s["implicit_dataset"],
-                   max_epochs=s["implicit_epochs"], target_train_acc=None,
+                   max_epochs=epochs or s["implicit_epochs"], target_train_acc=None,
                    target_train_loss=None)
+
+
 def fig3a(s):
     """Report Fig. 3a: Inception with and without augmentation, weight decay, dropout; all
     four curves over `fig3a_epochs` (long enough for the augmented ones to level off)."""
-    return {label: replace(_fixed(s, model="inception_small", augment=aug, dropout=drop,
-                                  weight_decay=s["implicit_weight_decay"] if wd else 0.0),
-                           max_epochs=s["fig3a_epochs"])
+    return {label: _fixed(s, s["fig3a_epochs"], model="inception_small", augment=aug,
+                          dropout=drop, weight_decay=s["implicit_weight_decay"] if wd else 0.0)
             for label, (aug, wd, drop) in IMPLICIT_VARIANTS.items()}
 
 
@@ -317,10 +319,16 @@ def get_experiment(name: str) -> Callable[[dict], dict]:
     return EXPERIMENTS[name]
 
 
-def all_configs(settings: dict, experiments=None) -> list[RunConfig]:
-    """Every distinct RunConfig the named experiments need (shared runs counted once)."""
-    seen: dict[str, RunConfig] = {}
+def planned_runs(settings: dict, experiments=None) -> dict[str, tuple[str, RunConfig]]:
+    """{run id: (the first of the named experiments that needs it, its RunConfig)}, in queue
+    order: a run two experiments share is planned once, under the first."""
+    seen: dict[str, tuple[str, RunConfig]] = {}
     for name in experiments or EXPERIMENTS:
         for config in get_experiment(name)(settings).values():
-            seen.setdefault(config.run_id, config)
-    return list(seen.values())
+            seen.setdefault(config.run_id, (name, config))
+    return seen
+
+
+def all_configs(settings: dict, experiments=None) -> list[RunConfig]:
+    """Every distinct RunConfig the named experiments need (shared runs counted once)."""
+    return [config for _, config in planned_runs(settings, experiments).values()]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..experiments import BUDGETS, EXPERIMENTS, all_configs, get_experiment, resolve
+from ..experiments import BUDGETS, all_configs, get_experiment, planned_runs, resolve
 from .names import listing
 
 
@@ -36,16 +36,11 @@ def run_costs(profile: str, results_dir: Path, table: dict | None = None):
     `store_budget` and `breakdown` all read this one frame, so each run is predicted once."""
     import pandas as pd
     from ..costs import evidence_from_store, load_table, predict_seconds
-    settings, evidence = resolve(profile), evidence_from_store(results_dir)
+    evidence = evidence_from_store(results_dir)
     entries = dict(sorted((table or load_table()).get("machines", {}).items()))
-    seen, rows = set(), []
-    for name in EXPERIMENTS:
-        for config in get_experiment(name)(settings).values():
-            if config.run_id in seen:
-                continue
-            seen.add(config.run_id)
-            rows.append({"run": config.run_id, "experiment": name,
-                         **{k: predict_seconds(config, e, evidence) for k, e in entries.items()}})
+    rows = [{"run": run_id, "experiment": name,
+             **{k: predict_seconds(config, e, evidence) for k, e in entries.items()}}
+            for run_id, (name, config) in planned_runs(resolve(profile)).items()]
     frame = pd.DataFrame(rows, columns=["run", "experiment", *entries])
     frame[list(entries)] = frame[list(entries)].astype(float)
     return frame
