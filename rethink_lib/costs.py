@@ -131,7 +131,8 @@ def measure(models, n: int, epochs: int, precision: str, device: str, threads: i
                       # the curve evaluation covers 1,000 test images per epoch
                       "eval_s_per_1k": round(curve_eval / epochs, 4),
                       "final_eval_s_per_1k": round(final_eval / (n + 1000) * 1000, 4),
-                      "measured_wall_s": round(wall, 1), "cpu_over_wall": round(scale, 3)}
+                      "measured_wall_s": round(wall, 1), "cpu_over_wall": round(scale, 3),
+                      "date": date.today().isoformat()}
         print(model, out[model], flush=True)
     return out
 
@@ -154,9 +155,14 @@ def main(argv=None) -> int:
         models = args.models or list_models()
         machine = machine_name(args.device)
         key = f"{machine} / {args.precision}"
+        old = table.get("machines", {}).get(key, {})
+        command = "python -m rethink_lib.costs " + " ".join(argv)
+        # every command that measured a model of this entry, oldest first (each model also
+        # records its own date)
+        commands = old.get("commands", [old["command"]] if "command" in old else [])
         entry = {"threads": args.threads, "date": date.today().isoformat(),
-                 "command": "python -m rethink_lib.costs " + " ".join(argv),
-                 "models": {**table.get("machines", {}).get(key, {}).get("models", {}),
+                 "commands": [c for c in commands if c != command] + [command],
+                 "models": {**old.get("models", {}),
                             **measure(models, args.n, args.epochs, args.precision, args.device,
                                       args.threads)}}
         table.setdefault("machines", {})[key] = entry

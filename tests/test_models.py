@@ -69,14 +69,23 @@ def test_list_models_wildcard():
     assert list_models("mlp*") == ["mlp_1x512", "mlp_3x512"]
 
 
-def test_fast_local_response_norm_equals_torch():
+@pytest.mark.parametrize("size", [5, 4, 3])
+@pytest.mark.parametrize("channels", [64, 3])  # 3: fewer channels than the window
+@pytest.mark.parametrize("alpha", [1e-4, 1.0])  # 1.0: the window dominates the denominator
+def test_fast_local_response_norm_equals_torch(size, channels, alpha):
+    """Same values and gradients as torch's LRN, on channels-last and contiguous input."""
     from rethink_lib.models.alexnet import LocalResponseNorm
-    x = torch.randn(4, 64, 7, 7, dtype=torch.float64) * 3
-    expected = torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(x)
-    torch.testing.assert_close(LocalResponseNorm(5, 1e-4, 0.75, 2.0)(x), expected)
-    x = x[:, :3]  # fewer channels than the window
-    torch.testing.assert_close(LocalResponseNorm(5, 1e-4, 0.75, 2.0)(x),
-                               torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(x))
+    x = torch.randn(4, channels, 7, 7, dtype=torch.float64) * 3
+    for layout in (torch.contiguous_format, torch.channels_last):
+        a = x.clone(memory_format=layout).requires_grad_()
+        b = x.clone().requires_grad_()  # a separate leaf
+        ours = LocalResponseNorm(size, alpha, 0.75, 2.0)(a)
+        theirs = torch.nn.LocalResponseNorm(size, alpha=alpha, beta=0.75, k=2.0)(b)
+        torch.testing.assert_close(ours, theirs)
+        g = torch.randn_like(theirs)
+        ours.backward(g)
+        theirs.backward(g)
+        torch.testing.assert_close(a.grad, b.grad)
 
 
 # The run ids of the stored runs depend on RunConfig's defaults: the registry must give the

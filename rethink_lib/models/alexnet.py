@@ -12,22 +12,32 @@ from .layers import BN_EPS, SamePad
 
 
 class LocalResponseNorm(nn.Module):
-    """nn.LocalResponseNorm as a sum of channel-shifted squares (same formula).
+    """nn.LocalResponseNorm with the channel window as one matrix product (same formula).
 
-    b_c = a_c / (k + alpha/size * sum_{|c'-c| <= size/2} a_c'^2)^beta. torch's version
-    runs an avg_pool3d over a padded 5-D copy, about 60% of AlexNet's whole training
-    step on the CPU; this one is a handful of adds over (N, C, H, W) slices.
+    b_c = a_c / (k + alpha/size * sum_{c - size/2 <= c' <= c + (size-1)/2} a_c'^2)^beta. The
+    window sum is a_c'^2 times a banded (C, C) matrix, taken over the channels-last view
+    (N, H, W, C), which is contiguous for our channels_last models. torch's version runs an
+    avg_pool3d over a padded 5-D copy; the sum of channel-shifted slices this class used
+    before still left LRN at about a third of the bf16 step. `scripts/bench_lrn.py` times
+    the three in one run (whole AlexNet training step, 1 thread): on an Intel Xeon with AMX
+    the product was 1.43x faster than the slices in bf16 and 1.18x in fp32.
     """
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0):
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
+    def band(self, channels: int, like: torch.Tensor) -> torch.Tensor:
+        """(C, C): alpha/size where channel c' is in channel c's window (row c', column c)."""
+        i = torch.arange(channels, device=like.device)
+        offset = i[:, None] - i[None, :]  # c' - c
+        inside = (offset >= -(self.size // 2)) & (offset <= (self.size - 1) // 2)
+        return inside.to(like.dtype) * (self.alpha / self.size)
+
     def forward(self, x):  # (N, C, H, W) -> same
-        sq = F.pad((x * x).unsqueeze(0), (0, 0, 0, 0, self.size // 2, (self.size - 1) // 2))[0]
-        c = x.shape[1]
-        window = sum(sq[:, i:i + c] for i in range(self.size))  # (N, C, H, W)
-        return x / (self.k + self.alpha / self.size * window).pow(self.beta)
+        xl = x.permute(0, 2, 3, 1)  # (N, H, W, C)
+        window = (xl * xl) @ self.band(x.shape[1], xl)
+        return (xl * (window + self.k).pow(-self.beta)).permute(0, 3, 1, 2)
 
 
 class SmallAlexNet(nn.Module):
