@@ -154,3 +154,15 @@ def test_superseded_runs_are_reported_beside_the_profiles_time(tmp_path):
     (tmp_path / "README.md").write_text("why")  # not a run
     text = B.superseded_sentence(tmp_path)
     assert "2 runs that left the profile" in text and "a further 1.5 h of workers" in text
+
+
+def test_cost_table_caveats_are_stated():
+    row = {"train_s_per_1k": 1.0, "eval_s_per_1k": 0.1}
+    clean = {"machines": {"M / fp32": {"models": {"alexnet_small": dict(row)}}}}
+    assert B.table_caveats(clean) == "The cost table marks none of its rows as out of date."
+    stale = {"machines": {"M / fp32": {"models": {"alexnet_small": {**row, "note": "old LRN"},
+                                                  "mlp_1x512": dict(row)}},
+                          "N / bf16": {"models": {"mlp_3x512": {**row, "note": "busy"}}}}}
+    text = B.table_caveats(stale)
+    assert text == ("Caveats the cost table records: AlexNet on M / fp32: old LRN; "
+                    "MLP 3x512 on N / bf16: busy.")

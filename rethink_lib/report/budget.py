@@ -237,3 +237,16 @@ def superseded_sentence(folder: Path) -> str:
     return (f"Not counted above: {len(walls):,} run{'s' if len(walls) != 1 else ''} that left "
             f"the profile when its settings changed (`{SUPERSEDED.as_posix()}/`, with the reason) "
             f"took a further {_hours(sum(walls.values()) / 3600)} of workers.")
+
+
+def table_caveats(table: dict | None = None) -> str:
+    """The cost table's own caveats on its predictions: every model row that carries a
+    `note` (e.g. measured before a speed-up, so it overstates), by entry, in words."""
+    from ..costs import load_table
+    from .names import model_name
+    notes = [f"{model_name(model)} on {entry}: {row['note']}"
+             for entry, e in sorted((table or load_table()).get("machines", {}).items())
+             for model, row in sorted(e.get("models", {}).items()) if row.get("note")]
+    if not notes:
+        return "The cost table marks none of its rows as out of date."
+    return "Caveats the cost table records: " + "; ".join(notes) + "."
