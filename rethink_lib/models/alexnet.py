@@ -5,7 +5,6 @@
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from . import register_model
 from .layers import BN_EPS, SamePad
