@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         command = "python -m rethink_lib.costs " + " ".join(argv)
         # every command that measured a model of this entry, oldest first (each model also
         # records its own date)
-        commands = old.get("commands", [old["command"]] if "command" in old else [])
+        commands = old.get("commands", [])
         entry = {"threads": args.threads, "date": date.today().isoformat(),
                  "commands": [c for c in commands if c != command] + [command],
                  "models": {**old.get("models", {}),

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from rethink_lib.costs import machine_name
 from rethink_lib.models import create_model
 from rethink_lib.models.alexnet import LocalResponseNorm
+from rethink_lib.train import train_step
 
 
 class ShiftedSlicesLRN(nn.Module):
@@ -57,19 +58,12 @@ def model_with(variant: str) -> nn.Module:
 def time_steps(model, precision: str, steps: int, x, y) -> float:
     """Seconds per 1,000 training images over `steps` SGD steps (after 2 warm-up steps)."""
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, fused=True)
-
-    def step():
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            loss = F.cross_entropy(model(x).float(), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
+    cpu = torch.device("cpu")
     for _ in range(2):
-        step()
+        train_step(model, opt, x, y, precision, cpu)
     t = time.perf_counter()
     for _ in range(steps):
-        step()
+        train_step(model, opt, x, y, precision, cpu)
     return (time.perf_counter() - t) / (steps * len(y)) * 1000
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -71,8 +72,8 @@ def main() -> None:
             new, rule = (int(hit[0]) + 1 if len(hit) else None), "(b) stop at 100%"
             if config.weight_decay == 0 and config.dropout == 0:
                 fig3a_noreg = config
-        if experiment == "fig3c" and fig3a_noreg is not None and config.batch_size == 128 \
-                and config.lr == fig3a_noreg.lr:
+        if (experiment == "fig3c" and fig3a_noreg is not None
+                and replace(config, max_epochs=fig3a_noreg.max_epochs) == fig3a_noreg):
             new, rule = 0, "(c) prefix of Fig. 3a"
         if rule:
             e = epochs if new is None else new
