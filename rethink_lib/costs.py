@@ -103,8 +103,12 @@ def evidence_from_store(results_dir) -> dict:
     return out
 
 
-def measure(models, n: int, epochs: int, precision: str, device: str, threads: int) -> dict:
-    """Time `epochs` epochs of each model on n Fashion-MNIST images (random labels)."""
+def measure(models, n: int, epochs: int, precision: str, device: str, threads: int,
+            dataset: str = "fashion_mnist") -> dict:
+    """Time `epochs` epochs of each model on n images of `dataset` (random labels).
+
+    Every data set is brought to 3x32x32 (rethink_lib.data), so a model's cost per image is
+    the same on each; the data set is recorded with the entry."""
     import torch
 
     from .config import RunConfig
@@ -112,7 +116,7 @@ def measure(models, n: int, epochs: int, precision: str, device: str, threads: i
     torch.set_num_threads(threads)
     out = {}
     for model in models:
-        c = RunConfig(model=model, n_train=n, n_test=1000, curve_n_test=1000, max_epochs=epochs,
+        c = RunConfig(dataset=dataset, model=model, n_train=n, n_test=1000, curve_n_test=1000, max_epochs=epochs,
                       precision=precision, corruption="labels", level=1.0,
                       target_train_acc=None, lr=0.01, lr_decay=1.0)
         t, cpu0 = time.perf_counter(), time.process_time()
@@ -132,7 +136,7 @@ def measure(models, n: int, epochs: int, precision: str, device: str, threads: i
                       "eval_s_per_1k": round(curve_eval / epochs, 4),
                       "final_eval_s_per_1k": round(final_eval / (n + 1000) * 1000, 4),
                       "measured_wall_s": round(wall, 1), "cpu_over_wall": round(scale, 3),
-                      "date": date.today().isoformat()}
+                      "date": date.today().isoformat(), "dataset": dataset}
         print(model, out[model], flush=True)
     return out
 
@@ -148,6 +152,7 @@ def main(argv=None) -> int:
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--dataset", default="fashion_mnist", help="data set the epochs run on")
     argv = sys.argv[1:] if argv is None else list(argv)  # recorded with the entry
     args = p.parse_args(argv)
     table = load_table()
@@ -164,7 +169,7 @@ def main(argv=None) -> int:
                  "commands": [c for c in commands if c != command] + [command],
                  "models": {**old.get("models", {}),
                             **measure(models, args.n, args.epochs, args.precision, args.device,
-                                      args.threads)}}
+                                      args.threads, args.dataset)}}
         table.setdefault("machines", {})[key] = entry
         TABLE_PATH.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(json.dumps(table, indent=1, sort_keys=True))

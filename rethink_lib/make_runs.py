@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from .experiments import EXPERIMENTS, PROFILES, all_configs, resolve
+from .experiments import EXPERIMENTS, PROFILES, QUEUE, all_configs, resolve
 from .checkpoint import CheckpointError
 from .cli import _positive as _positive_int
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
@@ -79,7 +79,7 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
     """Every run of the profile with its status and predicted minutes on this machine."""
     from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
     from .train import resolve_device, resolve_precision
-    configs = all_configs(resolve(profile), experiments)
+    configs = all_configs(resolve(profile), experiments or QUEUE)
     dev = resolve_device(device)
     table, evidence = load_table(), evidence_from_store(results_dir)
     rows = []
@@ -182,7 +182,7 @@ def main(argv=None) -> int:
 def _main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m rethink_lib.make_runs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--profile", choices=list(PROFILES), default="cpu")
+    p.add_argument("--profile", choices=list(PROFILES), default="cifar")
     p.add_argument("--experiments", nargs="*", choices=list(EXPERIMENTS), default=None)
     p.add_argument("--results-dir", default=str(DEFAULT_RESULTS_DIR))
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (cuda if present)")

@@ -16,8 +16,7 @@ from .data import DATASETS
 from .models import list_models
 
 # Settings whose values are plain strings: never parsed as Python literals.
-_STRING_SETTINGS = ("profile", "dataset", "implicit_dataset", "extension_dataset", "device",
-                    "precision")
+_STRING_SETTINGS = ("profile", "dataset", "implicit_dataset", "extension_dataset", "device")
 
 
 def parse_override(key: str, value):
@@ -155,14 +154,16 @@ def _per_model(check) -> Callable:
 
 
 CHECKS: dict[str, Callable] = {
-    "profile": _choice(("smoke", "cpu", "paper")),
+    "profile": _choice(("smoke", "cpu", "cifar", "paper")),
     "dataset": _choice(sorted(DATASETS)), "implicit_dataset": _choice(sorted(DATASETS)),
     "extension_dataset": _choice(sorted(DATASETS)),
     "n_train": _opt(_pos_int), "n_test": _opt(_pos_int), "curve_n_test": _opt(_pos_int),
     "extension_n_train": _opt(_pos_int),
     "max_epochs": _per_model(_pos_int), "extension_max_epochs": _pos_int,
     "implicit_epochs": _pos_int, "fig3a_epochs": _pos_int, "gaussian_factor": _pos_int,
-    "precision": _choice(PRECISIONS), "device": _device,
+    "precision": _per_model(_choice(PRECISIONS)),
+    "lr_decay_steps": _opt(_pos_int), "paper_scale_max_epochs": _pos_int,
+    "paper_scale_models": _models, "late_paper_scale_models": _models, "device": _device,
     "corruption_levels": _levels, "fig2_level": _level,
     "fig1a_corruptions": _fig1a_corruptions,
     "lr": _per_model(_opt(_pos_num)), "lr_decay": _per_model(_opt(_decay)),
