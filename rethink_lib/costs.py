@@ -51,17 +51,25 @@ def machine_entry(table: dict, machine: str, precision: str,
     return None
 
 
+def evidence_key(model, corruption, level, augment, dataset) -> tuple:
+    """(model, corruption, level, augmented) on Fashion-MNIST (the first stored profile's
+    data), with the data set appended for any other: epochs to fit depend on the data."""
+    key = (model, corruption, level, augment != "none")
+    return key if dataset == "fashion_mnist" else key + (dataset,)
+
+
 def expected_epochs(config, evidence: dict | None = None) -> float:
     """Epochs a run is predicted to take (see module docstring)."""
     if config.target_train_acc is None and config.target_train_loss is None:
         return config.max_epochs
-    key = (config.model, config.corruption, config.level, config.augment != "none")
+    key = evidence_key(config.model, config.corruption, config.level, config.augment,
+                       config.dataset)
     evidence = evidence or {}
     if key in evidence:
         return min(evidence[key], config.max_epochs)
-    # between two stored levels of the same model, corruption and augmentation: linear
+    # between two stored levels of the same model, corruption, augmentation and data set
     levels = sorted((k[2], e) for k, e in evidence.items()
-                    if (k[0], k[1], k[3]) == (key[0], key[1], key[3]))
+                    if (k[0], k[1], k[3], k[4:]) == (key[0], key[1], key[3], key[4:]))
     below = [(lv, e) for lv, e in levels if lv < config.level]
     above = [(lv, e) for lv, e in levels if lv > config.level]
     if below and above:
@@ -96,7 +104,8 @@ def evidence_from_store(results_dir) -> dict:
             c = s["config"]
             if c.get("target_train_acc") is None and c.get("target_train_loss") is None:
                 continue
-            key = (c["model"], c["corruption"], c["level"], c["augment"] != "none")
+            key = evidence_key(c["model"], c["corruption"], c["level"], c["augment"],
+                               c.get("dataset", "fashion_mnist"))
             out[key] = max(out.get(key, 0), s["epochs"])
         except (OSError, ValueError, KeyError, TypeError):
             continue

@@ -36,6 +36,24 @@ from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, chec
                       checkpoint_path, get_or_run, load_result)
 
 
+# A run is started before --stop-by only if its predicted minutes times this fit in the time
+# left (predictions of epochs to fit are guesses until runs of the same kind are stored).
+DEADLINE_MARGIN = 1.3
+
+
+def _clock(value: str) -> float:
+    """'HH:MM' (today, local time; tomorrow if already past) -> epoch seconds."""
+    import datetime as dt
+    try:
+        hh, mm = (int(v) for v in value.split(":"))
+        t = dt.datetime.now().replace(hour=hh, minute=mm, second=0, microsecond=0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--stop-by must be HH:MM, got {value!r}") from None
+    if t < dt.datetime.now():
+        t += dt.timedelta(days=1)
+    return t.timestamp()
+
+
 class RunLock:
     """An exclusive fcntl lock on <checkpoints>/<run_id>.lock, held while a run trains."""
 
@@ -139,6 +157,13 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
             return
         if status == "stored":
             return
+        if getattr(args, "stop_by", None) and r["minutes"] is not None:
+            left = (args.stop_by - time.time()) / 60
+            if r["minutes"] * DEADLINE_MARGIN > left:
+                print(f"[{i}/{len(todo)}] {c.run_id}: left for later (predicted "
+                      f"{r['minutes']:.0f} min x {DEADLINE_MARGIN:g}, {max(left, 0):.0f} min "
+                      "before --stop-by)", flush=True)
+                return
         lock = RunLock(c, args.results_dir)
         if not lock.acquire(block):
             print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
@@ -198,6 +223,9 @@ def _main(argv=None) -> int:
     p.add_argument("--threads", type=_positive_int, default=None,
                    help="torch threads; 1 per worker when several share the cores "
                         "(results depend on it: it is recorded with each run)")
+    p.add_argument("--stop-by", type=_clock, default=None, metavar="HH:MM",
+                   help="start no run predicted to end after this time (a session's end: a "
+                        "run killed with its session restarts from scratch on a new machine)")
     p.add_argument("--cpu-precision", choices=["auto", "fp32", "bf16"], default=None,
                    help="what precision 'auto' means on a CPU (default: bf16 where the CPU "
                         "has it natively); keeps one precision per model across machines")
