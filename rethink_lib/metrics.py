@@ -63,6 +63,48 @@ def first_step(metrics: list[dict], key: str, threshold: float, below: bool = Fa
     return None
 
 
+def _meets(v, threshold: float, below: bool) -> bool | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return (v <= threshold) if below else (v >= threshold - 1e-12)
+
+
+def held_row(metrics: list[dict], key: str, threshold: float, below: bool = False):
+    """The first epoch's row after which `key` meets the threshold at every later epoch, to the
+    end of the run (the paper's "time to fit": a curve that touches the mark and leaves it
+    again has not fitted then); None when the last measured epoch does not meet it."""
+    found = None
+    for r in metrics:
+        ok = _meets(r.get(key), threshold, below)
+        if ok is None:
+            continue
+        if not ok:
+            found = None
+        elif found is None:
+            found = r
+    return found
+
+
+# the three times to fit (issue 8), as (metric key, threshold, below)
+FIT_MARKS = {"steps_to_loss": ("train_loss", FIT_LOSS, True),
+             "steps_to_99": ("train_acc", 0.99, False),
+             "steps_to_fit": ("train_acc", 1.0, False)}
+
+
+def time_to_fit(metrics: list[dict], mark: str = "steps_to_fit", unit: str = "step"):
+    """A run's time to fit by `mark` (FIT_MARKS), held to the end: in SGD steps ("step") or
+    epochs ("epoch"); None when the mark does not hold at the run's last epoch.
+
+    The summary's steps_to_* are first crossings (what the stored runs record); the book's
+    times to fit are these."""
+    if mark not in FIT_MARKS:
+        raise ValueError(f"unknown mark {mark!r}; valid marks: {', '.join(FIT_MARKS)}")
+    if unit not in ("step", "epoch"):
+        raise ValueError(f"unit must be 'step' or 'epoch', got {unit!r}")
+    row = held_row(metrics, *FIT_MARKS[mark])
+    return None if row is None else int(row[unit])
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo") as f:

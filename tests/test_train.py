@@ -153,3 +153,35 @@ def test_run_id_is_readable_and_hash_sensitive():
 def test_bad_configs_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RunConfig(**kwargs)
+
+
+# ---------------------------------------------------------- time to fit, held to the end
+def _curve(accs, losses=None):
+    losses = losses or [1.0] * len(accs)
+    return [{"epoch": i + 1, "step": 10 * (i + 1), "train_acc": a, "train_loss": l}
+            for i, (a, l) in enumerate(zip(accs, losses))]
+
+
+@pytest.mark.parametrize("accs, expected", [
+    ([0.5, 1.0, 1.0], 20),             # reached and held
+    ([0.5, 1.0, 0.99, 1.0], 40),       # touched at epoch 2, left, held from epoch 4
+    ([0.5, 1.0, 0.99], None),          # touched and left: not fitted
+    ([0.2, 0.5], None),                # never reached
+    ([1.0, float("nan"), 1.0], 10),    # a missing value is no evidence either way
+])
+def test_time_to_fit_is_the_first_epoch_after_which_the_mark_holds(accs, expected):
+    from rethink_lib.metrics import first_step, time_to_fit
+    assert time_to_fit(_curve(accs)) == expected
+    if expected is not None:
+        assert time_to_fit(_curve(accs), unit="epoch") == expected // 10
+    if accs == [0.5, 1.0, 0.99, 1.0]:
+        assert first_step(_curve(accs), "train_acc", 1.0) == 20  # the first crossing differs
+
+
+def test_time_to_fit_by_loss_bouncing_back():
+    """A loss curve that touches 0.01 and rises again (random pixels) fits only later."""
+    from rethink_lib.metrics import time_to_fit
+    c = _curve([1.0] * 5, [0.5, 0.009, 0.03, 0.008, 0.005])
+    assert time_to_fit(c, "steps_to_loss") == 40
+    with pytest.raises(ValueError, match="valid marks"):
+        time_to_fit(c, "steps_to_90")

@@ -368,3 +368,31 @@ def test_levelled_each_outcome(rises, outcome, says):
 def test_levelled_one_curve():
     assert V.levelled({"aug": 3.0}, 5, "x", "t").text.startswith("The curve did not level off by its end")
     assert V.levelled({"aug": 0.0}, 5, "x", "t").text.startswith("The curve levelled off by its end")
+
+
+# ------------------------------------------------- Fig. 1b: a bounded factor that grows
+@pytest.mark.parametrize("factors, outcome, words", [
+    ({0.2: [1.1], 0.6: [1.8], 1.0: [2.9]}, "agrees", "grows with p and stays within 5.0x"),
+    ({0.2: [1.1], 0.6: [1.8], 1.0: [7.5]}, "differs", "above 5.0x"),
+    ({0.2: [1.1], 0.6: [2.5], 1.0: [1.5]}, "differs", "falls from 2.5x at p = 0.6"),
+    ({0.2: [2.0], 1.0: [2.0]}, "differs", "does not grow"),
+    ({0.2: [1.1], 0.6: [1.15], 0.8: [1.1], 1.0: [2.0]}, "agrees", "grows"),  # a 4% dip is noise
+    ({0.2: [1.2], 1.0: [None]}, "inconclusive", "at p = 1 a run did not fit"),
+    ({}, "missing", "too few levels"),
+    ({0.2: [1.0, 1.2], 1.0: [2.0, 4.0, None]}, "agrees", "At p = 1 a run did not fit"),
+])
+def test_bounded_growth_outcomes(factors, outcome, words):
+    v = V.bounded_growth("AlexNet", factors, "t")
+    assert v.outcome == outcome and words in v.text, v.text
+
+
+def test_bounded_growth_takes_the_seed_mean():
+    v = V.bounded_growth("MLP", {0.2: [1.0, 1.4], 1.0: [4.0, 6.4]}, "t")
+    assert v.outcome == "differs" and "5.2x at p = 1" in v.text  # mean of 4.0 and 6.4 > 5
+
+
+def test_verdict_kind_is_checked():
+    assert V.Verdict("t", "agrees", "x").kind == "finding"
+    assert V.Verdict("t", "agrees", "x", kind="check").kind == "check"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        V.Verdict("t", "agrees", "x", kind="sanity")

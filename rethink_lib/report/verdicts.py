@@ -26,6 +26,12 @@ from .names import count, listing, missing, pct, points, times
 from .stats import se_acc, se_diff, stat
 
 OUTCOMES = ("agrees", "differs", "inconclusive", "missing")
+# What a verdict is, for the conclusion's counts (issue 25): a *finding* tests a claim of the
+# paper or the report and can come out either way; *context* compares with numbers measured
+# on other data or at another scale, or cannot come out "differs"; a *check* is a sanity check
+# of our own set-up (chance level, the linear baseline, the learning-rate floor).
+KINDS = ("finding", "context", "check")
+FACTOR_BOUND = 5.0  # Fig. 1b: "a small constant factor" read as at most this many times
 Z = 2.0            # standard errors an effect must exceed to count as real
 THRESHOLD = 2.0    # percentage points: smaller differences from a published number are not reported
 RATIO_TOLERANCE = 1.25  # a time-to-fit ratio within this factor of the reference's is "about the same"
@@ -37,10 +43,13 @@ class Verdict:
     outcome: str   # one of OUTCOMES
     text: str      # the sentence, Markdown
     parts: tuple = ()  # the verdicts a `combine`d one was made of
+    kind: str = "finding"  # one of KINDS
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, got {self.outcome!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
     def __str__(self) -> str:
         return self.text
@@ -146,6 +155,51 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
     side = "smaller" if s.mean < reference else "larger"
     return Verdict(topic, "differs", _also(_sentence(
         head + f": a {side} factor (more than {tolerance:g}x off)"), unpaired, caveat))
+
+
+def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], topic: str,
+                   bound: float = FACTOR_BOUND, tolerance: float = 1.1, unit: str = "steps",
+                   caveat: str = "") -> Verdict:
+    """Fig. 1b's claim: the time to fit corrupted labels over the time to fit true labels is
+    a small constant factor (at most `bound`) that grows with the corruption level.
+
+    factors: {level p > 0: the factor per seed (None: a run never fitted, by the criterion the
+    caller used)}. "Grows" allows a fall by at most a factor `tolerance` between neighbouring
+    levels (single runs are noisy) but needs the highest level above the lowest."""
+    pts = sorted((p, stat(f for f in fs if not missing(f))) for p, fs in factors.items()
+                 if any(not missing(f) for f in fs))
+    lost = sorted(p for p, fs in factors.items() if any(missing(f) for f in fs))
+    never = (f"at p = {listing(f'{p:g}' for p in lost)} a run did not fit, so its factor is "
+             "unknown") if lost else ""
+    if len(pts) < 2:
+        outcome = "inconclusive" if lost else "missing"
+        return Verdict(topic, outcome, _also(_sentence(
+            f"{name}: too few levels have both runs fitted to see how the factor grows", never),
+            caveat))
+    shown = ", ".join(f"{times(s.mean)} at p = {p:g}" for p, s in pts)
+    worst = max(pts, key=lambda ps: ps[1].mean)
+    falls = [(a, b) for a, b in zip(pts, pts[1:]) if b[1].mean * tolerance < a[1].mean]
+    grows = not falls and pts[-1][1].mean > pts[0][1].mean
+    bounded = worst[1].mean <= bound
+    head = f"{name}: the factor ({unit}, against true labels) is {shown}"
+    if bounded and grows:
+        verdict = (f"; it grows with p and stays within {times(bound)}, as the paper's "
+                   "\"small constant factor\"")
+        outcome = "agrees"
+    else:
+        why = []
+        if not bounded:
+            why.append(f"it reaches {times(worst[1].mean)} at p = {worst[0]:g}, above "
+                       f"{times(bound)}")
+        if falls:
+            (pa, sa), (pb, sb) = falls[0]
+            why.append(f"it falls from {times(sa.mean)} at p = {pa:g} to {times(sb.mean)} at "
+                       f"p = {pb:g}")
+        elif not grows:
+            why.append("it does not grow from the lowest level to the highest")
+        verdict = "; " + "; ".join(why)
+        outcome = "differs"
+    return Verdict(topic, outcome, _also(_sentence(head + verdict), never, caveat))
 
 
 # ------------------------------------------------------------------------ schedule
