@@ -3,7 +3,7 @@
     .venv/bin/python scripts/budget_whatif.py [--entry "Intel(R) Xeon(R) Processor / bf16"]
 
 Issue 8 asks for the whole cpu profile in at most 8 h of a 2-core machine. This prints the
-cost table's from-scratch prediction (`report.budget.run_costs`, as the execution report
+cost table's from-scratch prediction (`ops.budget.run_costs`, as the execution report
 states it) and what three plan changes would save, each computed from the stored per-epoch
 curves, not guessed. None of them is applied: each changes what a figure shows.
 
@@ -27,7 +27,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from rethink_lib.experiments import planned_runs, resolve
-from rethink_lib.report import budget
+from rethink_lib.ops import budget
 from rethink_lib.report.findings import LEVEL_WINDOW
 from rethink_lib.report.tables import late_rise
 from rethink_lib.report.verdicts import levelled

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from rethink_lib.experiments import CHAPTER_EXPERIMENTS, resolve
-from rethink_lib.report import execution, findings, tables, verdicts
+from rethink_lib.ops import execution
+from rethink_lib.report import findings, tables, verdicts
 from rethink_lib.report.glue import ChapterRuns
 
 

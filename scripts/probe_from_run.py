@@ -1,6 +1,6 @@
 """Turn a finished run folder into a recipe-probe record (docs/probes/), for a run whose recipe
 was then replaced: the curve that made us change it stays on record, in the probe format that
-rethink_lib.report.probes reads (scripts/probe_recipe.py writes the same fields).
+rethink_lib.ops.probes reads (scripts/probe_recipe.py writes the same fields).
 
     python scripts/probe_from_run.py results/<run_id> --command "python -m rethink_lib.make_runs ..."
 """
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from rethink_lib.report.probes import PROBES_DIR, probe_record, write_probe
+from rethink_lib.ops.probes import PROBES_DIR, probe_record, write_probe
 
 
 def record_from_run(run_dir: Path, command: str) -> dict:

@@ -23,7 +23,7 @@ import torch
 from rethink_lib.cli import _positive as positive_int
 from rethink_lib.experiments import get_experiment, resolve
 from rethink_lib.metrics import cpu_name
-from rethink_lib.report.probes import PROBES_DIR as OUT, probe_record, write_probe
+from rethink_lib.ops.probes import PROBES_DIR as OUT, probe_record, write_probe
 from rethink_lib.train import TrainingDivergedError, train
 
 

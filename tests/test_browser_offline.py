@@ -305,7 +305,7 @@ def test_real_book_reads_offline(browser):
 
 def test_real_book_cites_and_lists_references():
     """The bibliography page lists the paper; every chapter links a citation of it there."""
-    from rethink_lib.report.execution import toc_documents
+    from rethink_lib.ops.execution import toc_documents
     real_pages()  # skips if the book is not built
     bib = (REAL_HTML / "book/bibliography.html").read_text()
     assert "Understanding deep learning requires rethinking generalization" in bib
@@ -322,7 +322,7 @@ def test_real_book_cites_and_lists_references():
 
 def test_real_book_execution_report_lists_chapters_and_runs():
     """Every chapter notebook, and every run stored before the page was built."""
-    from rethink_lib.report.execution import chapter_notebooks, default_results_dir
+    from rethink_lib.ops.execution import chapter_notebooks, default_results_dir
     real_pages()
     page = REAL_HTML / "book/execution_report.html"
     html, built = page.read_text(), page.stat().st_mtime

@@ -1,10 +1,10 @@
-"""rethink_lib.report.budget: the profile's machine time against its budget, in words."""
+"""rethink_lib.ops.budget: the profile's machine time against its budget, in words."""
 import json
 
 import pytest
 
 from rethink_lib.experiments import BUDGETS, all_configs, resolve
-from rethink_lib.report import budget as B
+from rethink_lib.ops import budget as B
 
 BUDGET, WORKERS = BUDGETS["cpu"]
 IDS = [c.run_id for c in all_configs(resolve("cpu"))]

@@ -1,4 +1,4 @@
-"""rethink_lib.report.execution: the execution report reads chapters, the store and versions."""
+"""rethink_lib.ops.execution: the execution report reads chapters, the store and versions."""
 import json
 import os
 import re
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from rethink_lib.report import execution as ex
+from rethink_lib.ops import execution as ex
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = 'profile = "cpu"   # smoke | cpu | paper\ndevice = "auto"\nseed = 0\n'

@@ -3,7 +3,7 @@
 import pytest
 
 from rethink_lib.config import RunConfig
-from rethink_lib.report import precision as P
+from rethink_lib.ops import precision as P
 from rethink_lib.results import ResultMismatchError, save_result
 
 CONFIG = RunConfig(dataset="digits", model="mlp_1x512", n_train=50, n_test=50, max_epochs=2)

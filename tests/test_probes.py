@@ -1,7 +1,7 @@
 """Recipe-probe records: table, figure and the verdict sentence, on synthetic records."""
 import json
 
-from rethink_lib.report import probes
+from rethink_lib.ops import probes
 
 
 def record(lr, accs, warmup=0, decay=0.95, model="inception_small_nobn", precision="fp32"):

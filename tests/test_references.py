@@ -9,7 +9,7 @@ import nbformat
 import pytest
 import yaml
 
-from rethink_lib.report.execution import toc_documents
+from rethink_lib.ops.execution import toc_documents
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER = {"zhang2017understanding", "zhang2021understanding"}

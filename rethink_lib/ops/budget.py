@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..experiments import BUDGETS, all_configs, get_experiment, planned_runs, resolve
-from .names import listing
+from ..report.names import listing
 
 
 EVAL_SHARE = 0.25  # evaluation may take at most this share of a run's wall time (issue 8)
@@ -183,7 +183,7 @@ def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> 
     `gaussian_models`), what the cost table predicts each would cost, and whether the
     profile's budget had room for it, given the worker-hours its stored runs already took."""
     from ..costs import evidence_from_store, expected_epochs, load_table, predict_seconds
-    from .names import model_name
+    from ..report.names import model_name
     left = [m for m in s["capacity_models"] if m not in s["gaussian_models"]]
     if not left:
         return "Every network of Fig. 1b has a Gaussian run here."
@@ -243,7 +243,7 @@ def table_caveats(table: dict | None = None) -> str:
     """The cost table's own caveats on its predictions: every model row that carries a
     `note` (e.g. measured before a speed-up, so it overstates), by entry, in words."""
     from ..costs import load_table
-    from .names import model_name
+    from ..report.names import model_name
     notes = [f"{model_name(model)} on {entry}: {row['note']}"
              for entry, e in sorted((table or load_table()).get("machines", {}).items())
              for model, row in sorted(e.get("models", {}).items()) if row.get("note")]

@@ -10,7 +10,7 @@ results store holds, and the software versions. Read at build time, never typed:
   empty); folders without a readable summary are counted, not hidden;
 - versions: the installed torch, torchvision, jupyter-book, papermill and a few more.
 
-    from rethink_lib.report import execution as ex
+    from rethink_lib.ops import execution as ex
     report = ex.execution_report()          # finds the book root from the working directory
     ex.chapters_frame(report), ex.runs_frame(report), ex.versions_frame(report)
 """

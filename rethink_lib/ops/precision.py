@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..config import RunConfig
 from ..results import DEFAULT_RESULTS_DIR, RunResult, load_result
-from . import verdicts as V
-from .names import METRIC_NAMES, model_name
+from ..report import verdicts as V
+from ..report.names import METRIC_NAMES, model_name
 
 ARCHIVE = Path("docs") / "precision_check"  # relative to the repository root
 TOPIC = "What the precision alone changes (the same config in fp32 and in bf16)"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .names import corruption_name, listing, model_name
+from ..report.names import corruption_name, listing, model_name
 
 PROBES_DIR = Path(__file__).resolve().parents[2] / "docs" / "probes"
 LEARNS_ABOVE = 2.0  # x chance: a probe "learns" when its last running train accuracy is above

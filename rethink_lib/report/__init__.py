@@ -15,9 +15,9 @@ figures    Fig. 1a-c, report Fig. 2 and 3, slider views
 structure  the appendix's parameter table and per-block model summaries
 widgets    the offline slider over precomputed views
 glue       glue helpers and ChapterRuns (a chapter's runs from a possibly partial store)
-budget     machine time against a profile's budget; what the budget left out
+(machine time, the execution report, the precision check and recipe probes: rethink_lib.ops)
 """
-from . import (budget, figures, findings, glue, names, probes, stats, structure,  # noqa: F401
-               tables, verdicts, widgets)
+from . import (figures, findings, glue, names, stats, structure, tables, verdicts,  # noqa: F401
+               widgets)
 from .glue import ChapterRuns, figure, say, text  # noqa: F401
 from .names import model_name  # noqa: F401

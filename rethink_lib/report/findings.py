@@ -18,7 +18,7 @@ from ..reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, P
                          REPORT_EXTENSIONS)
 from . import verdicts as V
 from .names import METRIC_NAMES, corruption_name, count, dataset_name, key_name, listing, model_name
-from .probes import load_probes
+from ..ops import probes as probe_records
 from .stats import by_seed, stat
 from .tables import (REGULARIZED, curve_table, late_rise, regularizer_effect, table1_frame,
                      table2_frame)
@@ -304,7 +304,7 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     if levels:
         out["fig1b_fit"] = _fit_claim(runs["fig1bc"], _one(runs["fig1bc"]).config, topic["fig1b_fit"])
         rand_runs = {model_name(m): sd[min(sd)] for (m, p), sd in levels.items() if p == 1.0}
-        probes = [r for m in s["capacity_models"] for r in load_probes(m)
+        probes = [r for m in s["capacity_models"] for r in probe_records.load_probes(m)
                   if r["level"] == 1.0 and r["lr_decay"] != by_family(s["lr_decay"], m)]
         target = f"a training loss of at most {FIT_LOSS:g} on random labels"
         out["decay_rule"] = V.lr_at_fit(
