@@ -1,0 +1,158 @@
+"""The book's synthesis: every verdict sorted into findings, context and checks, counted once,
+and the claim-by-claim table of the conclusion (claim | paper | report | ours, per data set).
+
+A *finding* tests a claim of the paper or the report and can come out either way; *context*
+sets our numbers beside numbers measured on other data or at another scale, or cannot come
+out "differs"; a *check* tests our own set-up (chance level, the linear baseline, the
+learning-rate floor, curve length). Only findings are counted as reproduced or not.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from . import verdicts as V
+from .names import dataset_name
+
+# Verdict keys that are not findings (every other key is one).
+CHECKS = ("linear", "decay_rule", "fig1c_chance", "t1_random", "t1_linear", "fig3a_long_enough")
+CONTEXT = ("report_bn",)  # the report's variant beside ours: no expected outcome
+# Comparisons with published absolute numbers: findings only on the paper's data at its scale.
+ABSOLUTE = ("t1_vs_paper", "t1_vs_report", "t2_vs_report")
+
+# What the paper and the report say, per claim (verdict key): (claim, paper, report).
+CLAIMS = {
+    "fig1a_fit": ("Networks fit random labels and random pixels",
+                  "Inception reaches zero training loss on every corruption",
+                  "reproduced on CIFAR-10"),
+    "fig1a_order": ("Order of the times to fit the corruptions",
+                    "true labels first, random labels last",
+                    "pixel corruptions converge faster than label corruptions"),
+    "fig1b_fit": ("Every network fits every corruption level", "100% training accuracy",
+                  "reproduced (with BatchNorm in AlexNet and the MLPs)"),
+    "fig1b_ratio": ("Random labels take a small constant factor longer",
+                    "a small constant factor, growing with the level", "reproduced"),
+    "fig1c_rise": ("Test error rises with the corruption level", "rising to chance at p = 1",
+                   "reproduced"),
+    "fig2": ("Clean labels are learned before corrupted ones", "-",
+             "the clean half is fitted first"),
+    "report_bn_fit": ("The paper's networks fit random labels without BatchNorm",
+                      "no BatchNorm mentioned", "needed BatchNorm to reach zero error"),
+    "gaussian_large": ("Gaussian noise at ten times the data is fitted", "-",
+                       "fitted at 500,000 images"),
+    "other_dataset_random": ("Random labels are fitted on another real data set", "-",
+                             "MNIST fitted at over 99%"),
+    "t1_fit": ("Every Table I network fits its training set", "100% with and without "
+               "regularizers", "reproduced"),
+    "t1_effects": ("Explicit regularizers change test accuracy little",
+                   "a few points at most", "reproduced"),
+    "t1_generalize": ("Networks generalize without regularizers", "well above chance",
+                      "reproduced"),
+    "t1_vs_paper": ("Table I numbers", "the paper's Table 1", "-"),
+    "t1_vs_report": ("Table I numbers", "-", "the report's Table I"),
+    "t2_fit": ("Random labels are fitted with weight decay on", "-", "reproduced"),
+    "t2_vs_report": ("Table II numbers", "-", "the report's Table II"),
+    "fig3a_es": ("Early stopping could improve test accuracy", "can help, not necessary",
+                 "a small gain"),
+    "fig3a_regularizers": ("Explicit regularizers raise test accuracy", "a few points",
+                           "reproduced"),
+    "fig3b_test": ("BatchNorm improves test accuracy", "a few points", "reproduced"),
+    "fig3b_speed": ("BatchNorm speeds up fitting", "-", "faster convergence"),
+    "fig3b_steady": ("BatchNorm steadies training", "almost no fluctuation", "not held"),
+    "fig3c_speed": ("A larger batch converges faster per epoch", "-", "batch 128 faster"),
+    "fig3c_steady": ("A larger batch gives steadier curves", "-", "batch 128 steadier"),
+}
+
+
+def paper_scale(settings: dict) -> bool:
+    """The paper's data at its scale: CIFAR-10, every training image."""
+    return settings.get("dataset") == "cifar10" and settings.get("n_train") is None
+
+
+def kind_of(key: str, settings: dict) -> str:
+    if key in CHECKS:
+        return "check"
+    if key in CONTEXT or (key in ABSOLUTE and not paper_scale(settings)):
+        return "context"
+    return "finding"
+
+
+def classify(found: dict, settings: dict) -> dict:
+    """{chapter: {key: Verdict}} with each verdict (and its parts) given its kind."""
+    def kinded(key, v):
+        k = kind_of(key, settings)
+        return replace(v, kind=k, parts=tuple(replace(p, kind=k) for p in v.parts))
+    return {ch: {key: kinded(key, v) for key, v in vs.items()} for ch, vs in found.items()}
+
+
+def _items(found: dict, kind: str) -> list[V.Verdict]:
+    """Each verdict of this kind once (a combined verdict counts once, by its outcome)."""
+    return [v for vs in found.values() for v in vs.values() if v.kind == kind]
+
+
+def counts(found: dict) -> dict:
+    """{kind: {outcome: n}} over the classified verdicts, each counted once."""
+    return {kind: {o: sum(v.outcome == o for v in _items(found, kind)) for o in V.OUTCOMES}
+            for kind in V.KINDS}
+
+
+def counts_sentence(found: dict) -> str:
+    """Two sentences: how the findings came out, and the checks and context apart."""
+    c = counts(found)
+    f, ch, cx = c["finding"], c["check"], c["context"]
+    n = sum(f.values())
+    first = V._sentence(
+        f"Of the {n} findings the chapters test, {f['agrees']} reproduce the paper (or the "
+        f"report, where it is the one compared with), {f['differs']} do not, "
+        f"{f['inconclusive']} cannot be decided by the runs as they came out, and "
+        f"{f['missing']} wait for runs not stored yet")
+    n_ch = sum(ch.values())
+    second = V._sentence(
+        f"Apart from these, {ch['agrees']} of {n_ch} checks of our own set-up pass"
+        + (f" ({ch['differs']} fail, {ch['missing'] + ch['inconclusive']} cannot be made yet)"
+           if ch["differs"] or ch["missing"] or ch["inconclusive"] else "")
+        + f", and {sum(cx.values())} comparisons are context only (other data or scale, or no "
+          "expected outcome)")
+    return first + " " + second
+
+
+_MARK = {"agrees": "reproduces", "differs": "does not", "inconclusive": "undecided",
+         "missing": "not stored yet"}
+
+
+def claims_frame(found_by_data: dict) -> pd.DataFrame:
+    """One row per claim of CLAIMS: claim | paper | report | ours on each data set (the
+    verdict's outcome) | kind. found_by_data: {data set name: classified findings}."""
+    rows = []
+    for key, (claim, paper, report) in CLAIMS.items():
+        row = {"claim": claim, "paper": paper, "report": report}
+        kind = None
+        for data, found in found_by_data.items():
+            v = next((vs[key] for vs in found.values() if key in vs), None)
+            row[f"ours: {dataset_name(data) if data in _DATA else data}"] = \
+                _MARK[v.outcome] if v is not None else "-"
+            kind = kind or (v.kind if v is not None else None)
+        row["kind"] = kind or "-"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+_DATA = ("cifar10", "fashion_mnist", "mnist", "cifar100", "digits")
+
+
+def agreement_sentence(frame: pd.DataFrame) -> str:
+    """Where two data sets' columns exist: how many claims came out the same way on both."""
+    cols = [c for c in frame.columns if c.startswith("ours: ")]
+    if len(cols) < 2:
+        return ""
+    a, b = cols[:2]
+    both = frame[(frame[a].isin(["reproduces", "does not"])) &
+                 (frame[b].isin(["reproduces", "does not"])) & (frame["kind"] == "finding")]
+    same = int((both[a] == both[b]).sum())
+    differ = [r["claim"] for _, r in both.iterrows() if r[a] != r[b]]
+    text = (f"Of the {len(both)} findings decided on both data sets, {same} came out the same "
+            f"way on {a[6:]} and on {b[6:]}")
+    if differ:
+        text += "; they depend on the data for " + "; ".join(d[0].lower() + d[1:] for d in differ)
+    return V._sentence(text)

@@ -1,0 +1,56 @@
+"""The conclusion's synthesis: kinds, counts (each verdict once) and the claims table."""
+import pytest
+
+from rethink_lib.report import synthesis as S
+from rethink_lib.report import verdicts as V
+
+SMALL = {"dataset": "cifar10", "n_train": 10000}
+FULL = {"dataset": "cifar10", "n_train": None}
+
+
+@pytest.mark.parametrize("key, settings, kind", [
+    ("linear", SMALL, "check"), ("fig1c_chance", SMALL, "check"), ("decay_rule", FULL, "check"),
+    ("report_bn", FULL, "context"),
+    ("t1_vs_paper", SMALL, "context"), ("t1_vs_paper", FULL, "finding"),
+    ("t1_vs_paper", {"dataset": "fashion_mnist", "n_train": None}, "context"),
+    ("fig1b_ratio", SMALL, "finding"),
+])
+def test_kind_of(key, settings, kind):
+    assert S.kind_of(key, settings) == kind
+
+
+def _found(**outcomes):
+    return {"02_capacity": {k: V.Verdict(k, o, f"{k} {o}.") for k, o in outcomes.items()}}
+
+
+def test_counts_each_verdict_once_by_kind():
+    parts = (V.Verdict("t", "agrees", "a."), V.Verdict("t", "differs", "b."))
+    found = _found(fig1a_fit="agrees", fig1b_ratio="differs", linear="agrees",
+                   report_bn="agrees", t1_vs_paper="differs")
+    found["02_capacity"]["fig1c_rise"] = V.combine("t", parts)  # two parts, one verdict
+    c = S.counts(S.classify(found, SMALL))
+    assert c["finding"] == {"agrees": 1, "differs": 2, "inconclusive": 0, "missing": 0}
+    assert c["check"]["agrees"] == 1 and sum(c["context"].values()) == 2
+    text = S.counts_sentence(S.classify(found, SMALL))
+    assert text.startswith("Of the 3 findings the chapters test, 1 reproduce")
+    assert "1 of 1 checks of our own set-up pass" in text and "2 comparisons are context" in text
+
+
+def test_failing_check_is_said():
+    text = S.counts_sentence(S.classify(_found(linear="differs", fig1a_fit="agrees"), SMALL))
+    assert "0 of 1 checks of our own set-up pass (1 fail" in text
+
+
+def test_claims_frame_and_agreement_across_data_sets():
+    cifar = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="agrees", fig1c_rise="differs"), SMALL)
+    fashion = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="differs", fig1c_rise="differs"),
+                         SMALL)
+    frame = S.claims_frame({"cifar10": cifar, "fashion_mnist": fashion})
+    row = frame.set_index("claim").loc["Random labels take a small constant factor longer"]
+    assert row["ours: CIFAR-10"] == "reproduces" and row["ours: Fashion-MNIST"] == "does not"
+    assert row["kind"] == "finding"
+    assert frame.set_index("claim").loc["Clean labels are learned before corrupted ones",
+                                        "ours: CIFAR-10"] == "-"
+    text = S.agreement_sentence(frame)
+    assert text.startswith("Of the 3 findings decided on both data sets, 2 came out the same way")
+    assert "random labels take a small constant factor longer" in text
