@@ -16,11 +16,14 @@ from rethink_lib.reference import PAPER_TABLE1, REPORT_TABLE1, REPORT_TABLE2  # 
 from rethink_lib.report import figures, findings, tables  # noqa: E402
 
 
-def fake(train, test, epochs=10, curve=None, model="mlp_1x512", **summary):
-    """A RunResult stand-in: accuracies as fractions; curve: [(train, test), ...] per epoch."""
+def fake(train, test, epochs=10, curve=None, model="mlp_1x512", losses=None, **summary):
+    """A RunResult stand-in: accuracies as fractions; curve: [(train, test), ...] per epoch;
+    losses: the per-epoch training loss (default 1.0)."""
     curve = curve or [(train, test)] * epochs
+    losses = losses or [1.0] * len(curve)
     metrics = [{"epoch": i + 1, "step": 40 * (i + 1), "train_acc": a, "test_acc": b,
-                "clean_acc": a, "corrupted_acc": a} for i, (a, b) in enumerate(curve)]
+                "clean_acc": a, "corrupted_acc": a, "train_loss": loss}
+               for i, ((a, b), loss) in enumerate(zip(curve, losses))]
     s = {"final_train_acc": train, "final_test_acc": test, "final_train_acc_running": train,
          "epochs": len(metrics), "n_test": 10_000, "n_curve_test": 2_000, "n_train": 5_000,
          "fitted": train >= 1.0, "steps_to_loss": None, "steps_to_99": None, "steps_to_fit": None,
@@ -133,12 +136,18 @@ def test_format_table_renders(t1):
     assert "font-weight: bold" in html
 
 
+def _accs(*accs, test=0.5):
+    return [(a, test) for a in accs]
+
+
 def test_level_frame_pools_seeds_and_relative_time():
-    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, steps_to_loss=100),
-            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, steps_to_loss=200),
-            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, steps_to_loss=300),
-            ("mlp_1x512", 1.0, 1): fake(0.98, 0.10, steps_to_loss=None),
-            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, steps_to_loss=50)}
+    """The relative time is the paper's: 100% training accuracy, held to the end; a curve that
+    touches 100% and falls back (seed 0 at p = 1, epoch 2) has not fitted then."""
+    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, curve=_accs(0.5, 1.0, 1.0)),
+            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, curve=_accs(0.5, 0.9, 1.0)),
+            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, curve=_accs(0.3, 1.0, 0.9, 0.95, 0.99, 1.0)),
+            ("mlp_1x512", 1.0, 1): fake(0.98, 0.10, curve=_accs(0.3, 0.98)),
+            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, curve=_accs(1.0))}
     f = tables.level_frame(runs)
     assert f["model"].tolist() == ["mlp_1x512", "mlp_1x512", "alexnet_small"]  # input order
     rand = f[(f.model == "mlp_1x512") & (f.level == 1.0)].iloc[0]
@@ -194,14 +203,20 @@ def test_recipe_and_runs_frames():
 
 
 def test_fit_ratios_by_each_metric_pair_seeds():
-    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, steps_to_loss=100, steps_to_99=80, steps_to_fit=120),
-            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, steps_to_loss=200, steps_to_99=100, steps_to_fit=200),
-            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, steps_to_loss=300, steps_to_99=160, steps_to_fit=240),
-            ("mlp_1x512", 1.0, 1): fake(0.99, 0.10, steps_to_loss=800, steps_to_99=300, steps_to_fit=None),
-            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, steps_to_loss=50)}  # no random-label run
+    """Each time to fit is the first epoch after which its mark holds (40 steps an epoch)."""
+    runs = {("mlp_1x512", 0.0, 0): fake(1.0, 0.85, curve=_accs(0.5, 0.99, 1.0, 1.0),
+                                        losses=[1, 1, 0.5, 0.005]),       # 99: 80, 100: 120, loss: 160
+            ("mlp_1x512", 0.0, 1): fake(1.0, 0.83, curve=_accs(0.99, 0.99, 1.0, 1.0),
+                                        losses=[1, 1, 1, 0.005]),         # 40, 120, 160
+            ("mlp_1x512", 1.0, 0): fake(1.0, 0.10, curve=_accs(0.2, 0.5, 0.99, 0.99, 0.99, 1.0,
+                                                                1.0, 1.0),
+                                        losses=[1] * 7 + [0.005]),        # 120, 240, 320
+            ("mlp_1x512", 1.0, 1): fake(0.99, 0.10, curve=_accs(0.2, 0.99, 0.99, 1.0, 0.99),
+                                        losses=[1, 1, 1, 1, 0.005]),      # 80, never, 200
+            ("alexnet_small", 0.0, 0): fake(1.0, 0.8, curve=_accs(1.0))}  # no random-label run
     f = tables.fit_ratios(runs)
     assert list(f.index) == ["MLP 1x512"] and f.loc["MLP 1x512", "seeds"] == 2
     row = f.loc["MLP 1x512"]
-    assert row["loss ≤ 0.01"] == pytest.approx((3.0 + 4.0) / 2)    # each seed against its own
-    assert row["99% train acc"] == pytest.approx((2.0 + 3.0) / 2)
-    assert row["100% train acc"] == pytest.approx(2.0)              # seed 1 never reached 100%
+    assert row["loss ≤ 0.01"] == pytest.approx((2.0 + 1.25) / 2)   # each seed against its own
+    assert row["99% train acc"] == pytest.approx((1.5 + 2.0) / 2)
+    assert row["100% train acc"] == pytest.approx(2.0)              # seed 1 never held 100%
