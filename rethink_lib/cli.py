@@ -27,7 +27,9 @@ def _models(_args) -> int:
 def _train(args) -> int:
     from .config import RunConfig
     from .data import load_dataset
-    from .results import check_writable, get_or_run, load_result
+    from .preflight import check_runs
+    from .results import load_result
+    from .runner import train_locked
 
     if args.corruption == "labels" and args.level is None:
         args.level = 0.0  # true labels
@@ -38,10 +40,16 @@ def _train(args) -> int:
                        augment=args.augment, max_epochs=args.epochs, precision=args.precision,
                        seed=args.seed)
     if load_result(config, args.results_dir) is None:  # fail early, before training:
-        check_writable(args.results_dir)  # a read-only or impossible store
+        # device, data set, sizes, seed, a writable store, a free run path (creates nothing)
+        check_runs([config], args.device, args.results_dir)
         load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
-    result = get_or_run(config, args.results_dir, device=args.device, compile=args.compile,
-                        progress=sys.stderr.isatty())  # no bar in logs
+
+    def say(line):  # another process (queue, CLI) holds the run: say who, every minute
+        print(line, file=sys.stderr, flush=True)
+    # under the run lock the queue takes too: a second `train` of this config waits, then
+    # reuses the stored run
+    result = train_locked(config, args.results_dir, say=say, device=args.device,
+                          compile=args.compile, progress=sys.stderr.isatty())  # no bar in logs
     s = result.summary
     fit = f"fitted in {s['steps_to_fit']} steps" if s["steps_to_fit"] else "did not reach the target"
     print(f"{config.run_id}: train acc {s['final_train_acc']:.4f}, test acc {s['final_test_acc']:.4f}, "
@@ -70,6 +78,18 @@ def _positive(text: str) -> int:
     return n
 
 
+def _seed(text: str) -> int:
+    from .preflight import MAX_SEED
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"the seed must be in [0, {MAX_SEED}] (torch seeds "
+                                         f"64-bit generators with it), got {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rethink_lib")
     sub = p.add_subparsers(dest="command", required=True)
@@ -91,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", choices=["none", "crop", "crop_pad4_jitter"], default="none")
     t.add_argument("--batchnorm", action="store_true", help="BN in AlexNet/MLP (report)")
     t.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=_seed, default=0)
     t.add_argument("--device", default="auto")
     t.add_argument("--compile", action="store_true", help="torch.compile the model")
     t.add_argument("--results-dir", default="results")
@@ -102,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status 0: done; 2: an input, the store or a checkpoint is unusable (one line);
+    130 / 143: stopped by Ctrl-C / SIGTERM (one line; rerun to resume)."""
+    from .interrupts import stoppable
+    return stoppable(_main, argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
         from .bench import main as bench_main

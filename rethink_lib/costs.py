@@ -95,20 +95,17 @@ def predict_seconds(config, entry: dict, evidence: dict | None = None) -> float 
 
 def evidence_from_store(results_dir) -> dict:
     """{(model, corruption, level, augmented): epochs} from finished runs in a store that
-    stop once fitted. Fixed-length runs (learning curves: no stopping target) are left out:
+    stop once fitted, as the store's verified loader accepts them (a damaged run is no
+    evidence). Fixed-length runs (learning curves: no stopping target) are left out:
     their epochs say nothing about how long a run takes to fit."""
+    from .results import verified_results
     out: dict = {}
-    for summary in Path(results_dir).glob("*/summary.json"):
-        try:
-            s = json.loads(summary.read_text())
-            c = s["config"]
-            if c.get("target_train_acc") is None and c.get("target_train_loss") is None:
-                continue
-            key = evidence_key(c["model"], c["corruption"], c["level"], c["augment"],
-                               c.get("dataset", "fashion_mnist"))
-            out[key] = max(out.get(key, 0), s["epochs"])
-        except (OSError, ValueError, KeyError, TypeError):
+    for run in verified_results(results_dir):
+        c, epochs = run.config, run.summary["epochs"]
+        if c.target_train_acc is None and c.target_train_loss is None:
             continue
+        key = evidence_key(c.model, c.corruption, c.level, c.augment, c.dataset)
+        out[key] = max(out.get(key, 0), epochs)
     return out
 
 

@@ -22,7 +22,6 @@ arguments are unusable (one line on stderr).
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import sys
@@ -32,8 +31,11 @@ from pathlib import Path
 from .experiments import EXPERIMENTS, PROFILES, QUEUE, all_configs, resolve
 from .checkpoint import CheckpointError
 from .cli import _positive as _positive_int
+from .preflight import check_device, check_runs
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
-                      checkpoint_path, get_or_run, load_result)
+                      load_result)
+from .runner import get_or_run
+from .store_lock import RunLock
 
 
 # A run is started before --stop-by only if its predicted minutes times this fit in the time
@@ -54,36 +56,6 @@ def _clock(value: str) -> float:
     return t.timestamp()
 
 
-class RunLock:
-    """An exclusive fcntl lock on <checkpoints>/<run_id>.lock, held while a run trains."""
-
-    def __init__(self, config, results_dir):
-        self.path = checkpoint_path(config, results_dir).with_suffix(".lock")
-        self.fd = None
-
-    def acquire(self, block: bool = False) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        try:  # the holder's PID, for people only: the lock itself is the flock
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
-        except OSError:
-            pass
-        self.fd = fd
-        return True
-
-    def release(self) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
 def _status(config, results_dir) -> str:
     """'stored', 'missing' or 'bad: <one line>' for a run."""
     try:
@@ -94,21 +66,17 @@ def _status(config, results_dir) -> str:
 
 def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device="cpu",
          order: str = "queue") -> list[dict]:
-    """Every run of the profile with its status and predicted minutes on this machine."""
-    from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
-    from .train import resolve_device, resolve_precision
+    """Every run of the profile with its status and predicted minutes on this machine
+    (rethink_lib.planner predicts them, as for the chapters' plans)."""
+    from .planner import cost_predictor
     configs = all_configs(resolve(profile), experiments or QUEUE)
-    dev = resolve_device(device)
-    table, evidence = load_table(), evidence_from_store(results_dir)
+    predict = cost_predictor(device, [results_dir])
     rows = []
     for c in configs:
-        precision = resolve_precision(c.precision, dev)
-        found = machine_entry(table, machine_name(str(dev)), precision, c.model)
-        secs = predict_seconds(c, found[1], evidence) if found else None
+        minutes, entry = predict(c)
         rows.append({"run_id": c.run_id, "status": _status(c, results_dir),
-                     "minutes": None if secs is None else round(secs / 60, 1),
-                     "cost_table": found[0] if found else None, "config": c.to_dict(),
-                     "_config": c})
+                     "minutes": None if minutes is None else round(minutes, 1),
+                     "cost_table": entry, "config": c.to_dict(), "_config": c})
     if order == "cheap":
         rows.sort(key=lambda r: float("inf") if r["minutes"] is None else r["minutes"])
     return rows
@@ -165,7 +133,10 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
                       "before --stop-by)", flush=True)
                 return
         lock = RunLock(c, args.results_dir)
-        if not lock.acquire(block):
+
+        def say(line):  # blocked on a held run: which run, which process, every minute
+            print(f"[{i}/{len(todo)}] {line}", flush=True)
+        if not lock.acquire(block, say=say):
             print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
             held.append((i, r))
             return
@@ -196,7 +167,13 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
 
 def main(argv=None) -> int:
     """Exit status 0: every run stored; 1: some failed or are missing; 2: the store or the
-    arguments are unusable (one line on stderr, nothing trained)."""
+    arguments are unusable (one line on stderr, nothing trained); 130 / 143: stopped by
+    Ctrl-C / SIGTERM (one line; finished runs are stored, the run in progress resumes)."""
+    from .interrupts import stoppable
+    return stoppable(_checked_main, argv)
+
+
+def _checked_main(argv=None) -> int:
     try:
         return _main(argv)
     except (StoreError, CheckpointError, OSError, ValueError) as err:
@@ -233,6 +210,12 @@ def _main(argv=None) -> int:
                    help="local: this process; ray: each missing run as a Ray task "
                         "(docs/runbook-ray.md; pip install -e .[ray])")
     args = p.parse_args(argv)
+    if args.models is not None and not args.models:
+        p.error("--models: name at least one model (leave the option out for every model)")
+    if not args.results_dir.strip():
+        p.error("--results-dir: empty (it would be the current folder); name a folder, "
+                "e.g. results")
+    check_device(args.device)  # before the plan, which predicts minutes on that device
 
     if args.cpu_precision:  # read by train.resolve_precision, here and in Ray workers
         from .config import CPU_PRECISION_ENV
@@ -259,8 +242,9 @@ def _main(argv=None) -> int:
     todo = [r for r in rows if r["status"] != "stored"]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
     t0 = time.perf_counter()
-    if todo:
-        check_writable(args.results_dir)  # a read-only or impossible store fails now
+    if todo:  # device, data sets, sizes, seeds; a read-only or impossible store: fail now
+        check_runs([r["_config"] for r in todo], args.device)
+        check_writable(args.results_dir)
     if args.executor != "local":  # rethink_lib/executors: the runs as tasks elsewhere
         from .executors import run_with
         return run_with(args.executor, [r["_config"] for r in todo], args.results_dir,

@@ -38,7 +38,8 @@ from pathlib import Path
 from .chapter_params import ParameterError, model_parameters, read_parameters
 from .experiments import CHAPTER_EXPERIMENTS, get_experiment
 from . import results as store
-from .results import ResultMismatchError, find_result, get_or_run, load_result, user_results_dir
+from .results import ResultMismatchError, find_result, load_result, user_results_dir
+from .runner import get_or_run
 
 # experiment -> (what the reader calls it, the parameter naming its models; None: fixed)
 FIGURES = {
@@ -214,9 +215,11 @@ class ChapterPlan:
             raise PlanError(f"run {config.run_id} is not in this chapter's plan as one to train "
                             f"({'absent' if row is None else row['where']}); the plan cell and "
                             "the figure cells disagree about the runs")
-        from .make_runs import RunLock
+        from .store_lock import RunLock
+        store.check_writable(self.write_dir)  # before the lock creates anything
         lock = RunLock(config, self.write_dir)
-        lock.acquire(block=True)  # a second rerun training the same run: wait, then reuse it
+        # a second rerun training the same run: wait (saying who holds it), then reuse it
+        lock.acquire(block=True, say=lambda line: print(line, file=terminal(), flush=True))
         try:
             found = load_result(config, self.write_dir)
             if found is None:
@@ -300,9 +303,39 @@ def _predictor(settings: dict, stores):
     return predict
 
 
+def _check_inputs(chapter: str, settings: dict, options: dict) -> None:
+    """The inputs a plan needs before it can list runs, each a one-line ParameterError."""
+    from .preflight import check_device, empty_model_lists
+    results_dir = options["results_dir"]
+    if results_dir is not None and not str(results_dir).strip():
+        raise ParameterError("results_dir: '' would be the current folder; name a folder, or "
+                             "None for the user store")
+    try:
+        check_device(settings["device"])
+    except ValueError as err:
+        raise ParameterError(str(err)) from None
+    why = empty_model_lists(chapter, settings)
+    if why:
+        raise ParameterError(why)
+
+
+def _check_training(plan: ChapterPlan) -> None:
+    """Every input of the runs the plan trains, checked before the first one trains (the
+    data sets, sizes, seeds, a writable store and free run paths; nothing is created)."""
+    from .preflight import check_runs
+    todo = [r["config"] for r in plan.to_train]
+    if not todo:
+        return
+    try:
+        check_runs(todo, plan.settings["device"], plan.write_dir)
+    except (ValueError, store.StoreError) as err:
+        raise ParameterError((str(err).splitlines() or [type(err).__name__])[0]) from None
+
+
 def chapter_plan(chapter: str, namespace: dict) -> ChapterPlan:
     """The plan of `chapter` for the parameters in `namespace` (the notebook's globals())."""
     settings, options = read_parameters(chapter, namespace)
+    _check_inputs(chapter, settings, options)  # device, results_dir, model lists: before all
     stores, write = _stores(options["results_dir"])
     experiments = CHAPTER_EXPERIMENTS[chapter]
     plan = ChapterPlan(chapter, settings, stores, write, {},
@@ -322,6 +355,7 @@ def chapter_plan(chapter: str, namespace: dict) -> ChapterPlan:
             label = FIGURES.get(exp, (exp,))[0]
             if label not in row["figures"]:
                 row["figures"].append(label)
+    _check_training(plan)  # data, sizes, seeds, the store: before the first run trains
     return plan
 
 

@@ -6,12 +6,16 @@ results/<run_id>/
     steps.csv      training loss of every SGD step (Fig. 1a)
     summary.json   written last: final accuracies, times to fit, device, threads, ... and
                    "files": the sha256 of the three files above, checked on every load
-checkpoints/<run_id>.pt  (outside git) the last epoch's state, removed once the run is stored
+results/.checkpoints/<run_id>.pt    the last epoch's state, removed once the run is stored
+results/.checkpoints/<run_id>.lock  the run lock (store_lock.RunLock); ignored by git
 All JSON is strict (no NaN: missing values are null).
 
-Every load checks a stored run against itself (store_checks.py): the checksums, the config,
-and every summary number that the rows or the image counts determine. A run that fails is
-refused with one line (ResultMismatchError) naming it and what differs, never reused.
+Every reader goes through `load_result` (one config) or `scan_store` (every run folder):
+the checksums, the config, and every summary number that the rows or the image counts
+determine (store_checks.py). Files are read with rethink_lib.safe_io: regular files only,
+never through a symlink, capped in size; a symlinked run folder is refused too. A run that
+fails is refused with one line (ResultMismatchError) naming it and what differs, never
+reused and never counted. Writes go to fresh exclusive temporary files (safe_io).
 """
 from __future__ import annotations
 
@@ -22,19 +26,22 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safe_io
 from .config import RunConfig
 from .store_checks import summary_problem
-from .train import train
 
 DEFAULT_RESULTS_DIR = Path("results")
 # The store the book reads: $RETHINK_RESULTS_DIR (tests point it at a temporary folder),
 # else <repo>/results, wherever a chapter is executed from.
 BOOK_RESULTS_DIR = Path(os.environ.get("RETHINK_RESULTS_DIR",
                                        Path(__file__).resolve().parent.parent / "results"))
+CHECKPOINTS = ".checkpoints"  # inside the store it belongs to; a dot: never a run folder
+STORED_FILES = ("config.json", "metrics.csv", "steps.csv")
 
 
 def user_results_dir() -> Path:
@@ -44,26 +51,16 @@ def user_results_dir() -> Path:
                                Path.home() / ".cache" / "rethink" / "results"))
 
 
-def find_result(config: RunConfig, stores) -> RunResult | None:
-    """Read-through lookup: the result of `config` from the first of `stores` that holds
-    it (RunResult.path says which), None if none does; a damaged run raises as in
-    load_result. Nothing is copied between stores."""
-    for store in stores:
-        found = load_result(config, store)
-        if found is not None:
-            return found
-    return None
-
-
-STORED_FILES = ("config.json", "metrics.csv", "steps.csv")
-
-
 class StoreError(RuntimeError):
     """The results store cannot be read or written; the message is one line."""
 
 
 class ResultMismatchError(StoreError):
-    """A stored result is corrupt or belongs to another config."""
+    """A stored result is corrupt or belongs to another config; .reason: what is wrong."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass
@@ -85,24 +82,107 @@ def os_reason(err: OSError) -> str:
     hint = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
             errno.EROFS: "read-only file system", errno.EACCES: "no write permission",
             errno.EPERM: "no write permission", errno.ENOTDIR: "a path component is a file",
-            errno.EEXIST: "a file is in the way"}.get(err.errno)
+            errno.EEXIST: "a file is in the way", errno.ELOOP: "a symbolic link is in the way"
+            }.get(err.errno)
     return f"{text} ({hint})" if hint and hint.lower() not in text.lower() else text
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write to <name>.part and rename; on failure the partial file is removed."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError:
+# ------------------------------------------------------------------ layout
+def run_dir(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
+    return Path(results_dir) / config.run_id
+
+
+def checkpoint_dir(results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
+    """<results_dir>/.checkpoints: checkpoints and run locks of this store, and no other."""
+    return Path(results_dir) / CHECKPOINTS
+
+
+def checkpoint_path(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
+    return checkpoint_dir(results_dir) / f"{config.run_id}.pt"
+
+
+def _nothing(err_or_text) -> str:
+    text = os_reason(err_or_text) if isinstance(err_or_text, OSError) else err_or_text
+    return f"{text}; nothing was trained"
+
+
+def _first_existing(path: Path) -> Path:
+    """`path` or its nearest ancestor that exists (StoreError if a component is a file)."""
+    for p in (path, *path.parents):
         try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise
+            os.lstat(p)
+            return p
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise StoreError(f"cannot store runs: {path}: {_nothing(err)}") from None
+    return Path(".")
 
 
+def check_writable(results_dir: str | Path = DEFAULT_RESULTS_DIR, create: bool = True) -> None:
+    """Prove the store and its checkpoint folder writable, else StoreError (one line).
+
+    Checked before anything is created (no folder appears for an impossible store); then,
+    with `create`, the store and its .checkpoints folder are made. Called before anything
+    trains, so a read-only or impossible store fails in a second, not after the run."""
+    if str(results_dir).strip() == "":
+        raise StoreError("cannot store runs: the results folder is '' (it would be the current "
+                         "folder); name a folder, e.g. results; nothing was trained")
+    root = Path(results_dir)
+    ckpts = checkpoint_dir(root)
+    for d in (root, ckpts):
+        if safe_io.lexists(d) and not stat.S_ISDIR(os.lstat(d).st_mode):
+            raise StoreError(f"cannot store runs: {d} is a file, not a directory; "
+                             "nothing was trained")
+    if safe_io.lexists(ckpts) and os.path.islink(ckpts):
+        raise StoreError(f"cannot store runs: {ckpts} is a symbolic link; remove it; "
+                         "nothing was trained")
+    for d in {_first_existing(root), *([ckpts] if safe_io.lexists(ckpts) else [])}:
+        try:
+            with tempfile.TemporaryFile(dir=d):
+                pass
+        except OSError as err:
+            raise StoreError(f"cannot store runs: {d} is not writable: {_nothing(err)}") from None
+    if create:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            ensure_checkpoint_dir(root)
+        except OSError as err:
+            raise StoreError(f"cannot store runs: {root} is not writable: {_nothing(err)}") from None
+
+
+def ensure_checkpoint_dir(results_dir) -> Path:
+    """The store's .checkpoints folder, made (with a .gitignore of everything) if absent;
+    the store itself must exist. A symlink there is refused."""
+    d = checkpoint_dir(results_dir)
+    try:
+        d.mkdir()
+        safe_io.write_atomic(d / ".gitignore", "*\n")
+    except FileExistsError:
+        if os.path.islink(d) or not d.is_dir():
+            raise StoreError(f"{d} is not a real folder (a symlink or a file); remove it") from None
+    return d
+
+
+def check_run_path(config: RunConfig, results_dir) -> None:
+    """StoreError (one line) if something other than a real run folder is where `config`'s
+    run folder belongs: a file, or a symbolic link (the store refuses both)."""
+    d = run_dir(config, results_dir)
+    try:
+        mode = os.lstat(d).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise StoreError(f"cannot store run {config.run_id}: {_nothing(err)}") from None
+    if stat.S_ISLNK(mode):
+        raise StoreError(f"cannot store run {config.run_id}: {d} is a symbolic link and the "
+                         f"store accepts only real folders; remove it; nothing was trained")
+    if not stat.S_ISDIR(mode):
+        raise StoreError(f"cannot store run {config.run_id}: {d} is a file where its run folder "
+                         f"belongs; move or delete it; nothing was trained")
+
+
+# ------------------------------------------------------------------ reading
 def _strict(obj):
     """NaN/inf -> None, recursively, so the JSON we write is strict."""
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -118,19 +198,8 @@ def _json_text(obj) -> str:
     return json.dumps(_strict(obj), indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
-def _no_constants(name: str):
-    raise ValueError(f"holds {name}, which strict JSON does not allow")
-
-
-def _read_json(path: Path):
-    text = path.read_text()
-    if not text.strip():
-        raise ValueError("is empty")
-    return json.loads(text, parse_constant=_no_constants)
-
-
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(safe_io.read_bytes(path, safe_io.CSV_LIMIT)).hexdigest()
 
 
 def _csv_text(rows: list[dict]) -> str:
@@ -139,11 +208,6 @@ def _csv_text(rows: list[dict]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
-
-
-def _read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return [{k: _num(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
 def _num(v: str):
@@ -156,131 +220,164 @@ def _num(v: str):
     return int(x) if x.is_integer() and "." not in v and "e" not in v.lower() else x
 
 
-def run_dir(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
-    return Path(results_dir) / config.run_id
-
-
-def checkpoint_dir(results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
-    """<results_dir>/../checkpoints: checkpoints and run locks, outside the committed store."""
-    return Path(results_dir).resolve().parent / "checkpoints"
-
-
-def checkpoint_path(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> Path:
-    return checkpoint_dir(results_dir) / f"{config.run_id}.pt"
-
-
-def check_writable(results_dir: str | Path = DEFAULT_RESULTS_DIR) -> None:
-    """Create the results and checkpoints folders and prove both writable, else StoreError.
-
-    Called before anything trains, so a read-only or impossible store fails in a second,
-    not after the run."""
-    for d in (Path(results_dir), checkpoint_dir(results_dir)):
-        if d.exists() and not d.is_dir():
-            raise StoreError(f"cannot store runs: {d} is a file, not a directory; "
-                             "nothing was trained")
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=d):
-                pass
-        except OSError as err:
-            raise StoreError(f"cannot store runs: {d} is not writable: {os_reason(err)}; "
-                             "nothing was trained") from None
+def _rows(data: bytes) -> list[dict]:
+    return [{k: _num(v) for k, v in row.items()} for row in safe_io.parse_csv(data)]
 
 
 def _refuse(d: Path, what: str):
     what = (what.splitlines() or [""])[0]
-    return ResultMismatchError(f"stored run {d.name}: {what}; delete {d} to rerun it")
+    return ResultMismatchError(f"stored run {d.name}: {what}; delete {d} to rerun it", what)
+
+
+def _read_run(d: Path):
+    """(summary, stored config, metrics, steps) of run folder `d` if its files are sound and
+    agree with their checksums; None if it has no summary.json (not complete)."""
+    name = "summary.json"
+    try:
+        if os.path.islink(d) or (safe_io.lexists(d) and not d.is_dir()):
+            raise _refuse(d, "the run folder is a symbolic link or a file; the store accepts "
+                             "only real folders")
+        if not safe_io.lexists(d / name):
+            return None
+        summary = safe_io.read_json(d / name)
+        if not isinstance(summary, dict):
+            raise _refuse(d, f"summary.json holds a {type(summary).__name__}, not an object")
+        files = summary.get("files")
+        if not isinstance(files, dict) or set(files) != set(STORED_FILES):
+            raise _refuse(d, "summary.json has no checksums of " + ", ".join(STORED_FILES))
+        data = {}
+        for name in STORED_FILES:
+            if not safe_io.lexists(d / name):
+                raise _refuse(d, f"{name} is missing")
+            data[name] = safe_io.read_bytes(d / name, safe_io.CSV_LIMIT)
+            if files[name] != hashlib.sha256(data[name]).hexdigest():
+                raise _refuse(d, f"{name} differs from the checksum recorded at completion")
+        name = "config.json"
+        raw = safe_io.parse_json(data[name])
+        if not isinstance(raw, dict):
+            raise _refuse(d, f"config.json holds a {type(raw).__name__}, not an object")
+        stored = RunConfig.from_dict(raw)
+        name = "metrics.csv"
+        metrics = _rows(data[name])
+        name = "steps.csv"
+        steps = [float(r["loss"]) for r in _rows(data[name])]
+    except ResultMismatchError:
+        raise
+    except safe_io.FileRefused as err:
+        raise _refuse(d, f"{name} {err}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            MemoryError) as err:
+        first = (str(err).splitlines() or [""])[0][:160]
+        raise _refuse(d, f"{name} is unreadable ({type(err).__name__}: {first})") from None
+    return summary, stored, metrics, steps
+
+
+def _verified(config: RunConfig, d: Path, found) -> RunResult:
+    summary, stored, metrics, steps = found
+    if stored != config:
+        raise _refuse(d, f"config.json holds another config than {config.run_id}")
+    problem = summary_problem(summary, config, metrics, steps)
+    if problem:
+        raise _refuse(d, problem)
+    return RunResult(config, metrics, steps, summary, d)
 
 
 def _remove_orphan_checkpoint(config: RunConfig, results_dir) -> None:
     """A run stored between summary.json and its checkpoint's removal left the checkpoint
     (10+ MB) behind; the stored result supersedes it."""
     ckpt = checkpoint_path(config, results_dir)
-    for path in (ckpt, ckpt.with_name(ckpt.name + ".part")):
+    for path in [ckpt, *safe_io.stale_temps(ckpt)]:
         try:
-            path.unlink(missing_ok=True)
+            if safe_io.lexists(path):
+                os.unlink(path)
         except OSError:  # a read-only store is still readable
             pass
 
 
 def load_result(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult | None:
     """The stored result of exactly this config, None if absent; ResultMismatchError (one
-    line) if any file is missing, damaged or disagrees with the others."""
+    line) if any file is missing, damaged, hostile or disagrees with the others."""
     d = run_dir(config, results_dir)
-    name = "summary.json"
-    try:
-        if not (d / name).exists():
-            return None
-        summary = _read_json(d / name)
-        if not isinstance(summary, dict):
-            raise _refuse(d, f"summary.json holds a {type(summary).__name__}, not an object")
-        files = summary.get("files")
-        if not isinstance(files, dict) or set(files) != set(STORED_FILES):
-            raise _refuse(d, "summary.json has no checksums of " + ", ".join(STORED_FILES))
-        for name in STORED_FILES:
-            if not (d / name).is_file():
-                raise _refuse(d, f"{name} is missing")
-            if files[name] != _sha256(d / name):
-                raise _refuse(d, f"{name} differs from the checksum recorded at completion")
-        name = "config.json"
-        raw = _read_json(d / name)
-        if not isinstance(raw, dict):
-            raise _refuse(d, f"config.json holds a {type(raw).__name__}, not an object")
-        stored = RunConfig.from_dict(raw)
-        name = "metrics.csv"
-        metrics = _read_csv(d / name)
-        name = "steps.csv"
-        steps = [float(r["loss"]) for r in _read_csv(d / name)]
-    except ResultMismatchError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        first = (str(err).splitlines() or [""])[0][:160]
-        raise _refuse(d, f"{name} is unreadable ({type(err).__name__}: {first})") from None
-    if stored != config:
-        raise _refuse(d, f"config.json holds another config than {config.run_id}")
-    problem = summary_problem(summary, config, metrics, steps)
-    if problem:
-        raise _refuse(d, problem)
+    found = _read_run(d)
+    if found is None:
+        return None
+    result = _verified(config, d, found)
     _remove_orphan_checkpoint(config, results_dir)
-    return RunResult(config, metrics, steps, summary, d)
+    return result
 
 
+def find_result(config: RunConfig, stores) -> RunResult | None:
+    """Read-through lookup: the result of `config` from the first of `stores` that holds
+    it (RunResult.path says which), None if none does; a damaged run raises as in
+    load_result. Nothing is copied between stores."""
+    for store in stores:
+        found = load_result(config, store)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class StoreEntry:
+    """One entry of a store's folder: a verified run, or why it is not one."""
+    run_id: str
+    result: RunResult | None    # set only for a complete run that passed every check
+    problem: str | None = None  # "no summary.json yet" or "damaged: <reason>"
+
+
+def scan_store(results_dir) -> list[StoreEntry]:
+    """Every run folder of a store (entries starting with '.' are not runs), sorted, each
+    verified as load_result does; an absent store has none. Never raises for a run."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return []
+    out = []
+    for path in sorted(root.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if not path.is_dir() and not path.is_symlink():
+            continue  # a stray file (README, ...) is not a run
+        try:
+            found = _read_run(path)
+            if found is None:
+                out.append(StoreEntry(path.name, None, "no summary.json yet"))
+                continue
+            config = found[1]
+            if config.run_id != path.name:
+                raise _refuse(path, f"config.json holds run {config.run_id}, not {path.name}")
+            out.append(StoreEntry(path.name, _verified(config, path, found)))
+        except ResultMismatchError as err:
+            out.append(StoreEntry(path.name, None, f"damaged: {err.reason}"))
+    return out
+
+
+def verified_results(results_dir) -> list[RunResult]:
+    """The complete, verified runs of a store (damaged and incomplete ones left out)."""
+    return [e.result for e in scan_store(results_dir) if e.result is not None]
+
+
+# ------------------------------------------------------------------ writing
 def save_result(config: RunConfig, metrics, step_losses, summary,
                 results_dir: str | Path = DEFAULT_RESULTS_DIR) -> RunResult:
     """Store a finished run (summary.json last: its presence marks a complete result).
 
-    An OS error (disk full, read-only) leaves no partial file and raises StoreError."""
+    An OS error (disk full, read-only) leaves no partial file and raises StoreError; a
+    symlink or file where the run folder belongs is refused (check_run_path)."""
+    check_run_path(config, results_dir)
     d = run_dir(config, results_dir)
     try:
         d.mkdir(parents=True, exist_ok=True)
-        _atomic_write(d / "config.json", _json_text(config.to_dict()))
-        _atomic_write(d / "metrics.csv", _csv_text(_strict(metrics)))
-        _atomic_write(d / "steps.csv", _csv_text([{"step": i + 1, "loss": f"{x:.6g}"}
-                                                   for i, x in enumerate(step_losses)]))
-        files = {name: _sha256(d / name) for name in STORED_FILES}
+        check_run_path(config, results_dir)
+        texts = {"config.json": _json_text(config.to_dict()),
+                 "metrics.csv": _csv_text(_strict(metrics)),
+                 "steps.csv": _csv_text([{"step": i + 1, "loss": f"{x:.6g}"}
+                                         for i, x in enumerate(step_losses)])}
+        for name in STORED_FILES:
+            safe_io.write_atomic(d / name, texts[name])
+        files = {name: hashlib.sha256(texts[name].encode()).hexdigest() for name in STORED_FILES}
         summary = {**summary, "config": config.to_dict(), "files": files}
-        _atomic_write(d / "summary.json", _json_text(summary))
+        safe_io.write_atomic(d / "summary.json", _json_text(summary))
     except OSError as err:
         raise StoreError(f"cannot store run {config.run_id} in {d}: {os_reason(err)}; "
                          "its checkpoint is kept, rerun to store it") from None
     return load_result(config, results_dir)
-
-
-def get_or_run(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,
-               device="auto", progress: bool = True, compile: bool = False,
-               run_missing: bool = True) -> RunResult:
-    """Stored result for exactly `config`, else train it (resuming a killed run) and store it."""
-    found = load_result(config, results_dir)
-    if found is not None:
-        return found
-    if not run_missing:
-        raise FileNotFoundError(f"no stored result for {config.run_id} under {results_dir}")
-    check_writable(results_dir)
-    ckpt = checkpoint_path(config, results_dir)
-    out = train(config, device=device, checkpoint=ckpt, progress=progress, compile=compile)
-    return save_result(config, out.metrics, out.step_losses, out.summary, results_dir)
-
-
-def get_or_run_all(configs: dict, results_dir: str | Path = DEFAULT_RESULTS_DIR, **kw) -> dict:
-    """get_or_run over a {label: RunConfig} dict (an experiment), keeping the labels."""
-    return {label: get_or_run(c, results_dir, **kw) for label, c in configs.items()}

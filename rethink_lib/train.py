@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from .config import CPU_PRECISION_ENV, RunConfig
 from .corruptions import apply_corruption
 from .data import balanced_subset, load_dataset, preprocess
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .metrics import epoch_row, reached, run_summary
 from .models import create_model
 
@@ -286,11 +286,8 @@ def train(config: RunConfig, device="auto", checkpoint: str | Path | None = None
         aug_gen = torch.Generator(device=device).manual_seed(config.seed + 2)
         metrics, step_losses, epoch0, wall0, eval0 = [], [], 0, 0.0, 0.0
         if state is not None:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            shuffle_gen.set_state(state["shuffle_gen"])
-            aug_gen.set_state(state["aug_gen"])
-            torch.set_rng_state(state["cpu_rng"])
+            restore(ckpt_path, state, model, opt, {"shuffle_gen": shuffle_gen,
+                                                   "aug_gen": aug_gen})
             if devices and state.get("cuda_rng") is not None:
                 torch.cuda.set_rng_state(state["cuda_rng"], device)
             metrics, step_losses = state["metrics"], state["step_losses"]

@@ -119,7 +119,8 @@ def test_full_disk_while_checkpointing_is_one_line(tmp_path, monkeypatch, capsys
     err = error_line(capsys.readouterr().err)
     assert err.startswith("error: cannot write checkpoint")
     assert "No space left on device (disk full)" in err
-    assert not list((tmp_path / "checkpoints").iterdir())  # no partial file left
+    ckpts = checkpoint_path(tiny_config(), tmp_path / "results").parent  # inside the store
+    assert not [p.name for p in ckpts.iterdir() if not p.name.endswith((".lock", ".gitignore"))]
 
 
 def test_full_disk_while_storing_is_one_line(tmp_path, monkeypatch, capsys):

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rethink_lib import results
+from rethink_lib import results, runner
 from rethink_lib.chapter_params import (CHAPTER_PARAMETERS, NOTEBOOK_DEFAULTS, ParameterError,
                                         parameters_cell)
 from rethink_lib.plan import PlanError, _skip_later_cells, chapter_plan, terminal
@@ -165,8 +165,8 @@ def test_read_through_then_train_into_the_user_store(stores):
     first = chapter_plan("03_explicit", ns)
     configs = {r["run_id"]: r["config"] for r in first.rows.values()}
     ids = sorted(configs)
-    results.get_or_run(configs[ids[0]], committed, progress=False)
-    results.get_or_run(configs[ids[1]], user, progress=False)
+    runner.get_or_run(configs[ids[0]], committed, progress=False)
+    runner.get_or_run(configs[ids[1]], user, progress=False)
     before = tree_digest(committed)
 
     plan = chapter_plan("03_explicit", ns)
@@ -250,7 +250,7 @@ def test_rerun_trains_exactly_the_plan_into_the_user_store(tmp_path, monkeypatch
     keep = [r for r in plan.rows.values() if r["config"].corruption == "labels"
             and r["config"].level in (0.0, 1.0)]
     for r in keep:  # a committed store that holds some of the runs
-        results.get_or_run(r["config"], committed, progress=False)
+        runner.get_or_run(r["config"], committed, progress=False)
     before = tree_digest(committed)
 
     env = {**os.environ, "RETHINK_RESULTS_DIR": str(committed), "RETHINK_USER_RESULTS": str(user)}

@@ -15,8 +15,10 @@ import rethink_lib.checkpoint as checkpoint_mod
 import rethink_lib.results as results
 from rethink_lib.checkpoint import CheckpointError
 from rethink_lib.config import RunConfig
+import rethink_lib.runner as runner
 from rethink_lib.results import (ResultMismatchError, StoreError, check_writable,
-                                 checkpoint_path, get_or_run, load_result, save_result)
+                                 checkpoint_path, load_result, save_result)
+from rethink_lib.runner import get_or_run
 from rethink_lib.store_checks import count_of
 from rethink_lib.train import train
 
@@ -200,7 +202,7 @@ def test_no_nan_ever_reaches_stored_json(tmp_path):
 def test_orphan_checkpoint_of_a_stored_run_is_removed_on_load(store):
     c, rdir, d = store
     ckpt = checkpoint_path(c, rdir)
-    ckpt.parent.mkdir()
+    ckpt.parent.mkdir(exist_ok=True)
     ckpt.write_bytes(b"x" * 1000)  # finished between summary.json and the checkpoint's removal
     ckpt.with_name(ckpt.name + ".part").write_bytes(b"x")
     assert load_result(c, rdir) is not None
@@ -286,7 +288,7 @@ def test_full_disk_while_checkpointing_leaves_no_partial_file(tmp_path, monkeypa
 # ---------------------------------------------------------------- unwritable store
 def test_full_disk_while_storing_leaves_no_partial_file_and_keeps_the_checkpoint(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "train", fake_train)
+    monkeypatch.setattr(runner, "train", fake_train)
     c, rdir = config_for(), tmp_path / "results"
     ckpt = checkpoint_path(c, rdir)
     real_replace = results.os.replace
@@ -306,14 +308,14 @@ def test_full_disk_while_storing_leaves_no_partial_file_and_keeps_the_checkpoint
     epochs = torch.load(ckpt, weights_only=True)["epoch"]
 
     monkeypatch.setattr(results.os, "replace", real_replace)
-    monkeypatch.setattr(results, "train", lambda c, **kw: fake_train(
+    monkeypatch.setattr(runner, "train", lambda c, **kw: fake_train(
         c, stop_after_epochs=0, **kw))  # proves the rerun resumes: it may train no epoch
     r = get_or_run(c, rdir, device="cpu", progress=False)
     assert r.summary["epochs"] == len(r.metrics) == epochs and not ckpt.exists()
 
 
 def test_results_path_that_is_a_file_fails_before_training(tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(runner, "train", lambda *a, **k: pytest.fail("trained"))
     (tmp_path / "results").write_text("not a folder")
     with pytest.raises(StoreError, match="is a file, not a directory; nothing was trained"):
         get_or_run(config_for(), tmp_path / "results", device="cpu", progress=False)
@@ -322,7 +324,7 @@ def test_results_path_that_is_a_file_fails_before_training(tmp_path, monkeypatch
 
 
 def test_read_only_store_fails_before_training(tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(runner, "train", lambda *a, **k: pytest.fail("trained"))
 
     def read_only(*a, **k):
         raise OSError(errno.EROFS, "Read-only file system")

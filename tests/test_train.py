@@ -5,7 +5,8 @@ import torch
 
 from rethink_lib.config import RunConfig
 from rethink_lib.data import Dataset, Split
-from rethink_lib.results import ResultMismatchError, get_or_run, load_result
+from rethink_lib.results import ResultMismatchError, load_result
+from rethink_lib.runner import get_or_run
 from rethink_lib.train import TrainingDivergedError, cpu_has_bf16, train
 
 from .conftest import needs_fashion_mnist
@@ -109,18 +110,18 @@ def test_corrupt_checkpoint_is_reported(tmp_path):
 def test_store_reuses_and_refuses_bad_files(tmp_path, monkeypatch):
     config = RunConfig(n_train=40, n_test=32, max_epochs=2, target_train_acc=None,
                        batch_size=16)
-    import rethink_lib.results as results
-    monkeypatch.setattr(results, "train", lambda c, **kw: train(c, dataset=synthetic_dataset(40), **kw))
+    import rethink_lib.runner as runner
+    monkeypatch.setattr(runner, "train", lambda c, **kw: train(c, dataset=synthetic_dataset(40), **kw))
     store = tmp_path / "results"
     first = get_or_run(config, store, device="cpu", progress=False)
     assert (first.path / "config.json").exists() and (first.path / "steps.csv").exists()
     summary = json.loads((first.path / "summary.json").read_text())
     for key in ("wall_seconds", "final_train_acc", "final_test_acc", "steps_to_fit", "config"):
         assert key in summary
-    assert (tmp_path / "checkpoints").is_dir()
-    assert not list((tmp_path / "checkpoints").glob("*.pt"))  # removed after the run
+    assert (store / ".checkpoints").is_dir()  # inside the store it belongs to
+    assert not list((store / ".checkpoints").glob("*.pt"))  # removed after the run
 
-    monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("retrained a stored run"))
+    monkeypatch.setattr(runner, "train", lambda *a, **k: pytest.fail("retrained a stored run"))
     again = get_or_run(config, store, device="cpu", progress=False)
     assert json.dumps(again.metrics) == json.dumps(first.metrics)  # NaN-safe equality
     assert again.step_losses == first.step_losses

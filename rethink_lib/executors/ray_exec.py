@@ -11,7 +11,7 @@ the memory); on a CPU-only cluster a task asks for `num_cpus` (its torch threads
 The results store stays the single source of truth. A task that can see the driver's
 results directory (a shared filesystem: NFS, Lustre, or simply the same machine) stores
 its run there itself, through `rethink_lib.results` (atomic writes, summary.json last,
-the fcntl run lock of make_runs), and resumes a killed attempt from the checkpoint beside
+the fcntl run lock of rethink_lib.store_lock), and resumes a killed attempt from the checkpoint beside
 it. A task that cannot see it trains into a scratch store on its node, returns the run's
 four small files as texts and the driver checks and writes them
 (rethink_lib.executors.transfer). Which of the two a task takes is decided per task:
@@ -158,8 +158,9 @@ def train_task(config: dict, results_dir: str, device: str, threads: int, probe:
     """One run on a Ray worker: store it (shared filesystem) or return its files."""
     import torch
 
-    from ..make_runs import RunLock
-    from ..results import get_or_run
+    from ..results import check_writable
+    from ..runner import get_or_run
+    from ..store_lock import RunLock
     from ..train import TrainingDivergedError, train
     from .transfer import read_run_files
 
@@ -181,6 +182,7 @@ def train_task(config: dict, results_dir: str, device: str, threads: int, probe:
     store = Path(results_dir) if shared else (
         Path(scratch) / hashlib.sha256(results_dir.encode()).hexdigest()[:12] / "results")
     out["shared"] = shared
+    check_writable(store)  # the worker's store (shared or scratch), before the lock
     lock = RunLock(c, store)
     if not lock.acquire():
         out["status"] = "held"

@@ -10,12 +10,13 @@ half-stored. The bytes are the worker's own: no parse-and-rewrite step can chang
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
 from ..config import RunConfig
-from ..results import STORED_FILES, ResultMismatchError, RunResult, load_result, run_dir
+from .. import safe_io
+from ..results import (STORED_FILES, ResultMismatchError, RunResult, check_run_path, load_result,
+                       run_dir)
 
 RUN_FILES = STORED_FILES + ("summary.json",)  # summary.json last: it marks completion
 
@@ -25,7 +26,7 @@ def read_run_files(config: RunConfig, results_dir) -> dict[str, str]:
     if load_result(config, results_dir) is None:
         raise FileNotFoundError(f"no stored result for {config.run_id} under {results_dir}")
     d = run_dir(config, results_dir)
-    return {name: (d / name).read_text() for name in RUN_FILES}
+    return {name: safe_io.read_bytes(d / name, safe_io.CSV_LIMIT).decode() for name in RUN_FILES}
 
 
 def check_run_files(config: RunConfig, files: dict[str, str]) -> None:
@@ -34,11 +35,12 @@ def check_run_files(config: RunConfig, files: dict[str, str]) -> None:
     if missing:
         raise ResultMismatchError(f"run {config.run_id}: returned files lack {missing}")
     try:
-        summary = json.loads(files["summary.json"])
-        stored = RunConfig.from_dict(json.loads(files["config.json"]))
-    except (ValueError, TypeError) as err:
+        summary = safe_io.parse_json(files["summary.json"])
+        stored = RunConfig.from_dict(safe_io.parse_json(files["config.json"]))
+    except (ValueError, TypeError, AttributeError) as err:
+        first = (str(err).splitlines() or [""])[0][:160]
         raise ResultMismatchError(f"run {config.run_id}: returned files unreadable "
-                                  f"({type(err).__name__}: {err})") from None
+                                  f"({type(err).__name__}: {first})") from None
     if stored != config:
         raise ResultMismatchError(f"run {config.run_id}: returned config.json holds another config")
     sums = summary.get("files") if isinstance(summary, dict) else None
@@ -50,12 +52,12 @@ def check_run_files(config: RunConfig, files: dict[str, str]) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w") as f:
-        f.write(text)
+    """A fresh exclusive temporary file (never a planted name or link), synced, renamed."""
+    def write(f):
+        f.write(text.encode())
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
+    safe_io.write_atomic(path, b"", writer=write)
 
 
 def write_run_files(config: RunConfig, files: dict[str, str], results_dir) -> RunResult:
@@ -66,6 +68,7 @@ def write_run_files(config: RunConfig, files: dict[str, str], results_dir) -> Ru
     found = load_result(config, results_dir)
     if found is not None:
         return found
+    check_run_path(config, results_dir)  # no file or symlink where the run folder belongs
     d = run_dir(config, results_dir)
     d.mkdir(parents=True, exist_ok=True)
     for name in RUN_FILES:

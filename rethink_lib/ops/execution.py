@@ -6,8 +6,9 @@ results store holds, and the software versions. Read at build time, never typed:
   or papermill's metadata when the notebook file itself was executed by papermill), giving
   when it ran and how long it took, and the profile and device it used (the values the
   chapter glued, else its parameters: the `parameters` cell and papermill's overrides);
-- runs: results/<run_id>/summary.json, whatever is there (the store may be partial or
-  empty); folders without a readable summary are counted, not hidden;
+- runs: every folder of results/, each verified as the chapters verify it (the store may be
+  partial or empty); an incomplete or damaged run is listed with its problem ("damaged:
+  <reason>"), never counted as complete;
 - versions: the installed torch, torchvision, jupyter-book, papermill and a few more.
 
     from rethink_lib.ops import execution as ex
@@ -17,7 +18,6 @@ results store holds, and the software versions. Read at build time, never typed:
 from __future__ import annotations
 
 import ast
-import json
 import os
 import platform
 from dataclasses import dataclass, field
@@ -50,8 +50,8 @@ class ChapterExecution:
 @dataclass(frozen=True)
 class StoredRun:
     run_id: str
-    summary: dict | None        # the RUN_FIELDS of summary.json; None if missing/unreadable
-    problem: str | None = None  # why there is no summary: "no summary.json yet", "unreadable"
+    summary: dict | None        # the RUN_FIELDS of a verified summary.json; else None
+    problem: str | None = None  # why not: "no summary.json yet" or "damaged: <reason>"
 
 
 @dataclass(frozen=True)
@@ -207,22 +207,15 @@ def chapter_execution(path: Path, root: Path, cache: Path | None = None) -> Chap
 
 # ------------------------------------------------------------------------ the store
 def stored_runs(results_dir: Path) -> list[StoredRun]:
-    """Every run folder of the store, sorted by id; an absent store has no runs."""
-    if not results_dir.is_dir():
-        return []
-    runs = []
-    for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
-        summary_path = folder / "summary.json"
-        if not summary_path.is_file():
-            runs.append(StoredRun(folder.name, None, "no summary.json yet"))
-            continue
-        try:
-            summary = json.loads(summary_path.read_text())
-        except (OSError, ValueError) as err:
-            runs.append(StoredRun(folder.name, None, f"unreadable ({type(err).__name__})"))
-            continue
-        runs.append(StoredRun(folder.name, {k: summary.get(k) for k in RUN_FIELDS}))
-    return runs
+    """Every run folder of the store, sorted by id, each verified by the store's one loader
+    (rethink_lib.results.scan_store: checksums, config, every summary number, hostile
+    files): a complete run has its RUN_FIELDS, any other run None and its problem ("no
+    summary.json yet", or "damaged: <reason>"), so it is never counted. An absent store has
+    no runs."""
+    from ..results import scan_store
+    return [StoredRun(e.run_id, {k: e.result.summary.get(k) for k in RUN_FIELDS}
+                      if e.result is not None else None, e.problem)
+            for e in scan_store(Path(results_dir))]
 
 
 # ------------------------------------------------------------------------ software, machine

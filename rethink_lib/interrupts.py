@@ -1,0 +1,41 @@
+"""Ctrl-C and SIGTERM in the command-line tools: one line and the shell's exit status.
+
+A stopped training job keeps its state: every finished run is stored, and the run in
+progress resumes from its last checkpointed epoch (written atomically after every epoch)
+when the same command is rerun. So an interrupt needs no traceback: `stoppable(main)` turns
+KeyboardInterrupt into exit 130 and SIGTERM into exit 143, each with one line on stderr.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is (a BaseException: `except Exception` in a loop
+    over runs does not swallow it)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+LINE = ("stopped ({why}): finished runs are stored; the run in progress resumes from its last "
+        "checkpointed epoch when the same command is rerun")
+
+
+def stoppable(main, *args) -> int:
+    """main(*args), with Ctrl-C -> exit 130 and SIGTERM -> exit 143, one line each."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return main(*args)
+    except KeyboardInterrupt:
+        code, why = 130, "Ctrl-C"
+    except Terminated:
+        code, why = 143, "SIGTERM"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)  # clear a progress bar's line
+    print(LINE.format(why=why), file=sys.stderr, flush=True)
+    return code
