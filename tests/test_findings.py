@@ -47,14 +47,20 @@ BASELINES = ({"n_train": 5000, "n_test": 10_000, "level": 0.0, "train_acc": 0.88
 def test_capacity_on_a_partial_store():
     c = fig1bc(S)
     stored = {}
-    for seed, (base, rand) in enumerate([(1000, 2500), (1000, 2600), (1000, 2400)]):
-        stored[("mlp_1x512", 0.0, seed)] = run(c[("mlp_1x512", 0.0, seed)], test=0.85, steps_to_loss=base)
-        stored[("mlp_1x512", 1.0, seed)] = run(c[("mlp_1x512", 1.0, seed)], test=0.101, steps_to_loss=rand)
+    fit_at = lambda epoch, test: [(0.5, test)] * (epoch - 1) + [(1.0, test)]  # noqa: E731
+    # epochs at which 100% training accuracy is reached and held: 5/2, 13/5, 12/5
+    for seed, (base, rand) in enumerate([(2, 5), (5, 13), (5, 12)]):
+        stored[("mlp_1x512", 0.0, seed)] = run(c[("mlp_1x512", 0.0, seed)], test=0.85,
+                                               curve=fit_at(base, 0.85))
+        stored[("mlp_1x512", 1.0, seed)] = run(c[("mlp_1x512", 1.0, seed)], test=0.101,
+                                               curve=fit_at(rand, 0.101))
     found = findings.capacity(Runs(S, fig1bc=stored), BASELINES)
     assert list(found) == list(findings.TOPICS["02_capacity"])  # every key, whatever is stored
     ratio = found["fig1b_ratio"]
-    assert ratio.outcome == "agrees" and "2.5x (mean of 3 seeds, 2.4x to 2.6x)" in ratio.text
-    assert "not a like-for-like comparison" in ratio.text and "0.995" in ratio.text
+    assert ratio.outcome == "agrees", ratio.text
+    assert "1.0x at p = 0, 2.5x (3 seeds, 2.4x to 2.6x) at p = 1" in ratio.text
+    assert "Not like-for-like" in ratio.text and "0.995 per 40-step epoch" in ratio.text
+    assert "Context, not a pass mark" in ratio.text
     assert found["fig1c_chance"].outcome == "agrees"
     assert found["fig1c_rise"].outcome == "agrees" and "4 level(s) not stored yet" in found["fig1c_rise"].text
     assert found["linear"].outcome == "agrees" and "fits only 44.20%" in found["linear"].text
@@ -79,11 +85,20 @@ def test_decay_rule_from_the_random_label_runs():
 
 def test_capacity_fig1a_order_and_bn_confound():
     a = fig1a(S)
-    steps = {"labels0": 900, "shuffled_pixels": 800, "random_pixels": 1200, "gaussian": 1000, "labels1": 2000}
-    stored = {k: run(cfg, steps_to_loss=steps[k[1]]) for k, cfg in a.items()}
+    # the epoch from which the training loss stays <= 0.01 (40 steps an epoch)
+    held = {"labels0": 9, "shuffled_pixels": 8, "random_pixels": 12, "gaussian": 10, "labels1": 20}
+    stored = {}
+    for k, cfg in a.items():
+        r = run(cfg, curve=[(1.0, 0.5)] * held[k[1]])
+        for row in r.metrics:
+            row["train_loss"] = 0.005 if row["epoch"] >= held[k[1]] else 0.1
+        stored[k] = r
+    stored[next(k for k in a if k[1] == "random_pixels")].metrics[2]["train_loss"] = 0.009
     found = findings.capacity(Runs(S, fig1a=stored), ())
     order = found["fig1a_order"]
     assert order.outcome == "differs" and "true labels took longer than shuffled pixels" in order.text
+    # random pixels touched the mark at epoch 3 and left it: ranked by when it held (480)
+    assert "random pixels (480)" in order.text and "shuffled pixels (320)" in order.text
     assert "Not like-for-like" in order.text
     assert found["linear"].outcome == "missing"
 

@@ -27,9 +27,9 @@ PIXEL_CORRUPTIONS = {"shuffled_pixels": "shuffled pixels", "random_pixels": "ran
 REGULARIZER_NAMES = {"crop+wd": "random crop and weight decay", "crop": "random crop",
                      "wd": "weight decay", "neither": "no regularizer",
                      "random labels": "random labels, no regularizer"}
-METRIC_NAMES = {"steps_to_loss": "steps to a training loss of at most {loss:g}",
-                "steps_to_99": "steps to 99% running training accuracy",
-                "steps_to_fit": "steps to 100% running training accuracy"}
+METRIC_NAMES = {"steps_to_loss": "steps until the training loss stays at most {loss:g}",
+                "steps_to_99": "steps until 99% running training accuracy holds",
+                "steps_to_fit": "steps until 100% running training accuracy holds"}
 
 
 def model_name(model: str) -> str:

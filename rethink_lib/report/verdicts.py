@@ -176,7 +176,9 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
         return Verdict(topic, outcome, _also(_sentence(
             f"{name}: too few levels have both runs fitted to see how the factor grows", never),
             caveat))
-    shown = ", ".join(f"{times(s.mean)} at p = {p:g}" for p, s in pts)
+    def seeds(s):
+        return f" ({s.n} seeds, {times(s.lo)} to {times(s.hi)})" if s.n > 1 and s.lo != s.hi else ""
+    shown = ", ".join(f"{times(s.mean)}{seeds(s)} at p = {p:g}" for p, s in pts)
     worst = max(pts, key=lambda ps: ps[1].mean)
     falls = [(a, b) for a, b in zip(pts, pts[1:]) if b[1].mean * tolerance < a[1].mean]
     grows = not falls and pts[-1][1].mean > pts[0][1].mean
