@@ -3,15 +3,18 @@
 Each chapter's `parameters` cell is rendered from CHAPTER_PARAMETERS by `parameters_cell`
 (scripts/update_chapter_cells.py writes it into the notebooks; tests/test_rerun.py checks
 they match), so the per-profile defaults its comments list are read from
-rethink_lib.experiments.PROFILES, never typed. `read_parameters` turns a chapter's namespace
-into resolved settings; experiments.resolve checks every setting before anything trains.
+rethink_lib.profiles.PROFILES, never typed. CHAPTER_PARAMETERS is a view of the registry:
+the run parameters, then the chapter's own (rethink_lib/chapters/), then its experiments'.
+`read_parameters` turns a chapter's namespace into resolved settings; experiments.resolve
+checks every setting before anything trains.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from . import registry
 from .experiments import COMMON, PROFILES, describe, resolve
+from .registry import Param
 
 
 class ParameterError(ValueError):
@@ -19,21 +22,6 @@ class ParameterError(ValueError):
 
     def _render_traceback_(self):  # IPython shows this instead of the traceback
         return [f"ParameterError: {self}"]
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str               # name in the notebook (papermill -p NAME VALUE)
-    help: str               # one line, for the cell and `papermill --help-notebook`
-    key: str | None = None  # the profile setting it overrides (None: its own name; "": none)
-
-    @property
-    def setting(self) -> str | None:
-        return self.name if self.key is None else (self.key or None)
-
-    @property
-    def names_models(self) -> bool:
-        return self.name.endswith("_models")
 
 
 # Every training chapter starts with these (notebook defaults in NOTEBOOK_DEFAULTS).
@@ -48,47 +36,18 @@ RUN_PARAMS = [
 ]
 NOTEBOOK_DEFAULTS = {"profile": "cpu", "results_dir": None, "plan_only": False,
                      "device": COMMON["device"], "seed": COMMON["seed"]}
-_DATA = [
-    Param("n_train", "training images per run (None: the whole split)"),
-    Param("n_test", "test images of the final accuracies (None: the whole split)"),
-    Param("precision", "fp32 | bf16 | auto (bf16 where the device has it natively)"),
-]
-CHAPTER_PARAMETERS: dict[str, list[Param]] = {
-    "02_capacity": RUN_PARAMS + [
-        Param("dataset", "data set of Fig. 1, Fig. 2 and the Gaussian runs"),
-        *_DATA,
-        Param("max_epochs", "epoch cap per run, per model family"),
-        Param("seeds", "seeds per model, per model family (more seeds: more runs)"),
-        Param("fig1a_models", "Fig. 1a: models trained under each corruption"),
-        Param("fig1a_corruptions", "Fig. 1a: labels<p> | shuffled_pixels | random_pixels | "
-              "gaussian"),
-        Param("capacity_models", "Fig. 1b/1c and report Fig. 2: models"),
-        Param("corruption_levels", "Fig. 1b/1c: label corruption levels p in [0, 1]"),
-        Param("fig2_level", "report Fig. 2: its corruption level"),
-        Param("report_bn_models", "BatchNorm variants as in the report, on labels p 0 and 1"),
-        Param("gaussian_models", "Gaussian noise on gaussian_factor x n_train images"),
-        Param("gaussian_factor", "Gaussian runs: images as a multiple of n_train"),
-        Param("extension_models", "random labels on extension_dataset"),
-        Param("extension_dataset", "the second real data set"),
-        Param("extension_n_train", "its training images (None: the whole split)"),
-        Param("extension_max_epochs", "its epoch cap"),
-    ],
-    "03_explicit": RUN_PARAMS + [
-        Param("dataset", "data set of Tables I and II"),
-        *_DATA,
-        Param("max_epochs", "epoch cap per run, per model family (runs stop once fitted)"),
-        Param("seeds", "seeds per model, per model family (more seeds: more runs)"),
-        Param("regularization_models", "Tables I and II: models"),
-        Param("weight_decay", "weight decay of the wd columns"),
-    ],
-    "04_implicit": RUN_PARAMS + [
-        Param("dataset", "data set of Fig. 3a-c", key="implicit_dataset"),
-        *_DATA,
-        Param("implicit_epochs", "epochs of the Fig. 3b/c curves (no stop at 100%)"),
-        Param("fig3a_epochs", "epochs of the Fig. 3a curves (no stop at 100%)"),
-        Param("weight_decay", "weight decay of the wd columns", key="implicit_weight_decay"),
-    ],
-}
+
+
+def _chapter_parameters(chapter: str) -> list[Param]:
+    """RUN_PARAMS, the chapter's own, then each of its experiments' (each name once)."""
+    out = {p.name: p for p in RUN_PARAMS + list(registry.get_chapter(chapter).params)}
+    for e in registry.of_chapter(chapter):
+        for p in e.params:
+            out.setdefault(p.name, p)
+    return list(out.values())
+
+
+CHAPTER_PARAMETERS: dict[str, list[Param]] = {c: _chapter_parameters(c) for c in registry.CHAPTERS}
 
 
 def _show(value) -> str:
@@ -104,7 +63,7 @@ def _show(value) -> str:
 def profile_defaults(param: Param) -> str:
     """'  [every profile: X]' or '  [smoke: A | cpu: B | paper: C]' for a profile setting."""
     key = param.setting
-    if key is None or any(key not in PROFILES[p] for p in PROFILES):
+    if key is None or key in ("profile", *COMMON) or any(key not in PROFILES[p] for p in PROFILES):
         return ""
     shown = [_show(PROFILES[p][key]) for p in PROFILES]
     if len(set(shown)) == 1:

@@ -66,21 +66,17 @@ def _status(config, results_dir) -> str:
 
 def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device="cpu",
          order: str = "queue") -> list[dict]:
-    """Every run of the profile with its status and predicted minutes on this machine."""
-    from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
-    from .train import resolve_device, resolve_precision
+    """Every run of the profile with its status and predicted minutes on this machine
+    (rethink_lib.planner predicts them, as for the chapters' plans)."""
+    from .planner import cost_predictor
     configs = all_configs(resolve(profile), experiments or QUEUE)
-    dev = resolve_device(device)
-    table, evidence = load_table(), evidence_from_store(results_dir)
+    predict = cost_predictor(device, [results_dir])
     rows = []
     for c in configs:
-        precision = resolve_precision(c.precision, dev)
-        found = machine_entry(table, machine_name(str(dev)), precision, c.model)
-        secs = predict_seconds(c, found[1], evidence) if found else None
+        minutes, entry = predict(c)
         rows.append({"run_id": c.run_id, "status": _status(c, results_dir),
-                     "minutes": None if secs is None else round(secs / 60, 1),
-                     "cost_table": found[0] if found else None, "config": c.to_dict(),
-                     "_config": c})
+                     "minutes": None if minutes is None else round(minutes, 1),
+                     "cost_table": entry, "config": c.to_dict(), "_config": c})
     if order == "cheap":
         rows.sort(key=lambda r: float("inf") if r["minutes"] is None else r["minutes"])
     return rows

@@ -36,21 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chapter_params import ParameterError, model_parameters, read_parameters
-from .experiments import CHAPTER_EXPERIMENTS, get_experiment
+from . import registry
+from .chapters import CHAPTER_EXPERIMENTS
+from .planner import by_run, cost_predictor, experiment_configs
 from . import results as store
 from .results import ResultMismatchError, find_result, load_result, user_results_dir
 from .runner import get_or_run
 
-# experiment -> (what the reader calls it, the parameter naming its models; None: fixed)
-FIGURES = {
-    "fig1a": ("Fig. 1a", "fig1a_models"), "fig1bc": ("Fig. 1b/1c", "capacity_models"),
-    "fig2": ("report Fig. 2", "capacity_models"),
-    "report_bn": ("report BatchNorm variants", "report_bn_models"),
-    "gaussian_large": ("Gaussian noise", "gaussian_models"),
-    "other_dataset_random": ("random labels, 2nd data set", "extension_models"),
-    "table1": ("Table I", "regularization_models"), "table2": ("Table II", "regularization_models"),
-    "fig3a": ("Fig. 3a", None), "fig3b": ("Fig. 3b", None), "fig3c": ("Fig. 3c", None),
-}
+# experiment -> (what the reader calls it, the setting naming its models; None: fixed):
+# a view of the registry (rethink_lib/chapters/)
+FIGURES = {e.name: (e.label, e.models) for e in registry.EXPERIMENTS.values()}
 TO_TRAIN, MISSING, DAMAGED = "to train", "missing", "damaged"
 
 
@@ -105,6 +100,7 @@ class ChapterPlan:
     notes: list[str]
     plan_only: bool = False
     trained: list[str] = field(default_factory=list)
+    configs: dict[str, dict] = field(default_factory=dict)  # experiment -> {key: RunConfig}
 
     # ------------------------------------------------------------------ what it says
     @property
@@ -275,8 +271,8 @@ def _model_notes(chapter: str, namespace: dict, settings: dict, experiments) -> 
     notes = []
     for exp in experiments:
         label, param = FIGURES.get(exp, (exp, None))
-        if param is None or param in chosen_params:
-            continue
+        if param is None or param in chosen_params or param not in {p.name for p in params}:
+            continue  # fixed models, chosen, or not a parameter of this chapter
         extra = [m for m in settings[param] if m not in chosen]
         if extra:
             notes.append(f"{label} still trains {', '.join(extra)}: its models come from "
@@ -286,21 +282,8 @@ def _model_notes(chapter: str, namespace: dict, settings: dict, experiments) -> 
 
 
 def _predictor(settings: dict, stores):
-    """config -> (predicted minutes or None, cost-table entry name)."""
-    from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
-    from .train import resolve_device, resolve_precision
-    dev = resolve_device(settings["device"])
-    table, evidence = load_table(), {}
-    for d in stores:
-        for key, epochs in evidence_from_store(d).items():
-            evidence[key] = max(evidence.get(key, 0), epochs)
-
-    def predict(config):
-        found = machine_entry(table, machine_name(str(dev)),
-                              resolve_precision(config.precision, dev), config.model)
-        secs = predict_seconds(config, found[1], evidence) if found else None
-        return (None if secs is None else secs / 60), (found[0] if found else None)
-    return predict
+    """config -> (predicted minutes or None, cost-table entry name): the planner's."""
+    return cost_predictor(settings["device"], stores)
 
 
 def _check_inputs(chapter: str, settings: dict, options: dict) -> None:
@@ -342,19 +325,14 @@ def chapter_plan(chapter: str, namespace: dict) -> ChapterPlan:
                        _model_notes(chapter, namespace, settings, experiments),
                        options["plan_only"])
     predict = _predictor(settings, stores)
-    for exp in experiments:
-        for config in get_experiment(exp)(settings).values():
-            row = plan.rows.get(config.run_id)
-            if row is None:
-                where, problem = _where(config, stores, plan.store_name, write is not None)
-                minutes, table = predict(config) if where == TO_TRAIN else (None, None)
-                row = plan.rows[config.run_id] = {
-                    "run_id": config.run_id, "figures": [], "model": config.model,
-                    "where": where, "problem": problem, "minutes": minutes,
-                    "cost_table": table, "config": config}
-            label = FIGURES.get(exp, (exp,))[0]
-            if label not in row["figures"]:
-                row["figures"].append(label)
+    plan.configs = experiment_configs(settings, experiments)  # each run config built once
+    for run_id, (names, config) in by_run(plan.configs).items():
+        where, problem = _where(config, stores, plan.store_name, write is not None)
+        minutes, table = predict(config) if where == TO_TRAIN else (None, None)
+        figures = list(dict.fromkeys(FIGURES.get(n, (n,))[0] for n in names))
+        plan.rows[run_id] = {"run_id": run_id, "figures": figures, "model": config.model,
+                             "where": where, "problem": problem, "minutes": minutes,
+                             "cost_table": table, "config": config}
     _check_training(plan)  # data, sizes, seeds, the store: before the first run trains
     return plan
 

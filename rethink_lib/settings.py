@@ -1,9 +1,10 @@
-"""Validation of a chapter's settings: its profile's values and the papermill overrides.
+"""Settings are parsed and checked here, in one place: a profile plus papermill overrides.
 
-`experiments.resolve()` parses each override (papermill passes lists and dicts as strings)
-and checks every setting here, before any run is built or trained. Each error is one
-ValueError line that names the setting, says what it must be and what it got, e.g.
-"n_train must be a positive integer or None, got 5.5".
+`parse_settings(profile, **overrides)` parses each override (papermill passes lists and dicts
+as strings), checks every setting and returns the typed `profiles.Settings`, before any run
+is built or trained (`experiments.resolve` then checks that every run it describes is a valid
+RunConfig). Each error is one ValueError line that names the setting, says what it must be
+and what it got, e.g. "n_train must be a positive integer or None, got 5.5".
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .config import PRECISIONS
 from .corruptions import CORRUPTIONS, LABEL_CORRUPTIONS
 from .data import DATASETS
 from .models import list_models
+from .profiles import NAMES, PROFILES, Settings, by_family, per_model
 
 # Settings whose values are plain strings: never parsed as Python literals.
 _STRING_SETTINGS = ("profile", "dataset", "implicit_dataset", "extension_dataset", "device")
@@ -140,7 +142,6 @@ def _per_model(check) -> Callable:
         if not isinstance(v, dict):
             why = check(v)
             return None if why is None else f"{why} or {{model or family: value}}"
-        from .experiments import by_family  # the lookup the experiments use
         for key, value in v.items():
             if not any(isinstance(key, str) and by_family({key: 0}, m) == 0 for m in list_models()):
                 families = sorted({m.split("_")[0] for m in list_models()})
@@ -154,7 +155,7 @@ def _per_model(check) -> Callable:
 
 
 CHECKS: dict[str, Callable] = {
-    "profile": _choice(("smoke", "cpu", "cifar", "paper")),
+    "profile": _choice(tuple(PROFILES)),
     "dataset": _choice(sorted(DATASETS)), "implicit_dataset": _choice(sorted(DATASETS)),
     "extension_dataset": _choice(sorted(DATASETS)),
     "n_train": _opt(_pos_int), "n_test": _opt(_pos_int), "curve_n_test": _opt(_pos_int),
@@ -187,9 +188,26 @@ def check_settings(settings: dict) -> None:
             raise ValueError(f"{key} must be {why}, got {value!r}")
     max_epochs = settings.get("max_epochs")
     if isinstance(max_epochs, dict):
-        from .experiments import by_family
         for key in MODEL_LISTS:
             for m in settings.get(key, []):
                 if by_family(max_epochs, m) is None:
                     raise ValueError(f"max_epochs has no value for {m} (in {key}): give one "
                                      f"number or add {m} or its family, got {max_epochs!r}")
+
+
+def parse_settings(profile: str, **overrides) -> Settings:
+    """The profile's settings with overrides applied; None overrides mean "keep the profile's".
+
+    Strings that spell Python values (papermill -p corruption_levels "[0, 0.5]") are parsed.
+    Unknown profiles or keys fail with the valid choices listed; every setting is checked,
+    with its name in the one-line ValueError."""
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    values = {**PROFILES[profile], "profile": profile}
+    for key, value in overrides.items():
+        if key not in NAMES:
+            raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(sorted(NAMES))}")
+        if value is not None:
+            values[key] = parse_override(key, value)
+    check_settings(values)  # every setting, named in the error, before anything trains
+    return Settings(**{k: per_model(v) for k, v in values.items()})

@@ -5,7 +5,7 @@ from rethink_lib.experiments import (CHAPTER_EXPERIMENTS, EXPERIMENTS, PROFILES,
 
 
 def test_unknown_profile_and_setting_fail_clearly():
-    with pytest.raises(ValueError, match="valid profiles: smoke, cpu, paper"):
+    with pytest.raises(ValueError, match="valid profiles: smoke, cpu, cifar, paper"):
         resolve("laptop")
     with pytest.raises(ValueError, match="unknown setting 'epochs'"):
         resolve("cpu", epochs=3)

@@ -4,7 +4,7 @@ import pytest
 
 from rethink_lib.experiments import PROFILES, resolve
 from rethink_lib.models import list_models
-from rethink_lib.parameters import CHECKS
+from rethink_lib.settings import CHECKS
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
@@ -55,7 +55,7 @@ def test_bad_parameters_are_refused_by_name(override, message):
 
 
 def test_unknown_profile_is_refused():
-    with pytest.raises(ValueError, match="unknown profile 'laptop'; valid profiles: smoke, cpu, paper"):
+    with pytest.raises(ValueError, match="unknown profile 'laptop'; valid profiles: smoke, cpu, cifar, paper"):
         resolve("laptop")
     with pytest.raises(ValueError, match="unknown profile"):
         resolve(["smoke"])

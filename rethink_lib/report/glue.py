@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..experiments import get_experiment
+from ..planner import experiment_configs
 from ..results import ResultMismatchError, find_result
 from .names import key_name
 
@@ -56,10 +56,12 @@ class ChapterRuns:
     as missing; a callable {label: RunConfig} -> {label: RunResult} (a chapter plan's
     `plan.fetch`, which trains what the plan lists) is asked for each run not stored."""
 
-    def __init__(self, settings: dict, experiments: Iterable[str], stores, fetch=None):
+    def __init__(self, settings: dict, experiments: Iterable[str], stores, fetch=None,
+                 configs: dict | None = None):
         self.settings = settings
         self.stores = [Path(stores)] if isinstance(stores, (str, Path)) else [Path(p) for p in stores]
-        self.configs = {name: get_experiment(name)(settings) for name in experiments}
+        # {experiment: {key: RunConfig}}: the plan's, where it built them already
+        self.configs = configs if configs is not None else experiment_configs(settings, experiments)
         self.results: dict[str, dict] = {}
         self.missing: list[tuple] = []
         for name, configs in self.configs.items():
@@ -82,9 +84,10 @@ class ChapterRuns:
     def from_plan(cls, plan) -> "ChapterRuns":
         """A chapter's runs as its plan cell planned them (`rethink_lib.plan.chapter_plan`):
         the plan's stores, and training only where the plan has a store to train into."""
-        from ..experiments import CHAPTER_EXPERIMENTS
+        from ..chapters import CHAPTER_EXPERIMENTS
         return cls(plan.settings, CHAPTER_EXPERIMENTS[plan.chapter], plan.stores,
-                   plan.fetch if plan.write_dir is not None else None)
+                   plan.fetch if plan.write_dir is not None else None,
+                   configs=getattr(plan, "configs", None) or None)
 
     def __getitem__(self, experiment: str) -> dict:
         return self.results[experiment]

@@ -1,0 +1,51 @@
+"""The one planner: which runs a set of experiments needs, each built once, and what each
+is predicted to cost on this machine.
+
+Both the chapters' plan cell (rethink_lib.plan.chapter_plan) and the run queue's plan
+(`make_runs.plan`, `--dry-run`) list runs and predict their minutes here, from the measured
+cost table (rethink_lib/cost_table.json) and the epochs to fit of runs already stored.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+from .config import RunConfig
+from .registry import get_experiment
+
+Prediction = tuple[float | None, str | None]  # (minutes, or None; the cost-table entry)
+
+
+def experiment_configs(settings: Mapping, experiments: Iterable[str]) -> dict[str, dict]:
+    """{experiment: {key: RunConfig}}: each experiment's runs, built once."""
+    return {name: get_experiment(name)(settings) for name in experiments}
+
+
+def by_run(configs: dict[str, dict]) -> dict[str, tuple[list[str], RunConfig]]:
+    """{run id: (the experiments that need it, in order; its RunConfig)}: a run two
+    experiments share appears once."""
+    out: dict[str, tuple[list[str], RunConfig]] = {}
+    for name, runs in configs.items():
+        for config in runs.values():
+            names = out.setdefault(config.run_id, ([], config))[0]
+            if name not in names:
+                names.append(name)
+    return out
+
+
+def cost_predictor(device: str, stores: Iterable) -> Callable[[RunConfig], Prediction]:
+    """config -> (predicted minutes or None, cost-table entry name) on `device`, with the
+    epochs to fit learned from the runs in `stores` (the most any store has seen)."""
+    from .costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
+    from .train import resolve_device, resolve_precision
+    dev = resolve_device(device)
+    table, evidence = load_table(), {}
+    for d in stores:
+        for key, epochs in evidence_from_store(d).items():
+            evidence[key] = max(evidence.get(key, 0), epochs)
+
+    def predict(config: RunConfig) -> Prediction:
+        found = machine_entry(table, machine_name(str(dev)),
+                              resolve_precision(config.precision, dev), config.model)
+        secs = predict_seconds(config, found[1], evidence) if found else None
+        return (None if secs is None else secs / 60), (found[0] if found else None)
+    return predict
