@@ -54,3 +54,22 @@ def test_claims_frame_and_agreement_across_data_sets():
     text = S.agreement_sentence(frame)
     assert text.startswith("Of the 3 findings decided on both data sets, 2 came out the same way")
     assert "random labels take a small constant factor longer" in text
+
+
+def test_outcome_list_each_verdict_once_as_markdown_bullets():
+    found = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="differs", linear="differs"), SMALL)
+    text = S.outcome_list(found, "differs")
+    assert text.splitlines() == ["- **fig1b_ratio** (Effective capacity): fig1b_ratio differs."]
+    assert S.outcome_list(found, "differs", kind="check").startswith("- **linear**")
+    assert S.outcome_list(found, "inconclusive") == "None."
+
+
+def test_chapter_summary_names_what_did_not_reproduce():
+    found = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="differs", fig2="missing",
+                              linear="agrees"), SMALL)["02_capacity"]
+    text = S.chapter_summary(found, "cifar10")
+    assert text == ("On CIFAR-10, 1 of this chapter's 3 findings reproduce; these do not: "
+                    "fig1b_ratio; 1 wait for runs not stored yet. Its 1 checks of the set-up: "
+                    "1 pass, none fails.")
+    failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
+    assert "1 fail (linear)" in S.chapter_summary(failing, "cifar10")

@@ -156,3 +156,41 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
     if differ:
         text += "; they depend on the data for " + "; ".join(d[0].lower() + d[1:] for d in differ)
     return V._sentence(text)
+
+
+CHAPTER_TITLES = {"02_capacity": "Effective capacity", "03_explicit": "Explicit regularization",
+                  "04_implicit": "Implicit regularization"}
+
+
+def outcome_list(found: dict, outcome: str, kind: str = "finding") -> str:
+    """A Markdown bullet list of every classified verdict of `kind` with `outcome`, each once:
+    '- **topic** (chapter): text'; 'None.' when there is none."""
+    items = [(ch, v) for ch, vs in found.items() for v in vs.values()
+             if v.kind == kind and v.outcome == outcome]
+    if not items:
+        return "None."
+    return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {v.text}" for ch, v in items)
+
+
+def chapter_summary(found_chapter: dict, data: str) -> str:
+    """A chapter's closing paragraph from its classified verdicts: how many findings
+    reproduce on `data` and which do not or cannot be decided yet, by topic."""
+    f = [v for v in found_chapter.values() if v.kind == "finding"]
+    if not f:
+        return ""
+    by = {o: [v.topic for v in f if v.outcome == o] for o in V.OUTCOMES}
+    text = (f"On {dataset_name(data) if data in _DATA else data}, {len(by['agrees'])} of this "
+            f"chapter's {len(f)} findings reproduce")
+    if by["differs"]:
+        text += "; these do not: " + "; ".join(by["differs"])
+    if by["inconclusive"]:
+        text += "; the runs cannot decide: " + "; ".join(by["inconclusive"])
+    if by["missing"]:
+        text += f"; {len(by['missing'])} wait for runs not stored yet"
+    checks = [v for v in found_chapter.values() if v.kind == "check"]
+    if checks:
+        failed = [v.topic for v in checks if v.outcome == "differs"]
+        text += (f". Its {len(checks)} checks of the set-up: "
+                 + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else
+                    f"{sum(v.outcome == 'agrees' for v in checks)} pass, none fails"))
+    return V._sentence(text)
