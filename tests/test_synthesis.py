@@ -73,3 +73,15 @@ def test_chapter_summary_names_what_did_not_reproduce():
                     "1 pass, none fails.")
     failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
     assert "1 fail (linear)" in S.chapter_summary(failing, "cifar10")
+
+
+def test_page_caveats_said_once():
+    note = "(Not like-for-like: ours are CIFAR-10 at n = 10,000.)"
+    found = {"a": V.Verdict("a", "agrees", f"A held. {note}"),
+             "b": V.Verdict("b", "differs", f"B did not. {note} (Only here.)"),
+             "c": V.Verdict("c", "agrees", "C held.")}
+    stripped, caveats = S.page_caveats(found)
+    assert caveats == "- Not like-for-like: ours are CIFAR-10 at n = 10,000."
+    assert stripped["a"].text == "A held." and stripped["b"].text == "B did not. (Only here.)"
+    assert stripped["b"].outcome == "differs" and stripped["c"].text == "C held."
+    assert S.page_caveats({"c": found["c"]}) == ({"c": found["c"]}, "")

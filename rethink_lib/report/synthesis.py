@@ -194,3 +194,26 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
                  + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else
                     f"{sum(v.outcome == 'agrees' for v in checks)} pass, none fails"))
     return V._sentence(text)
+
+
+def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
+    """Say a page's common caveats once: every whole-sentence parenthetical note ("(Not
+    like-for-like: ...)") found in at least `min_count` of the page's verdicts is removed from
+    them and returned as one Markdown bullet list (without its brackets), in first-seen order.
+    found: {key: Verdict}. Returns (found without those notes, the list or '')."""
+    seen: dict[str, int] = {}
+    for v in found.values():
+        for note in dict.fromkeys(V._PARENTHETICAL.findall(v.text)):
+            seen[note] = seen.get(note, 0) + 1
+    common = [n for n, k in seen.items() if k >= min_count]
+    if not common:
+        return dict(found), ""
+
+    def strip(text: str) -> str:
+        for note in common:
+            text = text.replace(" " + note, "").replace(note, "")
+        return text.strip()
+    out = {k: replace(v, text=strip(v.text), parts=tuple(replace(p, text=strip(p.text))
+                                                         for p in v.parts))
+           for k, v in found.items()}
+    return out, "\n".join(f"- {n[1:-1]}" for n in common)
