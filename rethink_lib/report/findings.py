@@ -11,6 +11,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ..baselines import linear_baseline
+from ..builders import ModelKey
 from ..chapters import CHAPTERS as _CHAPTERS, CHAPTER_TITLES, EXPERIMENT_OF, TOPICS  # noqa: F401
 from ..data import get_spec
 from ..experiments import by_family
@@ -342,7 +343,7 @@ def _t1_confound(table1_runs, model: str, best: str) -> str:
     neither: config fields and recorded precision (first seed of each), a run that did not
     reach the stopping target (then the two did not stop by the same rule), and precisions
     mixed among the seeds."""
-    groups = by_seed({k: r for k, r in table1_runs.items() if k[0] == model})
+    groups = by_seed({k: r for k, r in table1_runs.items() if k.model == model})
     with_, neither = groups.get((model, best), {}), groups.get((model, "neither"), {})
     if not with_ or not neither:
         return ""
@@ -409,11 +410,12 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     # Table II, beside Table I's random-label runs without weight decay
     t2_runs = runs["table2"]
     if t2_runs:
-        no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
+        no_wd = {ModelKey(k.model, k.seed): r for k, r in runs["table1"].items()
+                 if k.label == "random labels"}
         fit = _fit_claim(t2_runs, _one(t2_runs).config, topic["t2_fit"], what=" with weight decay on")
-        failed = list(dict.fromkeys(k[0] for k, r in t2_runs.items() if not fits_either(r)))
+        failed = list(dict.fromkeys(k.model for k, r in t2_runs.items() if not fits_either(r)))
         plain_too = [model_name(m) for m in failed
-                     if any(k[0] == m and not fits_either(r) for k, r in no_wd.items())]
+                     if any(k.model == m and not fits_either(r) for k, r in no_wd.items())]
         if plain_too:
             fit = V.Verdict(fit.topic, "inconclusive", V._also(fit.text, (
                 f"Without weight decay {V.listing(plain_too)} did not fit random labels either, "
@@ -623,7 +625,8 @@ def book_differences(settings: dict, stores) -> "pd.DataFrame":
     from ..experiments import CHAPTER_EXPERIMENTS
     from .glue import ChapterRuns
     runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores)
-    no_wd = {k[::2]: r for k, r in runs["table1"].items() if k[1] == "random labels"}
+    no_wd = {ModelKey(k.model, k.seed): r for k, r in runs["table1"].items()
+             if k.label == "random labels"}
     frames = {"Table I": table1_frame(runs["table1"]),
               "Table II": table2_frame(runs["table2"], without_wd=no_wd)}
     rows = []
