@@ -234,9 +234,11 @@ def _read_run(d: Path):
     agree with their checksums; None if it has no summary.json (not complete)."""
     name = "summary.json"
     try:
-        if os.path.islink(d) or (safe_io.lexists(d) and not d.is_dir()):
-            raise _refuse(d, "the run folder is a symbolic link or a file; the store accepts "
-                             "only real folders")
+        if os.path.islink(d):
+            raise _refuse(d, "the run folder is a symbolic link; the store accepts only real "
+                             "folders")
+        if safe_io.lexists(d) and not d.is_dir():
+            raise _refuse(d, "a file is where the run folder belongs, not a folder")
         if not safe_io.lexists(d / name):
             return None
         summary = safe_io.read_json(d / name)

@@ -94,36 +94,68 @@ def test_chapter_executed_by_papermill(book):
     assert got.executed_at == "2026-01-02 03:04 UTC"
 
 
-def test_store_empty_missing_or_partial(tmp_path):
+def stored_run(store, level):
+    """A real run stored by the real code (synthetic 40 images: seconds), as the store holds it."""
+    from rethink_lib.results import save_result
+
+    from .test_store_faults import config_for, fake_train
+    c = config_for(level=level)
+    out = fake_train(c, device="cpu", progress=False)
+    return save_result(c, out.metrics, out.step_losses, out.summary, store)
+
+
+def test_store_empty_missing_partial_or_damaged(tmp_path):
+    """Only runs the store's verified loader accepts count as complete (issue 26, F1): a
+    summary.json holding a list, a summary with no runs behind it, unreadable JSON and another
+    run's folder are each "damaged: <reason>", and none counts in the hours."""
     assert ex.stored_runs(tmp_path / "absent") == []
     store = tmp_path / "results"
     store.mkdir()
     assert ex.stored_runs(store) == []
-    summary = {"device": "cpu", "device_name": "AMD EPYC", "precision": "bf16", "threads": 2,
-               "wall_seconds": 3600.0, "eval_seconds": 360.0, "rethink_version": "0.2.0", "torch_version": "2.14.1",
-               "final_train_acc": 1.0}
-    for run in ("b_run-1234", "a_run-abcd"):
-        (store / run).mkdir()
-        (store / run / "summary.json").write_text(json.dumps(summary))
+    good = [stored_run(store, level) for level in (0.0, 1.0)]
     (store / "c_running-0000").mkdir()  # training: no summary yet
     (store / "d_broken-ffff").mkdir()
     (store / "d_broken-ffff" / "summary.json").write_text("{not json")
+    (store / "e_list-0000").mkdir()
+    (store / "e_list-0000" / "summary.json").write_text("[]")  # crashed the book before
+    (store / "f_fake-0000").mkdir()  # a plausible summary with nothing behind it
+    (store / "f_fake-0000" / "summary.json").write_text(json.dumps(
+        {**good[0].summary, "wall_seconds": 3600.0}))
+    other = store / "g_other-0000"  # a complete run under another run's name
+    other.mkdir()
+    for f in good[0].path.iterdir():
+        (other / f.name).write_bytes(f.read_bytes())
     (store / "README").write_text("not a run")
+    (store / ".checkpoints").mkdir(exist_ok=True)  # the store's own checkpoint folder
     runs = ex.stored_runs(store)
-    assert [r.run_id for r in runs] == ["a_run-abcd", "b_run-1234", "c_running-0000",
-                                        "d_broken-ffff"]
-    assert runs[0].summary == {k: summary[k] for k in ex.RUN_FIELDS}
-    assert runs[2].problem == "no summary.json yet" and runs[3].problem.startswith("unreadable")
+    ids = sorted(r.path.name for r in good)
+    assert [r.run_id for r in runs] == sorted(ids + ["c_running-0000", "d_broken-ffff",
+                                                     "e_list-0000", "f_fake-0000",
+                                                     "g_other-0000"])
+    by_id = {r.run_id: r for r in runs}
+    for r in good:
+        assert by_id[r.path.name].summary == {k: r.summary.get(k) for k in ex.RUN_FIELDS}
+    problems = {r.run_id: r.problem for r in runs}
+    assert problems["c_running-0000"] == "no summary.json yet"
+    assert problems["d_broken-ffff"].startswith("damaged: summary.json is unreadable "
+                                                "(JSONDecodeError")
+    assert problems["e_list-0000"] == "damaged: summary.json holds a list, not an object"
+    assert problems["f_fake-0000"] == ("damaged: config.json is missing")
+    assert problems["g_other-0000"] == f"damaged: config.json holds run {good[0].path.name}, " \
+                                       "not g_other-0000"
+    assert all(problems[i] is None for i in ids)
     report = ex.ExecutionReport(tmp_path, store, [], runs, {})
     frame = ex.runs_frame(report)
-    assert list(frame.status) == ["complete", "complete", "no summary.json yet",
-                                  "unreadable (JSONDecodeError)"]
+    assert list(frame.status) == [problems[r.run_id] or "complete" for r in runs]
+    assert (frame.status == "complete").sum() == 2
     by_device = ex.runs_by_device(report)
-    assert by_device.to_dict("records") == [{"device_name": "AMD EPYC", "precision": "bf16",
-                                             "runs": 2, "hours": 2.0}]
-    assert ex.store_sentence(report) == (
-        "The results store `results` holds 4 run folders, 2 of them complete, made on 1 kind(s) "
-        "of device. Complete runs per device and precision:")
+    assert by_device.runs.sum() == 2
+    hours = sum(r.summary["wall_seconds"] for r in good) / 3600
+    assert by_device.hours.sum() == pytest.approx(hours)  # the fake run's hour is not counted
+    assert ex.store_sentence(report).startswith(
+        "The results store `results` holds 7 run folders, 2 of them complete")
+    from rethink_lib.ops.budget import walls_from_store
+    assert walls_from_store(store) == {r.path.name: r.summary["wall_seconds"] for r in good}
     empty = ex.ExecutionReport(tmp_path, store, [], [], {})
     assert ex.runs_frame(empty).empty and ex.runs_by_device(empty).empty
     assert ex.store_sentence(empty) == "The results store `results` holds no runs at build time."
