@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import npm_data
-from .npm_data import CIFAR10_CLASSES, MNIST_CLASSES
+from .npm_data import CIFAR10_CLASSES, MNIST_CLASSES, default_data_root  # noqa: F401
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 STORED_SIZE = 32  # side of the stored images (paper: CIFAR's 32x32)
@@ -73,11 +73,6 @@ def get_spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(sorted(DATASETS))}")
     return DATASETS[name]
-
-
-def default_data_root() -> Path:
-    """$RETHINK_DATA_DIR, else ~/.cache/rethink/data (kept out of git)."""
-    return Path(os.environ.get("RETHINK_DATA_DIR", Path.home() / ".cache" / "rethink" / "data"))
 
 
 @dataclass

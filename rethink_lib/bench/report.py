@@ -132,5 +132,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _package_doc() -> str:
-    from . import __doc__ as doc
-    return doc
+    return sys.modules[__package__].__doc__  # the package's docstring (no import circle)
