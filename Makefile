@@ -2,7 +2,8 @@
 #   make book        Jupyter Book from the stored runs, offline, warnings are errors
 #   make runs        train what the store lacks for PROFILE (default cpu; hours)
 #   make test        every test, including notebook, training and headless-browser ones
-#   make test-fast   unit tests only (seconds)
+#   make test-fast   unit tests only (under a minute)
+#   make lint        ruff (pyproject.toml); part of make test
 #   make venv | setup-system | clean
 SHELL := /bin/bash
 VENV := .venv
@@ -10,7 +11,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= cifar
 SYSTEM_PACKAGES := dataset-fashion-mnist chromium chromium-driver
 
-.PHONY: venv setup-system setup-npm data book runs test test-fast clean
+.PHONY: venv setup-system setup-npm data book runs test test-fast lint clean
 
 venv: $(VENV)/.installed
 
@@ -65,11 +66,16 @@ runs: setup-system venv data
 	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1 --order cheap & \
 	$(PY) -m rethink_lib.make_runs --profile $(PROFILE) --threads 1; wait
 
-test: setup-system venv data
+test: setup-system venv data lint
 	$(VENV)/bin/pytest -q
 
+# Unit tests only: under a minute on 2 cores (anything slower is marked slow).
 test-fast: venv
 	$(VENV)/bin/pytest -q -m "not slow and not book and not browser"
+
+# ruff, configured in pyproject.toml ([tool.ruff]); `make test` (CI) runs it first.
+lint: venv
+	$(VENV)/bin/ruff check
 
 # Removes build outputs only: results/, data/ and checkpoints are kept.
 clean:

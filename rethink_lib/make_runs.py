@@ -26,7 +26,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from .experiments import EXPERIMENTS, PROFILES, QUEUE, all_configs, resolve
 from .checkpoint import CheckpointError

@@ -1,5 +1,4 @@
 """A vectorised sweep equals separate train() runs up to floating-point rounding (fp32)."""
-import math
 
 import pytest
 import torch

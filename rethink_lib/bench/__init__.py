@@ -1,5 +1,6 @@
 """Training throughput (package: pipelines = the reference pipeline and ours, measure =
-timing, GEMM peak, FLOPs and memory, report = tables and the command line): the report's per-sample pipeline against our trainer, on this machine.
+timing, GEMM peak, FLOPs and memory, report = tables and the command line): the report's
+per-sample pipeline against our trainer, on this machine.
 
     python -m rethink_lib bench [--quick] [--json] [--models inception_small,mlp_1x512]
                                 [--device cpu] [--precision bf16] [--batch-size 128]

@@ -154,8 +154,8 @@ def markdown(est: dict, gpus: int = 8) -> str:
              f"FLOPs per image at {s[0]} {UTILISATION[s[0]]:.0%} / {s[1]} "
              f"{UTILISATION[s[1]]:.0%} of the H100's published {H100_BF16_PEAK / 1e12:.0f} "
              f"TFLOP/s dense bf16, and at least {OP_OVERHEAD_S * 1e6:g} µs per operation of "
-             f"an eager training step of {BATCH} images; epochs per run as `make_runs --dry-run` predicts them (half the epoch "
-             "cap for runs that stop at 100% when no stored run says better).", "",
+             f"an eager training step of {BATCH} images; epochs per run as `make_runs --dry-run` "
+             "predicts them (half the epoch cap for runs that stop at 100% when no stored run says better).", "",
              f"| model | runs | predicted epochs | train GFLOP/image | ops/step | per-epoch "
              f"cost from | GPU-hours ({s[0]}) | GPU-hours ({s[1]}) |",
              "|---|---:|---:|---:|---:|---|---:|---:|"]

@@ -363,7 +363,7 @@ def _t1_confound(table1_runs, model: str, best: str) -> str:
 # ---------------------------------------------------------- 03: explicit regularization
 def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
-    s, out, topic = runs.settings, {}, TOPICS["03_explicit"]
+    out, topic = {}, TOPICS["03_explicit"]
     parts = {"t1_effects": [], "t1_generalize": [], "t1_linear": [], "t1_random": []}
     n = runs.n_train(["table1"])
     t1 = table1_frame(runs["table1"], linear=[b for b in baselines if b["n_train"] == n])
