@@ -26,7 +26,8 @@ class ParameterError(ValueError):
 
 # Every training chapter starts with these (notebook defaults in NOTEBOOK_DEFAULTS).
 RUN_PARAMS = [
-    Param("profile", "smoke | cpu | paper: sizes, epochs and models of every figure"),
+    Param("profile", "smoke | cpu (Fashion-MNIST) | cifar (CIFAR-10, the book's) | paper: "
+          "sizes, epochs and models of every figure"),
     Param("results_dir", "None: read results/, train what it lacks into $RETHINK_USER_RESULTS "
           "(default ~/.cache/rethink/results); a folder: read results/, train into it", key=""),
     Param("plan_only", "True: print the plan (runs, stores, minutes), run no later cell",
@@ -34,7 +35,7 @@ RUN_PARAMS = [
     Param("device", "auto | cpu | cuda (auto: cuda if present)"),
     Param("seed", "seeds corruption, initialisation, shuffling and augmentation"),
 ]
-NOTEBOOK_DEFAULTS = {"profile": "cpu", "results_dir": None, "plan_only": False,
+NOTEBOOK_DEFAULTS = {"profile": "cifar", "results_dir": None, "plan_only": False,
                      "device": COMMON["device"], "seed": COMMON["seed"]}
 
 

@@ -69,7 +69,7 @@ def test_chapter_summary_names_what_did_not_reproduce():
                               linear="agrees"), SMALL)["02_capacity"]
     text = S.chapter_summary(found, "cifar10")
     assert text == ("On CIFAR-10, 1 of this chapter's 3 findings reproduce; these do not: "
-                    "fig1b_ratio; 1 wait for runs not stored yet. Its 1 checks of the set-up: "
+                    "fig1b_ratio; 1 wait for runs not stored yet. Of its 1 checks of the set-up, "
                     "1 pass, none fails.")
     failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
     assert "1 fail (linear)" in S.chapter_summary(failing, "cifar10")

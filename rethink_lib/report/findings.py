@@ -208,7 +208,7 @@ def _fig1b_factor(m: str, levels: dict, ref_ratio: float, caveats: list, topic: 
     unit = ("(Both runs of a pair have the same number of images, so the factor is the same in "
             "epochs as in steps.)")
     return V.bounded_growth(model_name(m), factors, topic,
-                            caveat=" ".join([*caveats, unit, context]))
+                            caveat=" ".join(c for c in [*caveats, unit, context] if c))
 
 
 # ------------------------------------------------------------- 02: effective capacity

@@ -36,17 +36,22 @@ def say(key: str, sentence) -> None:
     _glue(key, Markdown(str(sentence)))
 
 
-def figure(key: str, fig, dpi: int = 110) -> None:
-    """Glue a matplotlib figure as a PNG for {glue:figure}`key` (rendered here, so it does not
-    depend on the kernel's matplotlib backend) and close it."""
-    import io
+def table(key: str, frame) -> None:
+    """Glue a table (a DataFrame or Styler) for a numbered ```{glue:figure} key``` caption."""
+    _glue(key, frame)
 
+
+def figure(key: str, fig) -> None:
+    """Glue a matplotlib figure as SVG for {glue:figure}`key` (rendered here, so it does not
+    depend on the kernel's matplotlib backend; sharp at any zoom, see report.style) and
+    close it."""
     import matplotlib.pyplot as plt
-    from IPython.display import Image
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    from IPython.display import SVG
+
+    from .style import svg_bytes
+    data = svg_bytes(fig)
     plt.close(fig)
-    _glue(key, Image(data=buf.getvalue(), format="png"))
+    _glue(key, SVG(data=data))
 
 
 class ChapterRuns:

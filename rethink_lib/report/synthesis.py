@@ -190,9 +190,11 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
     checks = [v for v in found_chapter.values() if v.kind == "check"]
     if checks:
         failed = [v.topic for v in checks if v.outcome == "differs"]
-        text += (f". Its {len(checks)} checks of the set-up: "
-                 + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else
-                    f"{sum(v.outcome == 'agrees' for v in checks)} pass, none fails"))
+        passed = sum(v.outcome == "agrees" for v in checks)
+        waiting = len(checks) - passed - len(failed)
+        text += (f". Of its {len(checks)} checks of the set-up, {passed} pass, "
+                 + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else "none fails")
+                 + (f" and {waiting} cannot be made yet" if waiting else ""))
     return V._sentence(text)
 
 
