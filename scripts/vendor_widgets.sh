@@ -25,10 +25,32 @@ tar xzf "requirejs-$REQUIREJS_VERSION.tgz" -C rj
 
 mkdir -p "$dest/html-manager"
 cp rj/package/require.js "$dest/require.js"
-# embed-amd.js is all the page needs for the built-in controls (slider, Stack, Image, Play).
-# The Font Awesome font files beside it are left out: the theme's own Font Awesome draws
-# icons (see fa-config.js), and the source maps only help debugging.
+# embed-amd.js is all the page needs for the built-in controls (slider, Stack, Image, Play),
+# with the Font Awesome 5 fonts its CSS names (file names are webpack content hashes). Only
+# the woff2 files: every browser that runs the widget manager reads woff2 and never asks for
+# the older formats further down the @font-face's src list. Source maps are left out.
 cp hm/package/dist/embed-amd.js "$dest/html-manager/embed-amd.js"
+fonts=$(grep -o '[0-9a-f]\{20\}\.woff2' hm/package/dist/embed-amd.js | sort -u)
+test -n "$fonts" || { echo "no woff2 font named in embed-amd.js" >&2; exit 1; }
+for f in $fonts; do cp "hm/package/dist/$f" "$dest/html-manager/$f"; done
+
+# Each AMD module in embed-amd.js (base, controls, html-manager, ...) asks for those fonts
+# beside the URL require.js gives the module itself. Unconfigured, require.js places a module
+# beside the page (book/@jupyter-widgets/base.js: the fonts are then not found); this maps
+# every one of them into the folder embed-amd.js is served from, where the fonts are. Only
+# URLs change: the modules are all defined in embed-amd.js, nothing more is fetched.
+# Loaded after require.js, before embed-amd.js.
+modules=$(grep -o 'define("@jupyter-widgets/[^"]*"' hm/package/dist/embed-amd.js | cut -d'"' -f2 | sort -u)
+test -n "$modules" || { echo "no AMD module defined in embed-amd.js" >&2; exit 1; }
+names=$(printf '"%s", ' $modules)
+cat > "$dest/widgets-config.js" <<JS
+(function () {
+  var src = document.currentScript.src, dir = src.slice(0, src.lastIndexOf("/") + 1) + "html-manager/";
+  var paths = {};
+  [${names%, }].forEach(function (id) { paths[id] = dir + id.split("/").pop(); });
+  require.config({paths: paths});
+})();
+JS
 
 # Loaded before the theme's Font Awesome script: without it that script swaps a widget's
 # <i class="fa fa-play"> for an <svg>, which breaks the Play widget's button.
@@ -38,7 +60,7 @@ JS
 
 license() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["license"])' "$1"; }
 cat > "$dest/VERSIONS" <<VERS
-@jupyter-widgets/html-manager $HTML_MANAGER_VERSION dist/embed-amd.js ($(license hm/package/package.json) license)
+@jupyter-widgets/html-manager $HTML_MANAGER_VERSION dist/embed-amd.js and its woff2 fonts: $(echo $fonts) ($(license hm/package/package.json) license; the fonts: Font Awesome Free 5, SIL OFL 1.1)
 requirejs $REQUIREJS_VERSION require.js ($(license rj/package/package.json) license)
 reproduce with: bash scripts/vendor_widgets.sh
 VERS

@@ -249,6 +249,12 @@ network_level_explorer({net: {p: view(net, p) for p in (0.0, 0.5, 1.0)} for net 
 '''
 
 
+def local_extensions() -> dict:
+    """The repo's `sphinx.local_extensions` (_theme/rethink_html.py), with absolute paths."""
+    found = yaml.safe_load((REPO / "_config.yml").read_text())["sphinx"].get("local_extensions")
+    return {name: str((REPO / path).resolve()) for name, path in (found or {}).items()}
+
+
 @pytest.fixture(scope="module")
 def tiny_book(tmp_path_factory) -> Path:
     """Build a one-page Jupyter Book with the repo's widget config; return the page path."""
@@ -260,7 +266,8 @@ def tiny_book(tmp_path_factory) -> Path:
         "execute": {"execute_notebooks": "cache", "timeout": 300},
         # loads sphinxcontrib-bibtex, whose settings (bibtex_*) the sphinx config carries
         "bibtex_bibfiles": [str(REPO / "references.bib")],
-        "sphinx": {"config": {**sphinx_config, "html_static_path": [str(REPO / "_vendor")]}},
+        "sphinx": {"config": {**sphinx_config, "html_static_path": [str(REPO / "_vendor")]},
+                   "local_extensions": local_extensions()},
     }
     # sort_keys=False: nb_ipywidgets_js is ordered (require.js must load before embed-amd.js)
     (root / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))

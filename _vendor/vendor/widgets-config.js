@@ -1,0 +1,6 @@
+(function () {
+  var src = document.currentScript.src, dir = src.slice(0, src.lastIndexOf("/") + 1) + "html-manager/";
+  var paths = {};
+  ["@jupyter-widgets/base", "@jupyter-widgets/base7", "@jupyter-widgets/controls", "@jupyter-widgets/controls7", "@jupyter-widgets/html-manager", "@jupyter-widgets/html-manager/dist/libembed-amd"].forEach(function (id) { paths[id] = dir + id.split("/").pop(); });
+  require.config({paths: paths});
+})();
