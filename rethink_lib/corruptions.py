@@ -112,6 +112,9 @@ CORRUPTIONS: dict[str, CorruptionFn] = {
     "gaussian": gaussian,
 }
 LABEL_CORRUPTIONS = ("labels",)
+# Printed names in the book (report.names.corruption_name); label corruptions are named by level.
+CORRUPTION_NAMES = {"shuffled_pixels": "shuffled pixels", "random_pixels": "random pixels",
+                    "gaussian": "Gaussian noise"}
 
 
 def get_corruption(name: str) -> CorruptionFn:

