@@ -266,38 +266,6 @@ def table2_frame(results: Mapping, without_wd: Mapping | None = None,
     return frame
 
 
-def large_differences(frame: pd.DataFrame, against: str = "paper",
-                      threshold: float = 2.0) -> pd.DataFrame:
-    """Cells where ours and `against` ("paper" or "report") differ by more than `threshold`
-    points, largest first. Columns: the frame's index levels, metric, ours, `against`,
-    difference. Cells `against` does not have are skipped."""
-    diff_col = f"ours - {against}"
-    if diff_col not in frame.columns.get_level_values(0):
-        raise ValueError(f"frame has no {diff_col!r} columns; has "
-                         f"{sorted(set(frame.columns.get_level_values(0)))}")
-    index_names = [n or "key" for n in frame.index.names]
-    out = []
-    for key, row in frame.iterrows():
-        key = key if isinstance(key, tuple) else (key,)
-        for metric in METRICS:
-            if (diff_col, metric) in frame.columns:
-                d = row[(diff_col, metric)]
-                if pd.notna(d) and abs(d) > threshold:
-                    out.append({**dict(zip(index_names, key)), "metric": metric,
-                                "ours": row[("ours", metric)], against: row[(against, metric)],
-                                "difference": d})
-    result = pd.DataFrame(out, columns=index_names + ["metric", "ours", against, "difference"])
-    if len(result):
-        result = result.reindex(result["difference"].abs().sort_values(ascending=False).index)
-    return result.reset_index(drop=True)
-
-
-def compared_cells(frame: pd.DataFrame, against: str = "paper") -> int:
-    """How many (row, metric) cells `against` has a number for."""
-    cols = [c for c in frame.columns if c[0] == f"ours - {against}"]
-    return int(frame[cols].notna().sum().sum())
-
-
 def regularizer_effect(frame: pd.DataFrame, source: str = "ours") -> pd.DataFrame:
     """Per model: the best-testing regularized column, its test accuracy, the test accuracy
     with neither, and the effect (points) from `source` ("ours", "paper" or "report")."""
