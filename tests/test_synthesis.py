@@ -85,3 +85,8 @@ def test_page_caveats_said_once():
     assert stripped["a"].text == "A held." and stripped["b"].text == "B did not. (Only here.)"
     assert stripped["b"].outcome == "differs" and stripped["c"].text == "C held."
     assert S.page_caveats({"c": found["c"]}) == ({"c": found["c"]}, "")
+
+
+def test_paper_scale_rows_are_findings_on_cifar_only():
+    assert S.kind_of("t1_full_vs_paper", SMALL) == "finding"
+    assert S.kind_of("t1_full_vs_paper", {"dataset": "fashion_mnist", "n_train": 5000}) == "context"

@@ -407,6 +407,16 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t1_vs_paper"] = differences(t1, "paper", topic["t1_vs_paper"], caveat)
         out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"], caveat)
 
+    # Table I at the paper's scale (all training images): its numbers compare directly
+    full = {**runs["table1_full"], **runs["table1_full_late"]}  # RowKeys: distinct models
+    if full:
+        tf = table1_frame(full)
+        out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"])
+        out["t1_full_vs_paper"] = differences(tf, "paper", topic["t1_full_vs_paper"],
+                                              data_caveat(_one(full)))
+        out["t1_full_vs_report"] = differences(tf, "report", topic["t1_full_vs_report"],
+                                               data_caveat(_one(full)))
+
     # Table II, beside Table I's random-label runs without weight decay
     t2_runs = runs["table2"]
     if t2_runs:
