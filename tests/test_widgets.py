@@ -105,3 +105,21 @@ def test_level_views_put_a_placeholder_where_a_run_is_missing(monkeypatch):
     assert calls == [stored]  # only the stored run is drawn
     missing = views["alexnet_small"][1.0]
     assert "not in the results store yet" in missing.texts[0].get_text()
+
+
+def test_figure_views_are_2x_pngs_shown_at_their_own_size():
+    """A figure view is rendered at SCALE x dpi and its Image is laid out at 1x (dpi px per
+    inch, never wider than the column): sharp on a 2x screen, the same size on the page."""
+    from rethink_lib.report.widgets import SCALE, png_size
+    fig = _figure(0.5)
+    fig.set_size_inches(3, 2)
+    slider, stack = level_slider({0.0: fig}, dpi=96).children
+    image = stack.children[0]
+    width_px, height_px = png_size(bytes(image.value))
+    assert SCALE == 2
+    css = float(image.layout.width.removesuffix("px"))
+    assert width_px == SCALE * css
+    assert 2.5 * 96 < css <= 3 * 96  # bbox "tight" trims a little of the 3 in figure
+    assert image.layout.max_width == "100%" and image.layout.height == "auto"
+    with pytest.raises(ValueError):
+        png_size(b"GIF89a" + bytes(30))

@@ -17,10 +17,12 @@ from matplotlib.ticker import MaxNLocator
 from ..metrics import FIT_LOSS
 from .names import CLASS_NAMES, corruption_name, model_name
 from .stats import by_seed
+from .style import FULL_WIDTH, HALF_WIDTH, book_style
 from .tables import curves
 
 
-def placeholder(message: str, size=(5.2, 1.6)) -> Figure:
+@book_style
+def placeholder(message: str, size=(HALF_WIDTH, 1.6)) -> Figure:
     """A figure holding only `message` (for a figure whose runs are not stored yet)."""
     fig = Figure(figsize=size)
     fig.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=9, color="gray")
@@ -37,12 +39,13 @@ def smooth(y, window: int) -> np.ndarray:
     return np.concatenate([head, (c[window:] - c[:-window]) / window])
 
 
+@book_style
 def loss_curves(runs: Mapping, title: str) -> Figure:
     """Per-step training loss (steps.csv, smoothed) of each run, one line per {label: run},
     log scale, with the loss target of the loss-based time to fit dotted."""
     if not runs:
         return placeholder(f"{title}: no run is stored yet")
-    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
+    fig = Figure(figsize=(HALF_WIDTH + 0.4, 3.3), layout="constrained")
     ax = fig.subplots()
     longest = max(len(r.step_losses) for r in runs.values())
     scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
@@ -50,11 +53,11 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
         steps = np.arange(1, len(r.step_losses) + 1) / scale
         ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label)
     ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
-    ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=7,
+    ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=9,
             transform=ax.get_yaxis_transform())
     ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
            yscale="log", title=title)
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -78,13 +81,14 @@ def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
                     label=model_name(model) + (" (mean, range of seeds)" if multi else ""))
 
 
+@book_style
 def fig1bc(frame: pd.DataFrame, num_classes: int = 10) -> Figure:
     """(b) steps until 100% training accuracy holds (the paper's time to fit) relative to the
     same model's true-label run; (c) test error; against the label corruption level
     (`tables.level_frame`)."""
     if frame.empty:
         return placeholder("Fig. 1b, 1c: no run is stored yet")
-    fig = Figure(figsize=(8.4, 3.2), layout="constrained")
+    fig = Figure(figsize=(FULL_WIDTH, 3.4), layout="constrained")
     a, b = fig.subplots(1, 2)
     _errorbars(a, frame, "relative")
     _errorbars(b, frame, "test_error")
@@ -92,20 +96,22 @@ def fig1bc(frame: pd.DataFrame, num_classes: int = 10) -> Figure:
         ax.set_xlim(-0.05, 1.05)
     if frame["relative"].isna().all():
         a.text(0.5, 1.0, "no run pair held 100% training accuracy", ha="center", color="gray",
-               fontsize=8)
+               fontsize=9)
     chance = 100 * (1 - 1 / num_classes)
-    a.set(xlabel="label corruption p", ylabel="steps to 100% train acc (relative to p = 0)",
+    a.set(xlabel="label corruption p", ylabel="steps to 100% train acc.\n(relative to p = 0)",
           title="(b) time to overfit")
     top = np.nanmax(frame["relative_hi"].to_numpy(dtype=float), initial=0)
     a.set_ylim(0, max(2.0, 1.1 * top if math.isfinite(top) else 2.0))
     b.axhline(chance, color="gray", ls=":", lw=1)
-    b.text(0.02, chance + 1, "chance", color="gray", fontsize=8)
+    b.text(0.02, chance + 1, "chance", color="gray", fontsize=9)
     b.set(xlabel="label corruption p", ylabel="test error (%)", ylim=(0, 100),
           title="(c) test error")
-    a.legend(fontsize=7)
+    handles, labels = a.get_legend_handles_labels()  # below both panels: none is covered
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
+@book_style
 def fig2(results: Mapping) -> Figure:
     """Running training accuracy on the clean and on the corrupted examples (report Fig. 2).
 
@@ -113,8 +119,12 @@ def fig2(results: Mapping) -> Figure:
     grouped = by_seed(results)
     if not grouped:
         return placeholder("Fig. 2: no run is stored yet")
-    fig = Figure(figsize=(3.0 * len(grouped), 2.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(grouped), sharey=True))
+    ncols = min(len(grouped), 3 if len(grouped) != 4 else 2)  # 3 a row fill the text column
+    nrows = math.ceil(len(grouped) / ncols)
+    fig = Figure(figsize=(min(FULL_WIDTH, 2.4 * ncols), 2.3 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    for ax in axes[len(grouped):]:
+        ax.set_visible(False)
     for ax, ((model, level), seeds) in zip(axes, grouped.items()):
         for i, r in enumerate(seeds.values()):
             df = r.metrics_frame()
@@ -124,14 +134,17 @@ def fig2(results: Mapping) -> Figure:
             ax.plot(df.step, df.test_acc, ":", color="gray", label="test" if i == 0 else None, **kw)
         ax.set(title=f"{model_name(model)}, p = {level:g}" + (f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""),
                xlabel="steps", ylim=(0, 1.02))
-        ax.title.set_fontsize(9)
-    axes[0].set_ylabel("accuracy (running train; test)")
-    axes[0].legend(fontsize=7)
+        ax.title.set_fontsize(9.5)
+    for ax in axes[::ncols]:
+        ax.set_ylabel("accuracy (running train; test)" if nrows == 1 else "accuracy")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
+@book_style
 def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None,
-                    ncols: int | None = None, panel_size=(2.5, 2.0)) -> Figure:
+                    ncols: int | None = None, panel_size=(2.1, 1.9)) -> Figure:
     """Train and test accuracy per variant, one panel each (shared axes), with the area
     between the test curve and its running maximum shaded: what stopping at the best epoch
     would have gained over stopping here (report Fig. 3). x: "epoch" or "step"."""
@@ -140,9 +153,10 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
     if not results:
         return placeholder(f"{title or 'Fig. 3'}: no run is stored yet")
     n = len(results)
-    ncols = ncols or min(n, 4 if n != 4 else 2)
+    ncols = ncols or min(n, 3 if n != 4 else 2)  # 3 panels fill the text column's width
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + (0.6 if title else 0.3)),
+    fig = Figure(figsize=(min(FULL_WIDTH, panel_size[0] * ncols),
+                          panel_size[1] * nrows + (0.9 if title else 0.6)),
                  layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax, (label, result) in zip(axes, results.items()):
@@ -151,22 +165,21 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
         ax.plot(c[x], c["test"], color="C1", lw=1.2, label="test")
         ax.fill_between(c[x], c["test"], c["test"].cummax(), color="C1", alpha=0.3, lw=0,
                         label="best test so far (early-stopping gain)")
-        ax.set_title(str(label), fontsize=9)
+        ax.set_title(str(label), fontsize=9.5)
         ax.set_ylim(0, 101)
         ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
     for ax in axes[n:]:
         ax.set_visible(False)
     for ax in axes[(nrows - 1) * ncols:]:
-        ax.set_xlabel("SGD steps" if x == "step" else "epoch", fontsize=8)
+        ax.set_xlabel("SGD steps" if x == "step" else "epoch")
     for ax in axes[::ncols]:
-        ax.set_ylabel("accuracy (%)", fontsize=8)
+        ax.set_ylabel("accuracy (%)")
     if x == "epoch":
         axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title)
     return fig
 
 
@@ -182,33 +195,34 @@ def sample_images(config, n: int = 8):
     return ds.train.images[:n], ds.train.labels[:n], c.train.labels[:n]
 
 
+@book_style
 def level_view(result, frame: pd.DataFrame) -> Figure:
     """One slider view: a run's samples with corrupted labels in red, its learning curves,
     and where its test error sits on the model's curve (`tables.level_frame`)."""
     config, model, level = result.config, result.config.model, result.config.level
     images, true, noisy = sample_images(config)
     names = CLASS_NAMES.get(config.dataset, [str(i) for i in range(10)])
-    fig = Figure(figsize=(8.4, 3.0))
+    fig = Figure(figsize=(FULL_WIDTH, 3.0))
     grid = fig.add_gridspec(2, 8, height_ratios=[1, 1.6])
     for i in range(len(images)):
         ax = fig.add_subplot(grid[0, i])
         ax.imshow(images[i].permute(1, 2, 0).numpy()[2:30, 2:30], cmap="gray")
         ax.set_axis_off()
         wrong = int(noisy[i]) != int(true[i])
-        ax.set_title(names[int(noisy[i])], fontsize=7, color="crimson" if wrong else "black")
+        ax.set_title(names[int(noisy[i])], fontsize=9, color="crimson" if wrong else "black")
     ax = fig.add_subplot(grid[1, :5])
     df = result.metrics_frame()
     ax.plot(df.step, df.train_acc, label="running train")
     ax.plot(df.step, df.test_acc, label="test")
     ax.set(xlabel="steps", ylabel="accuracy", ylim=(0, 1.02))
-    ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(f"{model_name(model)}, {corruption_name('labels', level)}", fontsize=8)
+    ax.legend(loc="lower right")
+    ax.set_title(f"{model_name(model)}, {corruption_name('labels', level)}", fontsize=9.5)
     ax = fig.add_subplot(grid[1, 6:])
     g = frame[frame.model == model]
     ax.plot(g.level, g.test_error, "o-", color="lightgray")
     ax.plot([level], g[g.level == level].test_error, "o", color="crimson")
     ax.set(xlabel="corruption p", ylabel="test error (%)", ylim=(0, 100))
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.16, hspace=0.5)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.17, hspace=0.6, wspace=0.3)
     return fig
 
 
@@ -219,5 +233,5 @@ def level_views(results: Mapping, frame: pd.DataFrame, models, levels, seed: int
     return {m: {float(lv): (level_view(results[(m, lv, seed)], frame)
                             if (m, lv, seed) in results else
                             placeholder(f"{model_name(m)} at p = {lv:g}: not in the results "
-                                        "store yet", size=(8.4, 3.0)))
+                                        "store yet", size=(FULL_WIDTH, 3.0)))
                 for lv in levels} for m in models}

@@ -6,11 +6,15 @@ The views (one figure per corruption level, say) are rendered to PNGs up front a
 state, so the built HTML page switches views by itself. Kernel-side `link`, `observe` or
 `interact` would leave the static page frozen on the first view.
 
-Each view costs about 1.33x its PNG size in the page (base64): keep figures small.
+Each view costs about 1.33x its PNG size in the page (base64): keep figures small. Figures are
+rendered at twice their size in pixels (`SCALE`) and shown at their own size (1 in = `dpi`
+CSS px), so they stay sharp on high-density screens and when zoomed, and shrink with the
+text column on a phone.
 """
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Mapping
 
 import ipywidgets as widgets
@@ -18,7 +22,10 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 
-def figure_png(fig: Figure, dpi: int = 72) -> bytes:
+SCALE = 2  # PNG pixels per CSS pixel of a view rendered from a figure
+
+
+def figure_png(fig: Figure, dpi: int = 96) -> bytes:
     """PNG bytes of `fig`; the figure is closed so the inline backend does not show it too."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
@@ -26,11 +33,28 @@ def figure_png(fig: Figure, dpi: int = 72) -> bytes:
     return buf.getvalue()
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", data[16:24])
+
+
+def _image(view, dpi: int) -> widgets.Image:
+    """A view as an Image: a figure at SCALE x `dpi`, shown `dpi` px per inch (max the column's
+    width, height in proportion); PNG bytes as they are."""
+    if not isinstance(view, Figure):
+        return widgets.Image(value=bytes(view), format="png")
+    data = figure_png(view, dpi * SCALE)
+    width = png_size(data)[0] / SCALE
+    return widgets.Image(value=data, format="png",
+                         layout=widgets.Layout(width=f"{width:g}px", max_width="100%",
+                                               height="auto"))
+
+
 def _image_stack(views, dpi: int) -> widgets.Stack:
     """A Stack of PNG images, one per view (figure, rendered and closed, or PNG bytes)."""
-    images = [widgets.Image(value=figure_png(v, dpi) if isinstance(v, Figure) else bytes(v),
-                            format="png") for v in views]
-    return widgets.Stack(children=images, selected_index=0)
+    return widgets.Stack(children=[_image(v, dpi) for v in views], selected_index=0)
 
 
 def _level_slider(levels, description: str, label_format: str) -> widgets.SelectionSlider:
@@ -38,14 +62,14 @@ def _level_slider(levels, description: str, label_format: str) -> widgets.Select
     return widgets.SelectionSlider(
         options=[(label_format.format(lv), lv) for lv in levels], index=0,
         description=description, style={"description_width": "initial"},
-        layout=widgets.Layout(width="28em"))
+        layout=widgets.Layout(width="28em", max_width="100%"))
 
 
 def level_slider(views: Mapping[float, Figure | bytes], description: str = "corruption level",
-                 dpi: int = 72, label_format: str = "{:g}") -> widgets.VBox:
+                 dpi: int = 96, label_format: str = "{:g}") -> widgets.VBox:
     """A `SelectionSlider` over the keys of `views` above a `Stack` showing the chosen view.
 
-    views: level -> matplotlib figure (rendered at `dpi`, then closed) or PNG bytes; the
+    views: level -> matplotlib figure (rendered at SCALE x `dpi`, then closed) or PNG bytes; the
         slider lists the levels in ascending order and starts at the smallest.
     Returns VBox([slider, stack]); `.link` on it holds the browser-side link.
     """
@@ -62,7 +86,7 @@ def level_slider(views: Mapping[float, Figure | bytes], description: str = "corr
 
 def network_level_explorer(views: Mapping[str, Mapping[float, Figure | bytes]],
                            names: Mapping[str, str] | None = None,
-                           description: str = "corruption level p", dpi: int = 72,
+                           description: str = "corruption level p", dpi: int = 96,
                            label_format: str = "{:g}") -> widgets.VBox:
     """A network toggle and one level slider over a grid of precomputed views.
 

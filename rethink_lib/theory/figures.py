@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..report.style import FULL_WIDTH, book_style, use_svg_inline
 from .expressivity import TwoLayerInterpolant, two_layer_interpolant
 from .kernels import KernelReport
 from .linear_sgd import MinNormDemo
@@ -19,6 +20,7 @@ PLACEMENTS = ((0.5, "midpoints"), (0.1, "1/10 into the gap"), (0.01, "1/100 into
 
 
 # ------------------------------------------------------------------- Theorem 1
+@book_style
 def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: int,
                  n_small: int = 12, n_window: int = 25):
     """Three panels: A for the first `n_small` points (lower triangular), the small
@@ -27,9 +29,11 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     order = np.argsort(X[:n_small] @ small.a)
     A = np.ma.masked_equal(small.hidden(X[:n_small][order]), 0.0)  # zeros above: blank
     xs = np.sort(X[:n_small] @ small.a)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    use_svg_inline()  # shown with plt.show(): as SVG, like the glued figures
+    fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.9),
+                             gridspec_kw={"width_ratios": [1, 1.1, 1.1]})
     im = axes[0].imshow(A, cmap="viridis")
-    axes[0].set_title(f"$A_{{ij}} = \\max(x_i - b_j, 0)$, {n_small} images")
+    axes[0].set_title(f"$A_{{ij}} = \\max(x_i - b_j, 0)$\n{n_small} images")
     axes[0].set_xlabel("hidden unit $j$")
     axes[0].set_ylabel("image $i$ (sorted)")
     fig.colorbar(im, ax=axes[0], fraction=0.046)
@@ -38,7 +42,7 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     axes[1].scatter(xs, y[:n_small][order], c="C3", zorder=3, s=18, label="random label")
     for bj in small.b:
         axes[1].axvline(bj, color="0.85", lw=0.6, zorder=0)
-    axes[1].set_title("$c$ along $\\langle a, x \\rangle$ (grey: thresholds $b_j$)")
+    axes[1].set_title("$c$ along $\\langle a, x \\rangle$\n(grey: thresholds $b_j$)")
     axes[1].set_xlabel("projection $\\langle a, x\\rangle$")
     axes[1].legend(loc="upper left")
     q = np.sort(X @ net.a)
@@ -47,7 +51,7 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     t = np.linspace(window[0], window[-1], 4000)
     axes[2].plot(t, net.along(t), lw=0.8)
     axes[2].scatter(window, net.along(window), c="C3", s=14, zorder=3)
-    axes[2].set_title(f"{len(window)} of the {len(X)} images, full network")
+    axes[2].set_title(f"{len(window)} of the {len(X)} images,\nfull network")
     axes[2].set_xlabel("projection $\\langle a, x\\rangle$")
     axes[2].xaxis.set_major_locator(plt.MaxNLocator(4))
     fig.tight_layout()
@@ -127,15 +131,17 @@ def style_sweep(frame: pd.DataFrame):
     return frame.style.format("{:.3g}").hide(axis="index")
 
 
+@book_style
 def fig_sweep(sweep: pd.DataFrame):
     """Test error against norm (one point per bandwidth), and both against the bandwidth."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    use_svg_inline()
+    fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     axes[0].plot(sweep["norm true"], sweep["test error true (%)"], "o-", label="true labels")
     axes[0].plot(sweep["norm random"], sweep["test error random (%)"], "s-",
                  label="random labels")
     for _, r in sweep.iloc[[0, -1]].iterrows():
         axes[0].annotate(f"s={r['scale s']:g}", (r["norm true"], r["test error true (%)"]),
-                         textcoords="offset points", xytext=(4, 4), fontsize=8)
+                         textcoords="offset points", xytext=(4, 4), fontsize=9)
     axes[0].set_xscale("log")
     axes[0].set_xlabel("RKHS norm of the interpolant")
     axes[0].set_ylabel("test error (%)")
@@ -143,7 +149,7 @@ def fig_sweep(sweep: pd.DataFrame):
     axes[0].set_title("one point per bandwidth")
     axes[1].plot(sweep["scale s"], sweep["test error true (%)"], "o-")
     axes[1].set_xscale("log", base=2)
-    axes[1].set_xlabel("bandwidth$^2$ / median squared distance")
+    axes[1].set_xlabel("bandwidth$^2$ / median sq. distance")
     axes[1].set_ylabel("test error, true labels (%)")
     ax2 = axes[1].twinx()
     ax2.plot(sweep["scale s"], sweep["norm true"], "s--", color="C2")
@@ -154,17 +160,19 @@ def fig_sweep(sweep: pd.DataFrame):
 
 
 # ------------------------------------------------------------- SGD -> min norm
+@book_style
 def fig_sgd(demo: MinNormDemo):
     """Distance to the minimum-norm solution and largest residual, per epoch, both starts."""
     zero, rnd = demo.runs["zero"], demo.runs["random"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    use_svg_inline()
+    fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     ep = np.arange(len(zero.distance))
     axes[0].semilogy(ep, zero.distance, label="$w_0 = 0$")
     axes[0].semilogy(ep, rnd.distance, label="random $w_0$")
     axes[0].axhline(rnd.predicted_limit, color="C1", ls=":", label="$\\|(I - P) w_0\\|$")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("$\\|w_t - X^{+} y\\|$")
-    axes[0].set_title("distance to the minimum-norm solution")
+    axes[0].set_title("distance to the min-norm solution")
     axes[0].legend()
     axes[1].semilogy(ep, zero.residual, label="$w_0 = 0$")
     axes[1].semilogy(ep, rnd.residual, label="random $w_0$")
