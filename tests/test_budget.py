@@ -115,11 +115,12 @@ def test_eval_share_without_runs():
     assert "do not record" in B.eval_sentence(_runs([100.0], [None]))
 
 
-def _gaussian_store(tmp_path, hours):
-    """A store whose one run (of the cpu profile) took `hours` of one worker."""
-    run = IDS[0]
-    (tmp_path / run).mkdir()
-    (tmp_path / run / "summary.json").write_text(json.dumps({"wall_seconds": hours * 3600}))
+def _gaussian_store(tmp_path, hours, monkeypatch):
+    """A store whose one run (of the cpu profile) took `hours` of one worker. (Training a
+    cpu-profile run is too slow for a unit test, so the store's verified reader is stood in
+    for; test_superseded_runs_... and tests/test_execution_report.py read real stores.)"""
+    monkeypatch.setattr(B, "walls_from_store",
+                        lambda d: {IDS[0]: hours * 3600} if d == tmp_path else {})
     return tmp_path
 
 
@@ -128,11 +129,11 @@ def _gaussian_store(tmp_path, hours):
     (BUDGET * WORKERS - 0.5, 1.0, "not enough for it"),                          # too little left
     (1.0, 0.001, "enough for it: add it to `gaussian_models`"),                 # room left
 ])
-def test_gaussian_left_out_judges_the_budget(tmp_path, spent, per_1k, expected):
+def test_gaussian_left_out_judges_the_budget(tmp_path, monkeypatch, spent, per_1k, expected):
     s = resolve("cpu", gaussian_models=["mlp_1x512"])
     cost = {"train_s_per_1k": per_1k, "eval_s_per_1k": 0.0, "final_eval_s_per_1k": 0.0}
     table = {"machines": {"m / bf16": {"models": {m: cost for m in s["capacity_models"]}}}}
-    text = B.gaussian_left_out(s, _gaussian_store(tmp_path, spent), table)
+    text = B.gaussian_left_out(s, _gaussian_store(tmp_path, spent, monkeypatch), table)
     assert text.startswith("Inception and AlexNet are left out of this extension")
     assert expected in text and "on m / bf16" in text
 
@@ -148,10 +149,17 @@ def test_gaussian_left_out_when_none_is_left_out_or_no_budget(tmp_path):
 
 def test_superseded_runs_are_reported_beside_the_profiles_time(tmp_path):
     assert "No stored run has left the profile" in B.superseded_sentence(tmp_path / "absent")
-    for name, hours in (("a", 1.0), ("b", 0.5)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "summary.json").write_text(json.dumps({"wall_seconds": hours * 3600}))
+    from rethink_lib.results import save_result
+
+    from .test_store_faults import config_for, fake_train
+    for level, hours in ((0.0, 1.0), (1.0, 0.5)):  # real runs, as the store holds them
+        c = config_for(level=level)
+        out = fake_train(c, device="cpu", progress=False)
+        save_result(c, out.metrics, out.step_losses, {**out.summary, "wall_seconds": hours * 3600},
+                    tmp_path)
     (tmp_path / "README.md").write_text("why")  # not a run
+    (tmp_path / "fake-0000").mkdir()  # a summary with no run behind it: never counted
+    (tmp_path / "fake-0000" / "summary.json").write_text(json.dumps({"wall_seconds": 36000}))
     text = B.superseded_sentence(tmp_path)
     assert "2 runs that left the profile" in text and "a further 1.5 h of workers" in text
 
