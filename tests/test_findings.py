@@ -221,7 +221,7 @@ def test_an_extension_verdict_names_its_runs_not_stored_yet():
                     if k[0] == "alexnet_small"] + [("fig1bc", ("mlp_1x512", 0.0, 0), None, "not stored")]
     v = findings.capacity(runs, ())["gaussian_large"]
     assert v.outcome == "agrees" and v.text.startswith(f"All {len(stored)} runs reached")
-    assert v.text.endswith("Not stored yet, so not part of this verdict: AlexNet.")
+    assert v.text.endswith("(Not stored yet, so not part of this verdict: AlexNet.)")
     runs.missing = runs.missing[-1:]  # another experiment's gap is not this verdict's
     assert "Not stored yet" not in findings.capacity(runs, ())["gaussian_large"].text
 
@@ -238,8 +238,8 @@ def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
     assert len(lacking) == 3
     for key in ("t1_fit", "t1_generalize", "t1_random"):
         assert found[key].outcome == "agrees"
-        assert found[key].text.endswith(f"Not stored yet, so not part of this verdict: "
-                                        f"{'; '.join(lacking)}.")  # the names hold commas
+        assert found[key].text.endswith(f"(Not stored yet, so not part of this verdict: "
+                                        f"{'; '.join(lacking)}.)")  # the names hold commas
     assert "Not stored yet" not in findings.explicit(Runs(S, table1=stored), ())["t1_fit"].text
 
 

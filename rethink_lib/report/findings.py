@@ -38,14 +38,14 @@ CHAPTERS = tuple(_CHAPTERS)
 
 
 def not_stored_phrase(runs, experiment: str) -> str:
-    """'Not stored yet, so not part of this verdict: AlexNet.' for an experiment's planned
+    """'(Not stored yet, so not part of this verdict: AlexNet.)' for an experiment's planned
     runs that are missing from the store (each printed once), else ''."""
     names = dict.fromkeys(key_name(key) for name, key, _, _ in getattr(runs, "missing", ())
                           if name == experiment)
     if not names:
         return ""
     listed = "; ".join(names) if any("," in n for n in names) else listing(names)
-    return f"Not stored yet, so not part of this verdict: {listed}."
+    return f"(Not stored yet, so not part of this verdict: {listed}.)"
 
 
 def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> dict[str, V.Verdict]:
@@ -219,10 +219,21 @@ def baseline_sizes(settings: dict) -> tuple:
 
 def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
     """Verdicts of the capacity chapter (linear baseline, Fig. 1a-c, Fig. 2, extensions)."""
-    s, out, topic = runs.settings, {}, TOPICS["02_capacity"]
+    out, topic = {}, TOPICS["02_capacity"]
     parts = {"fig1b_ratio": [], "fig1c_rise": [], "fig1c_chance": [], "fig2": [], "report_bn": [],
              "report_bn_fit": []}
     levels = by_seed(runs["fig1bc"])
+    _linear_verdict(runs, baselines, levels, out, topic)
+    _fig1a_verdicts(runs, out, topic)
+    _fig1bc_verdicts(runs, levels, out, parts, topic)
+    _fig2_verdicts(runs, parts, topic)
+    _report_bn_verdicts(runs, levels, parts, topic)
+    _extension_verdicts(runs, out, topic)
+    return _finish("02_capacity", out, parts, runs)
+
+
+def _linear_verdict(runs, baselines, levels, out, topic) -> None:
+    """The linear baseline against the networks on random labels."""
     n = runs.n_train(["fig1bc"])
     nets_random = {model_name(m): stat(_pct(r.summary["final_train_acc"]) for r in seeds.values()).mean
                    for (m, p), seeds in levels.items() if p == 1.0}
@@ -232,7 +243,10 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             lin["n_train"], _pct(lin["train_acc"]), nets_random, 500,
             _pct(lin_small["train_acc"]) if lin_small else None, topic["linear"])
 
-    # Fig. 1a: the loss metric, as the public reproduction measured it
+
+def _fig1a_verdicts(runs, out, topic) -> None:
+    """Fig. 1a: the loss metric, as the public reproduction measured it."""
+    s = runs.settings
     model = s["fig1a_models"][0] if s["fig1a_models"] else FIG1A_REFERENCE["model"]
     first = {c: seeds[min(seeds)] for (m, c), seeds in by_seed(runs["fig1a"]).items() if m == model}
     if first:
@@ -249,7 +263,10 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name, topic["fig1a_order"],
             caveat=caveat)
 
-    # Fig. 1b and 1c, per model
+
+def _fig1bc_verdicts(runs, levels, out, parts, topic) -> None:
+    """Fig. 1b and 1c, per model; the learning-rate decay rule."""
+    s = runs.settings
     ref_ratio = FIG1A_REFERENCE_STEPS["labels1"] / FIG1A_REFERENCE_STEPS["labels0"]
     for m in s["capacity_models"]:
         base, rand = levels.get((m, 0.0), {}), levels.get((m, 1.0), {})
@@ -293,7 +310,9 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
                 + V.lr_fit_phrase(model_name(r["model"]), lr_fit_point(r["curve"], r["lr"]),
                                   target) + ".)" for r in probes))
 
-    # Fig. 2: signal before noise
+
+def _fig2_verdicts(runs, parts, topic) -> None:
+    """Report Fig. 2: signal before noise."""
     for (m, p), sd in by_seed(runs["fig2"]).items():
         clean = stat(first_step(r.metrics, "clean_acc", SIGNAL) for r in sd.values())
         noisy = stat(first_step(r.metrics, "corrupted_acc", SIGNAL) for r in sd.values())
@@ -303,7 +322,9 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
             "the corrupted examples", f"{100 * SIGNAL:g}% running training accuracy", topic["fig2"],
             caveat=f"(Mean step over {clean.seeds} seeds.)" if clean.seeds > 1 else ""))
 
-    # The report's BatchNorm variant beside the paper's network
+
+def _report_bn_verdicts(runs, levels, parts, topic) -> None:
+    """The report's BatchNorm variant beside the paper's network."""
     for (m, p), sd in by_seed(runs["report_bn"]).items():
         plain = levels.get((m, p), {})
         seed = min(set(sd) & set(plain), default=None)
@@ -324,7 +345,9 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
                 {f"{model_name(m)} without BatchNorm": nobn}, nobn.config, topic["report_bn_fit"],
                 what=" on random labels"))
 
-    # Extensions (report Sec. II-B)
+
+def _extension_verdicts(runs, out, topic) -> None:
+    """The report's extensions (Sec. II-B): Gaussian noise, random labels on a 2nd data set."""
     for name in ("gaussian_large", "other_dataset_random"):
         found = runs[name]
         r0 = _one(found)
@@ -335,7 +358,6 @@ def capacity(runs, baselines=()) -> dict[str, V.Verdict]:
         out[name] = _fit_claim(found, r0.config, topic[name], caveat=(
             f"(The report: {ref['data']}, {count(ref['n_train'])} images; "
             f"ours: {data}, {count(r0.summary['n_train'])} images.)"))
-    return _finish("02_capacity", out, parts, runs)
 
 
 def _t1_confound(table1_runs, model: str, best: str) -> str:
@@ -469,6 +491,16 @@ def difference_frame(frame, against: str, threshold: float = V.THRESHOLD):
                        columns=["row", "metric", "ours", "theirs", "difference", "bar"])
     out = out.rename(columns={"theirs": against})
     return out.reindex(out["difference"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def difference_table(frame, threshold: float = V.THRESHOLD):
+    """`difference_frame` against the paper and against the report in one table, with a
+    `source` column (Table 3.2)."""
+    import pandas as pd
+    parts = [difference_frame(frame, a, threshold).rename(columns={a: "theirs"}).assign(source=a)
+             for a in ("paper", "report")]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["source", "row", "metric", "ours", "theirs", "difference", "bar"]]
 
 
 def differences(frame, against: str, topic: str, caveat: str = "",
