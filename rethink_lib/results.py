@@ -327,6 +327,19 @@ class StoreEntry:
     problem: str | None = None  # "no summary.json yet" or "damaged: <reason>"
 
 
+def load_folder(folder) -> RunResult | None:
+    """The verified run in run folder `folder` (whatever config it holds, which must be the
+    one its name says), None if it is not complete; ResultMismatchError as load_result."""
+    path = Path(folder)
+    found = _read_run(path)
+    if found is None:
+        return None
+    config = found[1]
+    if config.run_id != path.name:
+        raise _refuse(path, f"config.json holds run {config.run_id}, not {path.name}")
+    return _verified(config, path, found)
+
+
 def scan_store(results_dir) -> list[StoreEntry]:
     """Every run folder of a store (entries starting with '.' are not runs), sorted, each
     verified as load_result does; an absent store has none. Never raises for a run."""
@@ -340,14 +353,9 @@ def scan_store(results_dir) -> list[StoreEntry]:
         if not path.is_dir() and not path.is_symlink():
             continue  # a stray file (README, ...) is not a run
         try:
-            found = _read_run(path)
-            if found is None:
-                out.append(StoreEntry(path.name, None, "no summary.json yet"))
-                continue
-            config = found[1]
-            if config.run_id != path.name:
-                raise _refuse(path, f"config.json holds run {config.run_id}, not {path.name}")
-            out.append(StoreEntry(path.name, _verified(config, path, found)))
+            result = load_folder(path)
+            out.append(StoreEntry(path.name, result,
+                                  None if result is not None else "no summary.json yet"))
         except ResultMismatchError as err:
             out.append(StoreEntry(path.name, None, f"damaged: {err.reason}"))
     return out

@@ -16,6 +16,9 @@ from rethink_lib.ops.probes import PROBES_DIR, probe_record, write_probe
 
 
 def record_from_run(run_dir: Path, command: str) -> dict:
+    from rethink_lib.results import load_folder
+    if load_folder(run_dir) is None:  # verified as every reader of the store verifies it
+        raise SystemExit(f"{run_dir}: not a complete run (no summary.json)")
     s = json.loads((Path(run_dir) / "summary.json").read_text())
     with open(Path(run_dir) / "metrics.csv") as f:
         return probe_record(s["config"], s, csv.DictReader(f), command)
