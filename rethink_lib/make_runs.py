@@ -135,7 +135,14 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
 
         def say(line):  # blocked on a held run: which run, which process, every minute
             print(f"[{i}/{len(todo)}] {line}", flush=True)
-        if not lock.acquire(block, say=say):
+        try:
+            got = lock.acquire(block, say=say)
+        except (StoreError, OSError) as err:  # a planted or odd lock file: this run only
+            first = (str(err).splitlines() or [""])[0]
+            failed.append((c.run_id, f"{type(err).__name__}: {first}"))
+            print(f"[{i}/{len(todo)}] {c.run_id}: FAILED {type(err).__name__}: {first}", flush=True)
+            return
+        if not got:
             print(f"[{i}/{len(todo)}] {c.run_id}: another worker has it", flush=True)
             held.append((i, r))
             return

@@ -150,6 +150,19 @@ def test_planted_lock_symlink_is_refused_and_its_target_untouched(tmp_path):
     assert victim.read_text() == "precious"
 
 
+def test_the_queue_reports_a_planted_lock_symlink_and_goes_on(tmp_path, monkeypatch):
+    rdir, victim = tmp_path / "results", tmp_path / "victim"
+    victim.write_text("precious")
+    planted, other = config_for(level=0.0), config_for(level=1.0)
+    lock = RunLock(planted, rdir)
+    lock.path.parent.mkdir(parents=True)
+    os.symlink(victim, lock.path)
+    monkeypatch.setattr(runner, "train", fake_train)
+    failed = queue([planted, other], rdir)
+    assert [f[0] for f in failed] == [planted.run_id] and "is a symbolic link" in failed[0][1]
+    assert victim.read_text() == "precious" and load_result(other, rdir) is not None
+
+
 @pytest.mark.parametrize("name", ["summary.json", "config.json", "metrics.csv"])
 def test_planted_part_symlink_is_never_written_through(tmp_path, name):
     c, rdir = config_for(), tmp_path / "results"
