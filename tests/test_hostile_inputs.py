@@ -27,7 +27,7 @@ from rethink_lib.plan import chapter_plan
 from rethink_lib.results import checkpoint_path, load_result
 from rethink_lib.store_lock import RunLock
 
-from .test_cli import TINY, error_line, run_cli, tiny_config
+from .test_cli import TINY, error_line, run_cli
 from .test_rerun import namespace, stores  # noqa: F401
 from .test_store_faults import config_for, fake_train
 
