@@ -39,7 +39,11 @@ for f in $fonts; do cp "hm/package/dist/$f" "$dest/html-manager/$f"; done
 # beside the page (book/@jupyter-widgets/base.js: the fonts are then not found); this maps
 # every one of them into the folder embed-amd.js is served from, where the fonts are. Only
 # URLs change: the modules are all defined in embed-amd.js, nothing more is fetched.
-# Loaded after require.js, before embed-amd.js.
+# It also gives MathJax 3 the one MathJax 2 call the widgets make: typeset(), for every label,
+# runs MathJax.Hub.Queue(["Typeset", MathJax.Hub, element]) whenever window.MathJax exists;
+# MathJax 3 (the book's, on any page with math) has no Hub, so each widget on such a page threw
+# "Cannot read properties of undefined (reading 'Queue')". MathJax 3 runs (deferred) before
+# DOMContentLoaded, the widgets render after it. Loaded after require.js, before embed-amd.js.
 modules=$(grep -o 'define("@jupyter-widgets/[^"]*"' hm/package/dist/embed-amd.js | cut -d'"' -f2 | sort -u)
 test -n "$modules" || { echo "no AMD module defined in embed-amd.js" >&2; exit 1; }
 names=$(printf '"%s", ' $modules)
@@ -49,6 +53,15 @@ cat > "$dest/widgets-config.js" <<JS
   var paths = {};
   [${names%, }].forEach(function (id) { paths[id] = dir + id.split("/").pop(); });
   require.config({paths: paths});
+  document.addEventListener("DOMContentLoaded", function () {
+    var mj = window.MathJax;
+    if (mj && !mj.Hub && mj.typesetPromise) {
+      mj.Hub = {Queue: function (job) {
+        var el = job && job[2];
+        mj.typesetPromise(el ? [el] : undefined).catch(function (e) { console.warn(e); });
+      }};
+    }
+  });
 })();
 JS
 
