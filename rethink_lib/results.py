@@ -130,13 +130,13 @@ def check_writable(results_dir: str | Path = DEFAULT_RESULTS_DIR, create: bool =
                          "folder); name a folder, e.g. results; nothing was trained")
     root = Path(results_dir)
     ckpts = checkpoint_dir(root)
-    for d in (root, ckpts):
-        if safe_io.lexists(d) and not stat.S_ISDIR(os.lstat(d).st_mode):
-            raise StoreError(f"cannot store runs: {d} is a file, not a directory; "
-                             "nothing was trained")
     if safe_io.lexists(ckpts) and os.path.islink(ckpts):
         raise StoreError(f"cannot store runs: {ckpts} is a symbolic link; remove it; "
                          "nothing was trained")
+    for d in (root, ckpts):
+        if safe_io.lexists(d) and not os.path.isdir(d):
+            raise StoreError(f"cannot store runs: {d} is a file, not a directory; "
+                             "nothing was trained")
     for d in {_first_existing(root), *([ckpts] if safe_io.lexists(ckpts) else [])}:
         try:
             with tempfile.TemporaryFile(dir=d):

@@ -163,6 +163,20 @@ def test_the_queue_reports_a_planted_lock_symlink_and_goes_on(tmp_path, monkeypa
     assert victim.read_text() == "precious" and load_result(other, rdir) is not None
 
 
+def test_a_symlinked_checkpoint_folder_is_refused_before_training(tmp_path, monkeypatch):
+    from rethink_lib.results import check_writable
+    rdir, elsewhere = tmp_path / "results", tmp_path / "elsewhere"
+    rdir.mkdir()
+    elsewhere.mkdir()
+    os.symlink(elsewhere, rdir / ".checkpoints")
+    with pytest.raises(StoreError, match=r"\.checkpoints is a symbolic link; remove it"):
+        check_writable(rdir)
+    monkeypatch.setattr(runner, "train", lambda *a, **k: pytest.fail("trained"))
+    with pytest.raises(StoreError, match="symbolic link"):
+        get_or_run(config_for(), rdir, device="cpu", progress=False)
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize("name", ["summary.json", "config.json", "metrics.csv"])
 def test_planted_part_symlink_is_never_written_through(tmp_path, name):
     c, rdir = config_for(), tmp_path / "results"
