@@ -90,3 +90,12 @@ def test_page_caveats_said_once():
 def test_paper_scale_rows_are_findings_on_cifar_only():
     assert S.kind_of("t1_full_vs_paper", SMALL) == "finding"
     assert S.kind_of("t1_full_vs_paper", {"dataset": "fashion_mnist", "n_train": 5000}) == "context"
+
+
+def test_outcome_list_of_several_outcomes_drops_gap_notes():
+    found = S.classify({"02_capacity": {
+        "linear": V.Verdict("Linear", "agrees", "Fits 57%. (Not stored yet, so not part of this verdict: MLP.)"),
+        "fig1c_chance": V.Verdict("Chance", "differs", "Above chance.")}}, SMALL)
+    text = S.outcome_list(found, V.OUTCOMES, "check")
+    assert text.splitlines() == ["- **Linear** (Effective capacity): Fits 57%.",
+                                 "- **Chance** (Effective capacity): Above chance."]

@@ -170,14 +170,26 @@ CHAPTER_TITLES = {"02_capacity": "Effective capacity", "03_explicit": "Explicit 
                   "04_implicit": "Implicit regularization"}
 
 
-def outcome_list(found: dict, outcome: str, kind: str = "finding") -> str:
-    """A Markdown bullet list of every classified verdict of `kind` with `outcome`, each once:
-    '- **topic** (chapter): text'; 'None.' when there is none."""
+def _without_gaps(text: str) -> str:
+    """A verdict's text without its '(Not stored yet, ...)' notes (the lists count those runs
+    apart)."""
+    for note in V._PARENTHETICAL.findall(text):
+        if note.startswith("(Not stored yet"):
+            text = text.replace(" " + note, "").replace(note, "")
+    return text.strip()
+
+
+def outcome_list(found: dict, outcome, kind: str = "finding") -> str:
+    """A Markdown bullet list of every classified verdict of `kind` whose outcome is `outcome`
+    (one or a tuple of outcomes), each once: '- **topic** (chapter): text', without its
+    not-stored-yet notes; 'None.' when there is none."""
+    wanted = (outcome,) if isinstance(outcome, str) else tuple(outcome)
     items = [(ch, v) for ch, vs in found.items() for v in vs.values()
-             if v.kind == kind and v.outcome == outcome]
+             if v.kind == kind and v.outcome in wanted]
     if not items:
         return "None."
-    return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {v.text}" for ch, v in items)
+    return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {_without_gaps(v.text)}"
+                     for ch, v in items)
 
 
 def chapter_summary(found_chapter: dict, data: str) -> str:
