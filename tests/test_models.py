@@ -32,6 +32,8 @@ def toy_env(tmp_path) -> dict:
 
 @pytest.mark.parametrize("name", list_models())
 def test_parameter_count_matches_paper(name):
+    if name not in PAPER_PARAMETERS:
+        pytest.skip(f"{name} has no published parameter count")
     assert count_parameters(create_model(name)) == PAPER_PARAMETERS[name]
 
 

@@ -104,7 +104,7 @@ def test_parameter_comments_list_each_profiles_default(monkeypatch):
     line = next(x for x in parameters_cell("04_implicit").splitlines()
                 if x.startswith("dataset = None"))  # 04's dataset sets implicit_dataset
     assert [f"{p}: {experiments.PROFILES[p]['implicit_dataset']}" in line
-            for p in experiments.PROFILES] == [True] * 3
+            for p in experiments.PROFILES] == [True] * len(experiments.PROFILES)
 
 
 # --------------------------------------------------------------------------- the plan
