@@ -167,8 +167,12 @@ def test_curve_table_and_accuracy_curves():
     assert t.loc["b", "epoch train >= 99%"] is pd.NA
     results = {f"v{i}": fake(1.0, 0.55, curve=curve) for i in range(4)}
     fig = figures.accuracy_curves(results, title="t")
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 4 and len(visible[0].collections) == 1  # the shaded gain
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "inset_axes"
+              and ax.get_title() != "gain (points)"]
+    assert len(panels) == 4 and len(panels[0].collections) == 1  # the shaded gain
+    insets = [child for ax in panels for child in ax.child_axes]
+    assert len(insets) == 4  # the gain zoomed: best so far minus test, 0 to 5 points here
+    assert insets[0].get_ylim()[1] == pytest.approx(1.15 * 5.0)
     assert figures.accuracy_curves(dict(list(results.items())[:3]), x="step").axes[0].get_xlabel() == "SGD steps"
     with pytest.raises(ValueError, match="x must be"):
         figures.accuracy_curves(results, x="time")

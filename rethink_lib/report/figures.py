@@ -144,10 +144,12 @@ def fig2(results: Mapping) -> Figure:
 
 @book_style
 def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None,
-                    ncols: int | None = None, panel_size=(2.1, 1.9)) -> Figure:
+                    ncols: int | None = None, panel_size=(2.1, 1.9),
+                    gain_inset: bool = True) -> Figure:
     """Train and test accuracy per variant, one panel each (shared axes), with the area
     between the test curve and its running maximum shaded: what stopping at the best epoch
-    would have gained over stopping here (report Fig. 3). x: "epoch" or "step"."""
+    would have gained over stopping here (report Fig. 3). x: "epoch" or "step". gain_inset:
+    the same gain, zoomed, in an inset of each panel (points)."""
     if x not in ("epoch", "step"):
         raise ValueError(f"x must be 'epoch' or 'step', got {x!r}")
     if not results:
@@ -168,6 +170,14 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
         ax.set_title(str(label), fontsize=9.5)
         ax.set_ylim(0, 101)
         ax.grid(alpha=0.3)
+        if gain_inset:  # the gain is a few points: invisible at a 0-100% axis, so zoomed
+            gain = c["test"].cummax() - c["test"]
+            ins = ax.inset_axes([0.5, 0.07, 0.46, 0.3])
+            ins.fill_between(c[x], 0, gain, color="C1", alpha=0.5, lw=0)
+            ins.set_ylim(0, max(1.0, 1.15 * float(gain.max())))
+            ins.set_title("gain (points)", fontsize=7, pad=2)
+            ins.tick_params(labelsize=6, length=2)
+            ins.set_xticks([])
     for ax in axes[n:]:
         ax.set_visible(False)
     for ax in axes[(nrows - 1) * ncols:]:
