@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..report.names import corruption_name, listing, model_name
+from ..report.style import FULL_WIDTH, book_style
 
 PROBES_DIR = Path(__file__).resolve().parents[2] / "docs" / "probes"
 LEARNS_ABOVE = 2.0  # x chance: a probe "learns" when its last running train accuracy is above
@@ -103,13 +104,15 @@ def profile_recipe(settings: dict, model: str) -> dict:
             "warmup_epochs": by_family(settings.get("warmup_epochs", 0), model) or 0}
 
 
+@book_style
 def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
-    """Running train accuracy per epoch of each probe, true and random labels side by side,
-    with chance; a diverged probe ends in an x (a note where none is recorded)."""
+    """Running train accuracy per epoch of each probe, true and random labels one above the
+    other (the text column's width, legends beside), with chance; a diverged probe ends in
+    an x (a note where none is recorded)."""
     levels = sorted({r["level"] for r in records}) or [0.0]
-    fig = Figure(figsize=(5.6 if len(levels) == 1 else 9.0, 2.8))
+    fig = Figure(figsize=(FULL_WIDTH, 2.5 * len(levels)), layout="constrained")
     for i, level in enumerate(levels):
-        ax = fig.add_subplot(1, len(levels), i + 1)
+        ax = fig.add_subplot(len(levels), 1, i + 1)
         for r in (r for r in records if r["level"] == level):
             x = [c["epoch"] for c in r["curve"]]
             y = [c["train_acc"] for c in r["curve"]]
@@ -123,10 +126,8 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
             ax.text(0.5, 0.5, "no recipe probe recorded yet", ha="center", transform=ax.transAxes)
             continue
         ax.set_title(f"{model_name(records[0]['model'])}: {corruption_name('labels', level)} "
-                     "(x: diverged)",
-                     fontsize=9)
-        ax.legend(fontsize=6)
-    fig.tight_layout()
+                     "(x: diverged)")
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     return fig
 
 
