@@ -134,3 +134,21 @@ def test_toy_model_registered_in_one_place_shows_in_the_cli(tmp_path):
     assert "Toy MLP 1x16" in line and line.count("37,818") == 2  # ours and published
     assert "mlp" in line.split() and "0.05" in line.split() and "flag" in line.split()
     assert "toy_mlp" not in list_models()  # registered only where asked for
+
+
+def test_architecture_stages_come_from_the_models():
+    """The architecture figure (report Fig. 4) is drawn from the trained models: block names
+    and output shapes for one 3x28x28 image, activations folded in, no Python reprs."""
+    from rethink_lib.report import structure
+    inc = structure.stages("inception_small")
+    assert inc[0] == ("conv module 3x3, 96", "96x28x28", "conv")
+    assert ("mean pool 7x7", "336", "pool") in inc and inc[-1][0] == "linear 336 -> 10"
+    alex = structure.stages("alexnet_small")
+    assert alex[0] == ("conv 5x5, 64 + ReLU", "64x28x28", "conv")
+    assert [s[0] for s in structure.stages("mlp_1x512")] == ["linear 2,352 -> 512 + ReLU",
+                                                             "linear 512 -> 10"]
+    for m in ("inception_small", "alexnet_small", "mlp_1x512"):
+        assert not any("(" in s[0] and "=" in s[0] for s in structure.stages(m))  # no repr
+    fig = structure.architecture_figure()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "AlexNet\n1,387,786 parameters" in texts
