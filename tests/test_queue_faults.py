@@ -14,7 +14,7 @@ import pytest
 
 from rethink_lib.config import RunConfig
 from rethink_lib.experiments import fig1bc, resolve
-from rethink_lib.make_runs import RunLock
+from rethink_lib.store_lock import RunLock
 from rethink_lib.results import checkpoint_path, load_result
 
 from .conftest import needs_fashion_mnist
@@ -84,7 +84,7 @@ def test_200_concurrent_claims_of_a_stale_lock_have_one_winner_each(tmp_path):
 def test_a_killed_holders_lock_frees_itself(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom rethink_lib.config import RunConfig\n"
-         "from rethink_lib.make_runs import RunLock\n"
+         "from rethink_lib.store_lock import RunLock\n"
          f"assert RunLock(RunConfig(), {str(tmp_path)!r}).acquire()\n"
          "print('held', flush=True)\ntime.sleep(600)"], stdout=subprocess.PIPE, text=True)
     try:
@@ -140,7 +140,7 @@ import sys, time
 import torch
 torch.set_num_threads(1)
 from rethink_lib.experiments import fig1bc, resolve
-from rethink_lib.make_runs import RunLock
+from rethink_lib.store_lock import RunLock
 from rethink_lib.results import checkpoint_path
 from rethink_lib.train import train
 results = sys.argv[1]
