@@ -195,8 +195,10 @@ def test_recipe_and_runs_frames():
     assert r.loc["MLP 1x512", "steps per epoch"] == 40 and r.loc["Inception", "initial lr"] == 0.1
     assert r.loc["Inception", "BatchNorm"] == "yes" and r.loc["MLP 1x512", "BatchNorm"] == "no"
     assert tables.steps_per_epoch(129, 128) == 1 and tables.steps_per_epoch(130, 128) == 2
-    rows = tables.runs_frame({("mlp_1x512", 0): fake(1.0, 0.1, steps_to_loss=999)})
-    assert rows.loc[0, "run"] == "MLP 1x512" and rows.loc[0, "steps to loss"] == 999
+    rows = tables.runs_frame({("mlp_1x512", 0): fake(1.0, 0.1, losses=[1.0] * 9 + [0.005],
+                                                     steps_to_loss=999)})
+    assert rows.loc[0, "run"] == "MLP 1x512"
+    assert rows.loc[0, "steps to loss"] == 400  # held from epoch 10 (40 steps an epoch), not 999
 
 
 def test_fit_ratios_by_each_metric_pair_seeds():
@@ -217,3 +219,18 @@ def test_fit_ratios_by_each_metric_pair_seeds():
     assert row["loss ≤ 0.01"] == pytest.approx((2.0 + 1.25) / 2)   # each seed against its own
     assert row["99% train acc"] == pytest.approx((1.5 + 2.0) / 2)
     assert row["100% train acc"] == pytest.approx(2.0)              # seed 1 never held 100%
+
+
+@pytest.mark.parametrize("v, text", [(0.005, "0.005"), (0.98969, "0.98969"), (1030.0, "1,030"),
+                                     (5e-05, "0.00005"), (2784.0, "2,784"), (1e-9, "1e-09")])
+def test_plain_number_has_no_scientific_notation(v, text):
+    assert tables.plain_number(v) == text
+
+
+def test_format_frame_counts_are_whole_numbers_with_separators():
+    f = pd.DataFrame({"steps to 100%": [2784.0, None], "test acc %": [44.6812, 9.5],
+                      "lr": [0.03, 0.1], "epochs": [48, 300]})
+    html = tables.format_frame(f).to_html()
+    assert "2,784<" in html and "2,784.00" not in html and "44.68" in html and "300" in html
+    html = tables.format_frame(f, digits=None).to_html()
+    assert ">0.03<" in html and "0.030000" not in html

@@ -386,13 +386,38 @@ def format_curves(table: pd.DataFrame):
     return compact(table.style.format({c: "{:.2f}" for c in floats}, na_rep="-"))
 
 
+# Columns that count things (steps, epochs, images, seeds, parameters): whole numbers, always.
+COUNT_WORDS = ("step", "epoch", "images", "seeds", "parameters", "n_", "runs")
+
+
+def plain_number(v: float) -> str:
+    """As short as exact, never in scientific notation: 0.005, 0.9897, 1,030, 5e-05 -> 0.00005."""
+    if v != v:
+        return "-"
+    if float(v).is_integer():
+        return f"{v:,.0f}"
+    text = f"{v:,.8f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{v:.2g}"
+
+
+def _column_format(col: pd.Series, digits: int | None):
+    """One format per column: counts and whole-number columns with thousands separators and
+    no decimals; other floats with `digits` decimals (None: `plain_number`)."""
+    name = str(col.name).lower()
+    values = col.dropna()
+    whole = col.dtype.kind == "i" or (len(values) > 0 and (values == values.round()).all()
+                                      and any(w in name for w in COUNT_WORDS))
+    if whole or any(w in name for w in COUNT_WORDS) and col.dtype.kind == "i":
+        return "{:,.0f}"
+    return plain_number if digits is None else f"{{:,.{digits}f}}"
+
+
 def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True,
                  empty: str = "no run is stored yet"):
     """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
     learning rate 0.005), thousands separators for integers, '-' for missing."""
-    ffmt = "{:g}" if digits is None else f"{{:,.{digits}f}}"
-    fmt = {c: (ffmt if frame[c].dtype.kind == "f" else "{:,}")
-           for c in frame.columns if frame[c].dtype.kind in "fi"}
+    fmt = {c: _column_format(frame[c], digits) for c in frame.columns
+           if frame[c].dtype.kind in "fi"}
     if frame.empty:
         return pd.DataFrame({"": [empty]}).style.hide(axis="index")
     styler = frame.style.format(fmt, na_rep="-")
@@ -401,7 +426,8 @@ def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True
 
 def runs_frame(results: Mapping) -> pd.DataFrame:
     """One row per run ({experiment key: RunResult}): what it is, its sizes, accuracies (%),
-    epochs, the three times to fit (steps) and whether it reached its stopping target."""
+    epochs, the three times to fit (steps, each held to the end) and whether it reached its
+    stopping target."""
     from ..models import model_spec
     rows = []
     for key, r in results.items():
@@ -411,8 +437,10 @@ def runs_frame(results: Mapping) -> pd.DataFrame:
                      "training images": s["n_train"], "train acc %": _pct(s["final_train_acc"]),
                      "running train acc %": _pct(s["final_train_acc_running"]),
                      "test acc %": _pct(s["final_test_acc"]), "epochs": s["epochs"],
-                     "steps to loss": s["steps_to_loss"], "steps to 99%": s["steps_to_99"],
-                     "steps to 100%": s["steps_to_fit"], "fitted": bool(s["fitted"])})
+                     **{f"steps to {m}": time_to_fit(r.metrics, mark) for m, mark in
+                        (("loss", "steps_to_loss"), ("99%", "steps_to_99"),
+                         ("100%", "steps_to_fit"))},
+                     "fitted": bool(s["fitted"])})
     return pd.DataFrame(rows, columns=["run", "seed", "BatchNorm", "training images", "train acc %",
                                        "running train acc %", "test acc %", "epochs",
                                        "steps to loss", "steps to 99%", "steps to 100%", "fitted"])
