@@ -44,7 +44,7 @@ def _train(args) -> int:
         check_runs([config], args.device, args.results_dir)
         load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
 
-    def say(line):  # another process (queue, CLI) holds the run: say who, every minute
+    def say(line):  # another process (queue, CLI) holds the run: say who, and any change
         print(line, file=sys.stderr, flush=True)
     # under the run lock the queue takes too: a second `train` of this config waits, then
     # reuses the stored run

@@ -133,7 +133,7 @@ def run_here(todo: list[dict], args) -> list[tuple[str, str]]:
                 return
         lock = RunLock(c, args.results_dir)
 
-        def say(line):  # blocked on a held run: which run, which process, every minute
+        def say(line):  # blocked on a held run: which run, which process (and any change)
             print(f"[{i}/{len(todo)}] {line}", flush=True)
         try:
             got = lock.acquire(block, say=say)

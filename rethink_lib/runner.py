@@ -36,7 +36,7 @@ def get_or_run(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,
 def train_locked(config: RunConfig, results_dir: str | Path = DEFAULT_RESULTS_DIR,
                  say=None, **kw) -> RunResult:
     """get_or_run under the run's lock: a second process asking for the same run waits
-    (say(line) names the holder every minute), then reuses what the first one stored."""
+    (say(line) names the holder, again when it changes), then reuses what the first stored."""
     found = load_result(config, results_dir)
     if found is not None:
         return found

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .results import StoreError, checkpoint_path, ensure_checkpoint_dir
 
-POLL_SECONDS = 1.0     # how often a blocked worker retries the lock
-REPORT_SECONDS = 60.0  # how often it repeats who holds it
+POLL_SECONDS = 1.0       # how often a blocked worker retries the lock
+REPORT_SECONDS = 1800.0  # how often it repeats who holds it (at once when that changes)
 
 
 def process_state(pid: int | None) -> str:
@@ -77,19 +77,20 @@ class RunLock:
             os.close(fd)
         return int(text) if text.isdigit() else None
 
-    def waiting_line(self) -> str:
-        pid = self.holder()
-        state = process_state(pid)
+    def waiting_line(self, pid=None, state=None) -> str:
+        pid = self.holder() if pid is None else pid
+        state = process_state(pid) if state is None else state
         who = f"PID {pid} ({state}" + (", resume it with `kill -CONT " + str(pid) + "` or end "
                                        "it" if state == "stopped" else "") + ")"
         return (f"{self.run_id}: waiting for {who if pid else 'another process'}, which holds "
                 f"its lock {self.path}; this worker takes the run over once that process is gone")
 
     def acquire(self, block: bool = False, say=None) -> bool:
-        """Take the lock; False if another process holds it (block: wait for it, and every
-        REPORT_SECONDS call say(line) with who holds it)."""
+        """Take the lock; False if another process holds it (block: wait for it, calling
+        say(line) with who holds it at once, whenever the holder or its state changes, and
+        every REPORT_SECONDS)."""
         fd = self._open()
-        last = None
+        last, last_holder = None, None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -102,9 +103,12 @@ class RunLock:
                 os.close(fd)
                 raise
             now = time.monotonic()
-            if say is not None and (last is None or now - last >= REPORT_SECONDS):
-                say(self.waiting_line())
-                last = now
+            if say is not None:
+                pid = self.holder()
+                holder = (pid, process_state(pid))
+                if holder != last_holder or now - last >= REPORT_SECONDS:
+                    say(self.waiting_line(*holder))
+                    last, last_holder = now, holder
             try:
                 time.sleep(POLL_SECONDS)
             except BaseException:

@@ -211,3 +211,17 @@ def test_interrupt_is_one_line_and_keeps_the_checkpoint(tmp_path, sig, code, why
     state = torch.load(ckpt, weights_only=True)  # kept, whole
     assert state["epoch"] >= 1 and state["config"] == config.to_dict()
     assert RunLock(config, rdir).acquire()  # the lock went with the process
+
+
+@pytest.mark.parametrize("stop,code,why", [(KeyboardInterrupt, 130, "Ctrl-C"),
+                                           ("Terminated", 143, "SIGTERM")])
+def test_the_queue_stops_in_one_line(monkeypatch, capsys, stop, code, why):
+    from rethink_lib import interrupts
+    stop = getattr(interrupts, stop) if isinstance(stop, str) else stop
+
+    def interrupted(argv):
+        raise stop()
+    monkeypatch.setattr(make_runs, "_main", interrupted)
+    assert make_runs.main([]) == code
+    assert capsys.readouterr().err.splitlines() == [interrupts.LINE.format(why=why)]
+
