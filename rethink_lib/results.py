@@ -340,9 +340,27 @@ def load_folder(folder) -> RunResult | None:
     return _verified(config, path, found)
 
 
+# scan_store's verdicts by folder, reused while none of the folder's files changed (the
+# report, the budget and each plan scan the same store several times per build)
+_SCANNED: dict[str, tuple[tuple, StoreEntry]] = {}
+
+
+def _signature(folder: Path) -> tuple:
+    """What changes whenever a run folder or one of its files is written or replaced."""
+    out = []
+    for p in (folder, *(folder / n for n in ("summary.json", *STORED_FILES))):
+        try:
+            st = os.lstat(p)
+            out.append((st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def scan_store(results_dir) -> list[StoreEntry]:
     """Every run folder of a store (entries starting with '.' are not runs), sorted, each
-    verified as load_result does; an absent store has none. Never raises for a run."""
+    verified as load_result does; an absent store has none. Never raises for a run. A
+    folder whose files are unchanged since its last scan keeps that scan's verdict."""
     root = Path(results_dir)
     if not root.is_dir():
         return []
@@ -352,12 +370,19 @@ def scan_store(results_dir) -> list[StoreEntry]:
             continue
         if not path.is_dir() and not path.is_symlink():
             continue  # a stray file (README, ...) is not a run
+        key, sig = os.path.abspath(path), _signature(path)
+        if key in _SCANNED and _SCANNED[key][0] == sig:
+            out.append(_SCANNED[key][1])
+            continue
         try:
             result = load_folder(path)
-            out.append(StoreEntry(path.name, result,
-                                  None if result is not None else "no summary.json yet"))
+            entry = StoreEntry(path.name, result,
+                               None if result is not None else "no summary.json yet")
         except ResultMismatchError as err:
-            out.append(StoreEntry(path.name, None, f"damaged: {err.reason}"))
+            entry = StoreEntry(path.name, None, f"damaged: {err.reason}")
+        if entry.problem != "no summary.json yet":  # a run in progress changes at any time
+            _SCANNED[key] = (sig, entry)
+        out.append(entry)
     return out
 
 
