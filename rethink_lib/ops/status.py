@@ -1,0 +1,123 @@
+"""The execution report's compact status: one row per experiment of each profile (planned,
+stored, damaged, missing runs; measured and predicted machine time in hours and minutes), and
+runs named by what they are (model, data, corruption, regularizers), not by their hash.
+
+    from rethink_lib.ops import status
+    status.experiments_frame(report.results_dir, ["cifar", "cpu"])
+    status.runs_named(report)            # the runs table, folded in the page
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+# What the queue's order means (rethink_lib.experiments.QUEUE): the issue's groups.
+GROUPS = {"fig1a": 1, "fig1bc": 1, "table1": 1, "table1_full": 1, "fig2": 2, "table2": 2,
+          "fig3a": 2, "fig3b": 2, "fig3c": 2, "report_bn": 3, "gaussian_large": 3,
+          "other_dataset_random": 3, "table1_full_late": 3}
+
+
+def hm(hours) -> str:
+    """Hours as '2 h 05 min' ('-' when unknown, '0 min' for none)."""
+    if hours is None or hours != hours:
+        return "-"
+    minutes = int(round(float(hours) * 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def run_name(config) -> str:
+    """'Inception, CIFAR-10, random labels, weight decay (seed 1)' for a RunConfig."""
+    from ..report.names import corruption_name, dataset_name, model_name
+    parts = [model_name(config.model), dataset_name(config.dataset),
+             corruption_name(config.corruption, config.level)]
+    if config.n_train is None:
+        parts.append("all images")
+    if config.batchnorm:
+        parts.append("BatchNorm")
+    if config.augment != "none":
+        parts.append({"crop": "random crop"}.get(config.augment, "augmentation"))
+    if config.weight_decay:
+        parts.append("weight decay")
+    if config.dropout:
+        parts.append("dropout")
+    if config.batch_size != 128:
+        parts.append(f"batch {config.batch_size}")
+    if config.target_train_acc is None and config.target_train_loss is None:
+        parts.append(f"{config.max_epochs} epochs")
+    return ", ".join(parts) + (f" (seed {config.seed})" if config.seed else "")
+
+
+def _predictor():
+    """config -> predicted seconds on this machine (else any measured machine), or None."""
+    from ..costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
+    from ..results import BOOK_RESULTS_DIR
+    from ..train import resolve_device, resolve_precision
+    table, evidence = load_table(), evidence_from_store(BOOK_RESULTS_DIR)
+    dev = resolve_device("cpu")
+    here = machine_name("cpu")
+
+    def predict(config):
+        found = machine_entry(table, here, resolve_precision(config.precision, dev), config.model)
+        return predict_seconds(config, found[1], evidence) if found else None
+    return predict
+
+
+def experiments_frame(results_dir, profiles=("cifar", "cpu"), predict=None) -> pd.DataFrame:
+    """One row per (profile, experiment), in queue order, each run counted once (under the
+    first experiment that needs it): runs planned, stored, damaged, missing; the worker time
+    of the stored runs and the cost table's prediction for the missing ones."""
+    from ..experiments import QUEUE, planned_runs, resolve
+    from ..registry import get_experiment
+    from ..results import scan_store
+    entries = {e.run_id: e for e in scan_store(results_dir)}
+    predict = predict or _predictor()
+    rows = []
+    for profile in profiles:
+        plan = planned_runs(resolve(profile), QUEUE)
+        by_exp: dict[str, list] = {}
+        for run_id, (exp, config) in plan.items():
+            by_exp.setdefault(exp, []).append((run_id, config))
+        for exp in QUEUE:
+            if exp not in by_exp:
+                continue
+            done = damaged = 0
+            spent = left = 0.0
+            unknown = 0
+            for run_id, config in by_exp[exp]:
+                e = entries.get(run_id)
+                if e is not None and e.result is not None:
+                    done += 1
+                    spent += float(e.result.summary.get("wall_seconds") or 0) / 3600
+                    continue
+                damaged += e is not None and e.problem is not None and e.problem.startswith("damaged")
+                secs = predict(config)
+                if secs is None:
+                    unknown += 1
+                else:
+                    left += secs / 3600
+            n = len(by_exp[exp])
+            rows.append({"profile": profile, "group": GROUPS.get(exp),
+                         "experiment": get_experiment(exp).label, "runs": n, "stored": done,
+                         "damaged": damaged, "missing": n - done,
+                         "worker time": hm(spent),
+                         "predicted for the missing": (hm(left) if n - done else "-")
+                         + (f" (+{unknown} without a cost)" if unknown else "")})
+    return pd.DataFrame(rows)
+
+
+def runs_named(results_dir) -> pd.DataFrame:
+    """Every run folder, named by what it is; its device, precision and time in h/min; or its
+    problem ('damaged: <reason>'), never counted as complete."""
+    from ..results import scan_store
+    rows = []
+    for e in scan_store(results_dir):
+        if e.result is None:
+            rows.append({"run": e.run_id, "device": "-", "precision": "-", "threads": None,
+                         "time": "-", "status": e.problem})
+            continue
+        s = e.result.summary
+        rows.append({"run": run_name(e.result.config), "device": s.get("device_name") or "?",
+                     "precision": s.get("precision") or "?", "threads": s.get("threads"),
+                     "time": hm(float(s.get("wall_seconds") or 0) / 3600), "status": "complete"})
+    return pd.DataFrame(rows, columns=["run", "device", "precision", "threads", "time", "status"])

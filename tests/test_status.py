@@ -1,0 +1,50 @@
+"""The execution report's compact status: hours and minutes, runs named by what they are,
+one row per experiment with stored, damaged and missing runs counted once."""
+import json
+import shutil
+
+import pytest
+
+from rethink_lib.config import RunConfig
+from rethink_lib.experiments import QUEUE, planned_runs, resolve
+from rethink_lib.ops import status
+from rethink_lib.results import BOOK_RESULTS_DIR
+
+
+@pytest.mark.parametrize("hours, text", [(None, "-"), (0, "0 min"), (0.5, "30 min"),
+                                         (2.0 + 5 / 60, "2 h 05 min"), (26.0, "26 h 00 min")])
+def test_hm(hours, text):
+    assert status.hm(hours) == text
+
+
+def test_run_name_says_what_the_run_is():
+    c = RunConfig(model="inception_small", dataset="cifar10", corruption="labels", level=1.0,
+                  weight_decay=5e-5, augment="crop", seed=1, n_train=10000)
+    assert status.run_name(c) == "Inception, CIFAR-10, random labels, random crop, weight decay (seed 1)"
+    full = RunConfig(model="mlp_1x512", dataset="cifar10", n_train=None, level=0.0)
+    assert status.run_name(full) == "MLP 1x512, CIFAR-10, true labels, all images"
+
+
+def test_experiments_frame_counts_each_run_once(tmp_path):
+    """Two stored runs, one damaged, the rest missing, predicted at 1 h each."""
+    plan = planned_runs(resolve("cifar"), QUEUE)
+    fig1bc = [rid for rid, (e, _) in plan.items() if e == "fig1bc"]
+    store = tmp_path / "results"
+    store.mkdir()
+    stored = [d for d in BOOK_RESULTS_DIR.iterdir() if d.name in fig1bc][:2]
+    if len(stored) < 2:
+        pytest.skip("fewer than two cifar Fig. 1b/1c runs in the committed store")
+    for d in stored:
+        shutil.copytree(d, store / d.name)
+    bad = next(r for r in fig1bc if r not in {d.name for d in stored})
+    (store / bad).mkdir()
+    (store / bad / "summary.json").write_text(json.dumps([1, 2]))  # a list, not a summary
+    frame = status.experiments_frame(store, ["cifar"], predict=lambda c: 3600.0)
+    row = frame.set_index("experiment").loc["Fig. 1b/1c"]
+    assert (row["runs"], row["stored"], row["damaged"], row["missing"]) == (len(fig1bc), 2, 1,
+                                                                            len(fig1bc) - 2)
+    assert row["predicted for the missing"] == status.hm(len(fig1bc) - 2)
+    assert frame["runs"].sum() == len(plan)  # each planned run in exactly one row
+    named = status.runs_named(store)
+    assert (named["status"] == "complete").sum() == 2
+    assert named.set_index("run").loc[bad, "status"].startswith("damaged")
