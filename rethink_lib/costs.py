@@ -98,7 +98,7 @@ def evidence_from_store(results_dir) -> dict:
     stop once fitted, as the store's verified loader accepts them (a damaged run is no
     evidence). Fixed-length runs (learning curves: no stopping target) are left out:
     their epochs say nothing about how long a run takes to fit."""
-    from .results import verified_results
+    from .store_scan import verified_results
     out: dict = {}
     for run in verified_results(results_dir):
         c, epochs = run.config, run.summary["epochs"]

@@ -10,7 +10,8 @@ results/.checkpoints/<run_id>.pt    the last epoch's state, removed once the run
 results/.checkpoints/<run_id>.lock  the run lock (store_lock.RunLock); ignored by git
 All JSON is strict (no NaN: missing values are null).
 
-Every reader goes through `load_result` (one config) or `scan_store` (every run folder):
+Every reader goes through `load_result` (one config), `load_folder` (one run folder) or
+rethink_lib.store_scan (every run folder of a store), which verify the same things:
 the checksums, the config, and every summary number that the rows or the image counts
 determine (store_checks.py). Files are read with rethink_lib.safe_io: regular files only,
 never through a symlink, capped in size; a symlinked run folder is refused too. A run that
@@ -319,14 +320,6 @@ def find_result(config: RunConfig, stores) -> RunResult | None:
     return None
 
 
-@dataclass(frozen=True)
-class StoreEntry:
-    """One entry of a store's folder: a verified run, or why it is not one."""
-    run_id: str
-    result: RunResult | None    # set only for a complete run that passed every check
-    problem: str | None = None  # "no summary.json yet" or "damaged: <reason>"
-
-
 def load_folder(folder) -> RunResult | None:
     """The verified run in run folder `folder` (whatever config it holds, which must be the
     one its name says), None if it is not complete; ResultMismatchError as load_result."""
@@ -338,57 +331,6 @@ def load_folder(folder) -> RunResult | None:
     if config.run_id != path.name:
         raise _refuse(path, f"config.json holds run {config.run_id}, not {path.name}")
     return _verified(config, path, found)
-
-
-# scan_store's verdicts by folder, reused while none of the folder's files changed (the
-# report, the budget and each plan scan the same store several times per build)
-_SCANNED: dict[str, tuple[tuple, StoreEntry]] = {}
-
-
-def _signature(folder: Path) -> tuple:
-    """What changes whenever a run folder or one of its files is written or replaced."""
-    out = []
-    for p in (folder, *(folder / n for n in ("summary.json", *STORED_FILES))):
-        try:
-            st = os.lstat(p)
-            out.append((st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-def scan_store(results_dir) -> list[StoreEntry]:
-    """Every run folder of a store (entries starting with '.' are not runs), sorted, each
-    verified as load_result does; an absent store has none. Never raises for a run. A
-    folder whose files are unchanged since its last scan keeps that scan's verdict."""
-    root = Path(results_dir)
-    if not root.is_dir():
-        return []
-    out = []
-    for path in sorted(root.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if not path.is_dir() and not path.is_symlink():
-            continue  # a stray file (README, ...) is not a run
-        key, sig = os.path.abspath(path), _signature(path)
-        if key in _SCANNED and _SCANNED[key][0] == sig:
-            out.append(_SCANNED[key][1])
-            continue
-        try:
-            result = load_folder(path)
-            entry = StoreEntry(path.name, result,
-                               None if result is not None else "no summary.json yet")
-        except ResultMismatchError as err:
-            entry = StoreEntry(path.name, None, f"damaged: {err.reason}")
-        if entry.problem != "no summary.json yet":  # a run in progress changes at any time
-            _SCANNED[key] = (sig, entry)
-        out.append(entry)
-    return out
-
-
-def verified_results(results_dir) -> list[RunResult]:
-    """The complete, verified runs of a store (damaged and incomplete ones left out)."""
-    return [e.result for e in scan_store(results_dir) if e.result is not None]
 
 
 # ------------------------------------------------------------------ writing
@@ -416,3 +358,12 @@ def save_result(config: RunConfig, metrics, step_losses, summary,
         raise StoreError(f"cannot store run {config.run_id} in {d}: {os_reason(err)}; "
                          "its checkpoint is kept, rerun to store it") from None
     return load_result(config, results_dir)
+
+
+def __getattr__(name):
+    """scan_store, verified_results and StoreEntry live in rethink_lib.store_scan (the whole
+    store's scan); still importable from here for callers written before the move."""
+    if name in ("scan_store", "verified_results", "StoreEntry"):
+        from . import store_scan
+        return getattr(store_scan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,8 @@ import rethink_lib.runner as runner
 from rethink_lib import code_version, make_runs, safe_io
 from rethink_lib.checkpoint import CheckpointError
 from rethink_lib.results import (ResultMismatchError, StoreError, checkpoint_path, load_result,
-                                 save_result, scan_store)
+                                 save_result)
+from rethink_lib.store_scan import scan_store
 from rethink_lib.runner import get_or_run
 from rethink_lib.store_lock import RunLock
 

@@ -123,13 +123,14 @@ def test_expected_epochs_uses_the_level_or_interpolates_between_stored_levels():
 ])
 def test_evidence_counts_only_runs_that_stop_once_fitted(tmp_path, monkeypatch, targets,
                                                           counted):
-    import rethink_lib.results as results
+    import rethink_lib.store_scan as store_scan
     from rethink_lib.config import RunConfig
     from rethink_lib.costs import evidence_from_store
+    from rethink_lib.results import RunResult
     config = RunConfig(model="inception_small", corruption="labels", level=0.0, **targets)
-    stored = results.RunResult(config, [], [], {"epochs": 100}, tmp_path / config.run_id)
+    stored = RunResult(config, [], [], {"epochs": 100}, tmp_path / config.run_id)
     # the store's verified loader is the only source of evidence (a damaged run is none)
-    monkeypatch.setattr(results, "verified_results",
+    monkeypatch.setattr(store_scan, "verified_results",
                         lambda d: [stored] if d == tmp_path else [])
     expected = {("inception_small", "labels", 0.0, False): 100} if counted else {}
     assert evidence_from_store(tmp_path) == expected

@@ -208,11 +208,11 @@ def chapter_execution(path: Path, root: Path, cache: Path | None = None) -> Chap
 # ------------------------------------------------------------------------ the store
 def stored_runs(results_dir: Path) -> list[StoredRun]:
     """Every run folder of the store, sorted by id, each verified by the store's one loader
-    (rethink_lib.results.scan_store: checksums, config, every summary number, hostile
+    (rethink_lib.store_scan.scan_store: checksums, config, every summary number, hostile
     files): a complete run has its RUN_FIELDS, any other run None and its problem ("no
     summary.json yet", or "damaged: <reason>"), so it is never counted. An absent store has
     no runs."""
-    from ..results import scan_store
+    from ..store_scan import scan_store
     return [StoredRun(e.run_id, {k: e.result.summary.get(k) for k in RUN_FIELDS}
                       if e.result is not None else None, e.problem)
             for e in scan_store(Path(results_dir))]
