@@ -531,7 +531,15 @@ def _fit_curve(result) -> bool:
 def implicit(runs) -> dict[str, V.Verdict]:
     """Verdicts of the implicit-regularization chapter (Fig. 3a-c)."""
     out, topic = {}, TOPICS["04_implicit"]
-    a, b, c = runs["fig3a"], runs["fig3b"], runs["fig3c"]
+    parts = _fig3a_verdicts(runs["fig3a"], out, topic)
+    _fig3b_verdicts(runs["fig3b"], out, topic)
+    _fig3c_verdicts(runs["fig3c"], out, topic)
+    return _finish("04_implicit", out, parts, runs)
+
+
+def _fig3a_verdicts(a, out, topic) -> dict:
+    """Fig. 3a: early stopping, the curves' length, the regularizers; returns the per-run
+    verdicts to combine."""
     ta = curve_table(a, REACH) if a else None
     early = [V.early_stopping(f"Inception, {label}", ta.loc[label, "early-stopping gain"],
                               r.summary["n_curve_test"], ta.loc[label, "best test"], _fit_curve(r),
@@ -562,6 +570,11 @@ def implicit(runs) -> dict[str, V.Verdict]:
             confound=V.confounds(w, wo, ["augment", "weight_decay", "dropout"],
                                  ("the regularized run", "the run without"),
                                  (_fit_curve(w), _fit_curve(wo))))
+    return {"fig3a_es": early, "fig3a_long_enough": long_enough}
+
+
+def _fig3b_verdicts(b, out, topic) -> None:
+    """Fig. 3b: BatchNorm against none, on test accuracy, speed and steadiness."""
     if "with BN" in b and "without BN" in b:
         bn, nobn = b["with BN"], b["without BN"]
         tb = curve_table(b, REACH)
@@ -580,6 +593,10 @@ def implicit(runs) -> dict[str, V.Verdict]:
             "Inception", tb.loc["with BN", "test fluctuation"], tb.loc["without BN", "test fluctuation"],
             "with BatchNorm", "without", topic["fig3b_steady"],
             source="the paper", confound=conf)
+
+
+def _fig3c_verdicts(c, out, topic) -> None:
+    """Fig. 3c: batch 128 against 64, in epochs (as the report) and in steps."""
     if len(c) == 2:
         small, large = sorted(c, key=lambda k: c[k].config.batch_size)
         tc = curve_table(c, REACH)
@@ -601,7 +618,6 @@ def implicit(runs) -> dict[str, V.Verdict]:
             "Inception with BatchNorm", tc.loc[large, "test fluctuation"],
             tc.loc[small, "test fluctuation"], f"with {large}", f"with {small}",
             topic["fig3c_steady"], confound=conf)
-    return _finish("04_implicit", out, {"fig3a_es": early, "fig3a_long_enough": long_enough}, runs)
 
 
 def _na(v):
