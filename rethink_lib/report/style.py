@@ -1,7 +1,8 @@
 """How the book's figures look and how they reach the page: one matplotlib style, SVG output.
 
-Sizes are chosen for the book's text column, about 610 px (6.4 in at 96 px/in) wide in a
-1200 px window, 720 px at 800 px and 350 px on a 400 px phone (sphinx-book-theme). A figure
+Sizes are chosen for the book's text column, about 596 px (6.2 in at 96 px/in) wide in a
+1200 px window, 705 px at 800 px and 337 px on a 400 px phone (sphinx-book-theme; matplotlib's
+tight bounding box adds a few px to a figure). A figure
 at most `MAX_WIDTH` inches wide is shown at its own size (1x) on a desktop, so a 9.5 pt tick
 label reads as 9.5 pt there; on a phone the figure is scaled down with the column. The test
 tests/test_browser_offline.py measures both from the built pages.
@@ -18,7 +19,7 @@ import io
 
 import matplotlib as mpl
 
-FULL_WIDTH = 6.2   # in: the widest figure shown at 1x in a 1200 px window
+FULL_WIDTH = 6.0   # in: the widest figure shown at 1x in a 1200 px window (column ~596 px)
 HALF_WIDTH = 4.6   # in: a one-panel figure (shown larger on a phone than a full-width one)
 MAX_WIDTH = FULL_WIDTH
 MIN_FONT_PT = 9    # no text below this in a figure at its own size
