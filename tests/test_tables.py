@@ -234,3 +234,18 @@ def test_format_frame_counts_are_whole_numbers_with_separators():
     assert "2,784<" in html and "2,784.00" not in html and "44.68" in html and "300" in html
     html = tables.format_frame(f, digits=None).to_html()
     assert ">0.03<" in html and "0.030000" not in html
+
+
+def test_runs_table_keeps_runs_whose_keys_collide_across_experiments():
+    """Gaussian noise and random labels on MNIST are both keyed ModelKey(model, seed): merged
+    into one dict, one experiment's runs hid the other's (issue 25). Each appears here."""
+    from rethink_lib.builders import ModelKey
+    gauss = {ModelKey("mlp_1x512", s): fake(1.0, 0.1) for s in (0, 1, 2)}
+    mnist = {ModelKey("mlp_1x512", s): fake(0.99, 0.11) for s in (0, 1, 2)}
+    for r in mnist.values():
+        r.config = RunConfig(model="mlp_1x512", dataset="mnist")
+    assert len({**gauss, **mnist}) == 3  # the old merge: three runs lost
+    t = tables.runs_table({"Gaussian noise": gauss, "random labels, MNIST": mnist})
+    assert len(t) == 6 and list(t.columns[:2]) == ["experiment", "data"]
+    assert t.groupby("experiment").size().to_dict() == {"Gaussian noise": 3, "random labels, MNIST": 3}
+    assert set(t["data"]) == {"Fashion-MNIST", "MNIST"}

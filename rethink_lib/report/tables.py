@@ -446,6 +446,23 @@ def runs_frame(results: Mapping) -> pd.DataFrame:
                                        "steps to loss", "steps to 99%", "steps to 100%", "fitted"])
 
 
+def runs_table(groups: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Several experiments' runs in one table, each run once: {experiment label: {key:
+    RunResult}} -> `runs_frame` rows with `experiment` and `data` columns first. The groups are
+    never merged into one dict, so keys two experiments share (ModelKey(model, seed)) cannot
+    hide each other's runs."""
+    from .names import dataset_name
+    frames = []
+    for label, results in groups.items():
+        f = runs_frame(results)
+        data = [dataset_name(r.config.dataset) for r in results.values()]
+        frames.append(f.assign(experiment=label, data=data))
+    if not frames:
+        return runs_frame({}).assign(experiment=[], data=[])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["experiment", "data", *[c for c in out.columns if c not in ("experiment", "data")]]]
+
+
 def per_image_sentence(frame: pd.DataFrame) -> str:
     """'Parameters per training image: ours 242 to 330, the paper's 24.2 to 33.0 (table below).'"""
     if frame.empty:
