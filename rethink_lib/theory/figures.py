@@ -53,7 +53,8 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     axes[2].scatter(window, net.along(window), c="C3", s=14, zorder=3)
     axes[2].set_title(f"{len(window)} of the {len(X)} images,\nfull network")
     axes[2].set_xlabel("projection $\\langle a, x\\rangle$")
-    axes[2].xaxis.set_major_locator(plt.MaxNLocator(4))
+    axes[2].xaxis.set_major_locator(plt.MaxNLocator(3))
+    axes[2].tick_params(axis="x", labelrotation=30)  # long labels of a narrow window: no overlap
     fig.tight_layout()
     return fig
 
