@@ -182,7 +182,8 @@ PAGE_JS = r"""
   const skipTable = '.highlight, .linenodiv, mjx-container, .jupyter-widgets, .footnote, '
                     + '.citation, .bibliography, nav, .toc';
   const found = [];
-  const what = el => (el.id ? '#' + el.id + ' ' : '') + flat(el).slice(0, 50);
+  const what = el => (el.id && !/^T_/.test(el.id) ? '#' + el.id + ' ' : '')  // not pandas' ids
+                     + flat(el).slice(0, 50);
   for (const f of article.querySelectorAll('figure')) {
     const cap = f.querySelector('figcaption');
     const visual = f.querySelector('img, ' + widget);
