@@ -358,12 +358,3 @@ def save_result(config: RunConfig, metrics, step_losses, summary,
         raise StoreError(f"cannot store run {config.run_id} in {d}: {os_reason(err)}; "
                          "its checkpoint is kept, rerun to store it") from None
     return load_result(config, results_dir)
-
-
-def __getattr__(name):
-    """scan_store, verified_results and StoreEntry live in rethink_lib.store_scan (the whole
-    store's scan); still importable from here for callers written before the move."""
-    if name in ("scan_store", "verified_results", "StoreEntry"):
-        from . import store_scan
-        return getattr(store_scan, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

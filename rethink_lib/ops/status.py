@@ -69,7 +69,7 @@ def experiments_frame(results_dir, profiles=("cifar", "cpu"), predict=None) -> p
     of the stored runs and the cost table's prediction for the missing ones."""
     from ..experiments import QUEUE, planned_runs, resolve
     from ..registry import get_experiment
-    from ..results import scan_store
+    from ..store_scan import scan_store
     entries = {e.run_id: e for e in scan_store(results_dir)}
     predict = predict or _predictor()
     rows = []
@@ -109,7 +109,7 @@ def experiments_frame(results_dir, profiles=("cifar", "cpu"), predict=None) -> p
 def runs_named(results_dir) -> pd.DataFrame:
     """Every run folder, named by what it is; its device, precision and time in h/min; or its
     problem ('damaged: <reason>'), never counted as complete."""
-    from ..results import scan_store
+    from ..store_scan import scan_store
     rows = []
     for e in scan_store(results_dir):
         if e.result is None:
