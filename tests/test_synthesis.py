@@ -99,3 +99,10 @@ def test_outcome_list_of_several_outcomes_drops_gap_notes():
     text = S.outcome_list(found, V.OUTCOMES, "check")
     assert text.splitlines() == ["- **Linear** (Effective capacity): Fits 57%.",
                                  "- **Chance** (Effective capacity): Above chance."]
+
+
+def test_precision_phrase_from_the_profile():
+    from rethink_lib.experiments import resolve
+    assert S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small")) == "bfloat16"
+    mixed = S.precision_phrase(resolve("cifar"), ("inception_small", "mlp_1x512"))
+    assert "bfloat16 (Inception)" in mixed and "float32 (MLP 1x512)" in mixed

@@ -239,3 +239,17 @@ def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
                                                          for p in v.parts))
            for k, v in found.items()}
     return out, "\n".join(f"- {n[1:-1]}" for n in common)
+
+
+def precision_phrase(settings, models) -> str:
+    """The arithmetic the settings give these models: 'bfloat16', or 'bfloat16 (Inception)
+    and fp32 (MLP 1x512)' when they differ; 'auto' says it is chosen per CPU."""
+    from ..experiments import by_family
+    from .names import listing, model_name
+    words = {"bf16": "bfloat16", "fp32": "float32", "auto": "the CPU's fastest exact-enough "
+             "arithmetic (bfloat16 where native, else float32)"}
+    got = {m: words.get(by_family(settings["precision"], m), by_family(settings["precision"], m))
+           for m in models}
+    if len(set(got.values())) == 1:
+        return next(iter(got.values()))
+    return listing(f"{p} ({model_name(m)})" for m, p in got.items())
