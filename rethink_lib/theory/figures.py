@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
 from ..report.style import FULL_WIDTH, book_style
+from ..report.tables import compact
 from .common import scale_name, tiny
 from .expressivity import TwoLayerInterpolant, two_layer_interpolant
 from .kernels import KernelReport
@@ -85,8 +87,8 @@ def comparison_error(frame: pd.DataFrame, where: str, method: str) -> float:
 
 
 def style_comparison(frame: pd.DataFrame):
-    return frame.style.format({"max |c(x_i) - y_i|": tiny, "max |w_j|": "{:,.0f}",
-                               "fit (s)": "{:.2f}"}).hide(axis="index")
+    return compact(frame.style.format({"max |c(x_i) - y_i|": tiny, "max |w_j|": "{:,.0f}",
+                                       "fit (s)": "{:.2f}"}).hide(axis="index"))
 
 
 # ------------------------------------------------------- kernel interpolation
@@ -102,22 +104,22 @@ def kernel_table(reports: dict[str, KernelReport], names: dict[str, str],
         r = reports.get(name)
         fit = r.fits["true"] if r else None
         rows.append({"data set": printed,
-                     "n train": r.n_train if r else None,
-                     "n test": r.n_test if r else None,
+                     "training images": r.n_train if r else None,
+                     "test images": r.n_test if r else None,
                      "train error (%)": 100 * fit.train_error if r else None,
                      "test error (%)": 100 * fit.test_error if r else None,
-                     "solve (s)": r.solve_seconds if r else None,
+                     "Cholesky and solves (s)": r.solve_seconds if r else None,
                      "paper test error (%)": paper.get(name, (None, None))[0],
-                     "paper n train": paper.get(name, (None, None))[1],
+                     "paper's training images": paper.get(name, (None, None))[1],
                      "status": "measured" if r else "not available offline"})
     return pd.DataFrame(rows)
 
 
 def style_kernel_table(frame: pd.DataFrame):
-    return frame.style.format({"n train": "{:,.0f}", "n test": "{:,.0f}",
-                               "test error (%)": "{:.1f}", "train error (%)": "{:.1f}",
-                               "solve (s)": "{:.1f}", "paper test error (%)": "{:.1f}"},
-                              na_rep="–").hide(axis="index")
+    return compact(frame.style.format(
+        {"training images": "{:,.0f}", "test images": "{:,.0f}", "test error (%)": "{:.1f}",
+         "train error (%)": "{:.1f}", "Cholesky and solves (s)": "{:.1f}",
+         "paper test error (%)": "{:.1f}"}, na_rep="–").hide(axis="index"))
 
 
 def sweep_frame(scales, reports: list[KernelReport]) -> pd.DataFrame:
@@ -135,11 +137,19 @@ def sweep_frame(scales, reports: list[KernelReport]) -> pd.DataFrame:
 
 def style_sweep(frame: pd.DataFrame):
     pct = "{:.1f}"
-    return frame.style.format({
+    return compact(frame.style.format({
         "scale s": scale_name, "test error true (%)": pct, "test error random (%)": pct,
         "train error true (%)": pct, "train error random (%)": pct,
         "norm true": "{:,.0f}", "norm random": "{:,.0f}",
-        "jitter": lambda j: "none" if j == 0 else tiny(j)}).hide(axis="index")
+        "jitter": lambda j: "none" if j == 0 else tiny(j)}).hide(axis="index"))
+
+
+def _plain_log_axis(axis) -> None:
+    """A log axis labelled with plain numbers (1, 10, 100, 1,000), no minor labels."""
+    axis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1
+                                                   else f"{v:g}"))
+    axis.set_minor_formatter(mticker.NullFormatter())
 
 
 @book_style
@@ -150,20 +160,29 @@ def fig_sweep(sweep: pd.DataFrame):
     axes[0].plot(sweep["norm random"], sweep["test error random (%)"], "s-",
                  label="random labels")
     for _, r in sweep.iloc[[0, -1]].iterrows():
-        axes[0].annotate(f"s={r['scale s']:g}", (r["norm true"], r["test error true (%)"]),
-                         textcoords="offset points", xytext=(4, 4), fontsize=9)
+        for kind in ("true", "random"):
+            axes[0].annotate(f"s = {scale_name(r['scale s'])}",
+                             (r[f"norm {kind}"], r[f"test error {kind} (%)"]),
+                             textcoords="offset points", xytext=(0, 6), ha="center",
+                             fontsize=9)
     axes[0].set_xscale("log")
+    _plain_log_axis(axes[0].xaxis)
+    axes[0].set_ylim(0, 100)
     axes[0].set_xlabel("RKHS norm of the interpolant")
     axes[0].set_ylabel("test error (%)")
-    axes[0].legend()
+    axes[0].legend(loc="center right")
     axes[0].set_title("one point per bandwidth")
     axes[1].plot(sweep["scale s"], sweep["test error true (%)"], "o-")
     axes[1].set_xscale("log", base=2)
-    axes[1].set_xlabel("bandwidth$^2$ / median sq. distance")
+    axes[1].set_xticks(list(sweep["scale s"]), [scale_name(s) for s in sweep["scale s"]])
+    axes[1].xaxis.set_minor_locator(mticker.NullLocator())
+    axes[1].set_xlabel("scale $s$ of the squared bandwidth")
     axes[1].set_ylabel("test error, true labels (%)")
+    axes[1].set_title("against the bandwidth")
     ax2 = axes[1].twinx()
     ax2.plot(sweep["scale s"], sweep["norm true"], "s--", color="C2")
     ax2.set_yscale("log")
+    _plain_log_axis(ax2.yaxis)
     ax2.set_ylabel("norm, true labels", color="C2")
     fig.tight_layout()
     return fig
@@ -189,5 +208,7 @@ def fig_sgd(demo: MinNormDemo):
     axes[1].set_ylabel("$\\max_i |x_i^\\top w_t - y_i|$")
     axes[1].set_title("both fit the training data")
     axes[1].legend()
+    for ax in axes:
+        ax.xaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
     fig.tight_layout()
     return fig
