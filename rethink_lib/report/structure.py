@@ -121,7 +121,9 @@ def architecture_figure(models=("inception_small", "alexnet_small", "mlp_1x512")
     from matplotlib.patches import FancyBboxPatch
     columns = {m: [("input", "3x28x28", "norm")] + stages(m) for m in models}
     rows = max(len(c) for c in columns.values())
-    fig = Figure(figsize=(2.6 * len(models), 0.42 * rows + 0.8), layout="constrained")
+    from .style import FULL_WIDTH, MIN_FONT_PT
+    # the text column's width; each block's name above its shape, both at >= MIN_FONT_PT
+    fig = Figure(figsize=(FULL_WIDTH, 0.5 * rows + 0.8), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(0, len(models))
     ax.set_ylim(rows + 0.2, -0.9)
@@ -130,11 +132,11 @@ def architecture_figure(models=("inception_small", "alexnet_small", "mlp_1x512")
         ax.text(j + 0.5, -0.55, f"{model_spec(m).display}\n{count_parameters(create_model(m)):,} "
                 "parameters", ha="center", va="center", fontsize=9, weight="bold")
         for i, (label, shape, group) in enumerate(col):
-            ax.add_patch(FancyBboxPatch((j + 0.06, i + 0.08), 0.88, 0.78,
+            ax.add_patch(FancyBboxPatch((j + 0.02, i + 0.08), 0.96, 0.78,
                                         boxstyle="round,pad=0,rounding_size=0.08",
                                         fc=_COLOURS[group], ec="0.4", lw=0.6))
-            ax.text(j + 0.5, i + 0.47, f"{label}  [{shape}]", ha="center", va="center",
-                    fontsize=7.5)
+            ax.text(j + 0.5, i + 0.47, f"{label}\n[{shape}]", ha="center", va="center",
+                    fontsize=MIN_FONT_PT, linespacing=1.0)
     return fig
 
 
