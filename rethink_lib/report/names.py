@@ -17,11 +17,12 @@ from ..models import list_models, model_spec
 # colour jitter's saturation and hue change nothing on them.
 DATASET_NAMES = {name: spec.title or name for name, spec in DATASETS.items()}
 GRAYSCALE = ("fashion_mnist", "mnist", "digits")
-CLASS_NAMES = {
-    "fashion_mnist": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                      "Sneaker", "Bag", "Boot"],
-    "cifar10": ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-}
+# Class names come with each data set's spec (rethink_lib.data); labels under the slider's
+# small images use these short forms where a name is long.
+SHORT_CLASS = {"airplane": "plane", "automobile": "car", "T-shirt/top": "T-shirt",
+               "ankle boot": "boot"}
+CLASS_NAMES = {name: [SHORT_CLASS.get(c, c) for c in spec.classes]
+               for name, spec in DATASETS.items() if spec.classes}
 PIXEL_CORRUPTIONS = {c: CORRUPTION_NAMES.get(c, c) for c in CORRUPTIONS if c not in LABEL_CORRUPTIONS}
 # Table 1 columns (experiments.REGULARIZERS keys) as the prose says them.
 REGULARIZER_NAMES = {"crop+wd": "random crop and weight decay", "crop": "random crop",
