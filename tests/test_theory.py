@@ -305,7 +305,7 @@ def test_kernel_comparison_lists_data_sets_not_on_disk(monkeypatch):
     assert comp.missing == ["cifar10"]
     frame = tc.kernel_frame(comp)
     assert list(frame["data set"]) == ["scikit-learn digits", "MNIST", "CIFAR-10"]
-    assert list(frame["status"]) == ["measured", "measured", "not available offline"]
+    assert list(frame["status"]) == ["measured", "measured", "not on disk"]
     assert frame["paper test error (%)"].tolist()[1:] == [1.2, 46.0]
     nums = tc.kernel_numbers(comp)
     assert_plain(nums)
@@ -317,6 +317,8 @@ def test_kernel_comparison_lists_data_sets_not_on_disk(monkeypatch):
     assert "CIFAR-10" not in nums["k_vs_paper"]  # not measured: no comparison
     html = tf.style_kernel_table(frame).to_html()
     assert "46.0" in html and "60,000" in html and "–" in html
+    comp.missing = []  # not asked for rather than missing
+    assert tc.kernel_frame(comp)["status"].tolist()[-1] == "not asked for"
 
 
 def sweep_frame(errors, norms):

@@ -182,8 +182,11 @@ def kernel_comparison(name: str, ds: Dataset, others, n_train: int, n_test: int,
 def kernel_frame(comp: KernelComparison) -> pd.DataFrame:
     """Table rows: each measured data set, then the paper's data sets not measured."""
     names = list(comp.reports) + [n for n in PAPER_DATASETS if n not in comp.reports]
-    return tf.kernel_table(comp.reports, {n: dataset_title(n) for n in names},
-                           {n: (err, f"{size:,}") for n, (err, size) in PAPER_KERNEL.items()})
+    frame = tf.kernel_table(comp.reports, {n: dataset_title(n) for n in names},
+                            {n: (err, f"{size:,}") for n, (err, size) in PAPER_KERNEL.items()})
+    frame["status"] = ["measured" if n in comp.reports else
+                       "not on disk" if n in comp.missing else "not asked for" for n in names]
+    return frame
 
 
 def _paper_clause(name: str) -> str:
