@@ -597,6 +597,9 @@ def test_tiny_book_html_has_no_cdn_and_one_caption_label(tiny_book):
     assert "caption-number" not in wide  # no Sphinx "Fig. 1" in front of our own number
     assert "Figure 2.1." in wide and "Table 2.1." in wide
     assert re.search(r'<img [^>]*src="_images/[^"]+\.svg"', wide), "the glued figure is not SVG"
+    # a tap on a figure (scaled down on a phone) opens its file (_theme/rethink_html.py)
+    link = re.search(r'<a [^>]*href="(_images/[^"]+\.svg)"[^>]*>\s*<img [^>]*src="\1"', wide)
+    assert link and (tiny_book / link.group(1)).exists(), "the figure does not link to its file"
     fonts = sorted((tiny_book / "_static/vendor/html-manager").glob("*.woff2"))
     assert len(fonts) == 3, fonts
     bib = (tiny_book / "bibliography.html").read_text()
