@@ -140,6 +140,24 @@ def architecture_figure(models=("inception_small", "alexnet_small", "mlp_1x512")
     return fig
 
 
+def block_frame(name: str) -> pd.DataFrame:
+    """`name`'s blocks as a table: block, output shape for one 3x28x28 image, parameters."""
+    blocks, shapes, _ = _blocks(name)
+    return pd.DataFrame([{"block": block_name(b), "output shape": "x".join(map(str, shapes[i]))
+                          if shapes.get(i) else "-", "parameters": count_parameters(b)}
+                         for i, b in enumerate(blocks)]).rename_axis("#")
+
+
+def parameter_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """`parameter_table` for display: the published count with whose it is, 'equal' as yes/no."""
+    pub = [("-" if pd.isna(r["published"]) else f"{int(r['published']):,}"
+            + (f" ({r['published by']})" if r["published by"] != "paper" else ""))
+           for _, r in table.iterrows()]
+    return pd.DataFrame({"model": table["model"], "name in rethink_lib": table["name in rethink_lib"],
+                         "ours": table["ours"], "published": pub,
+                         "equal": ["yes" if e else "no" for e in table["equal"]]})
+
+
 def block_summary(name: str) -> str:
     """Markdown table of `name`'s blocks (children of its top-level Sequentials): block,
     output shape for one 3x28x28 image, parameters."""
