@@ -404,7 +404,7 @@ def test_notebook_is_parameters_calls_glue_and_prose():
     assert 'dataset = "mnist"' in params.source and "download" not in params.source
     assert 'profile = "cpu"' in params.source and 'device = "auto"' in params.source
     assert all(max(len(c.source.splitlines()), 1) <= 16 for c in code[1:])  # short cells
-    blocks = re.findall(r"```\{glue:figure\} (\S+)\n:name: (\S+)\n\n\*\*(Figure|Table) (\S+)\*\*",
+    blocks = re.findall(r"```\{glue:figure\} (\S+)\n:name: (\S+)\n(?::alt: .+\n)?\n\*\*(Figure|Table) (\S+)\*\*",
                         prose)
     figures = [(name, num) for _, name, kind, num in blocks if kind == "Figure"]
     tables = [(name, num) for _, name, kind, num in blocks if kind == "Table"]
