@@ -396,3 +396,14 @@ def test_verdict_kind_is_checked():
     assert V.Verdict("t", "agrees", "x", kind="check").kind == "check"
     with pytest.raises(ValueError, match="kind must be one of"):
         V.Verdict("t", "agrees", "x", kind="sanity")
+
+
+def test_bounded_growth_says_when_the_factor_is_flat_above_the_first_level():
+    """The MLP on CIFAR-10: 1x at p = 0, then about 1.2x to 1.3x at every corrupted level."""
+    v = V.bounded_growth("MLP", {0.0: [1.0], 0.2: [1.27], 0.4: [1.28], 0.6: [1.24], 0.8: [1.22],
+                                 1.0: [1.19]}, "t")
+    assert v.outcome == "agrees"
+    assert "only from true labels to the first corrupted level" in v.text
+    assert "between 1.2x and 1.3x, flat within a factor 1.1" in v.text
+    steady = V.bounded_growth("MLP", {0.0: [1.0], 0.2: [1.2], 0.6: [1.8], 1.0: [2.6]}, "t")
+    assert "flat" not in steady.text

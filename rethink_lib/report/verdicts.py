@@ -187,6 +187,12 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
     if bounded and grows:
         verdict = (f"; it grows with p and stays within {times(bound)}, as the paper's "
                    "\"small constant factor\"")
+        corrupted = [(p, s.mean) for p, s in pts if p > 0]
+        lo, hi = min(m for _, m in corrupted), max(m for _, m in corrupted)
+        if len(corrupted) > 2 and hi <= tolerance * lo:
+            verdict += (f", but only from true labels to the first corrupted level: from "
+                        f"p = {corrupted[0][0]:g} on it stays between {times(lo)} and "
+                        f"{times(hi)}, flat within a factor {tolerance:g}")
         outcome = "agrees"
     else:
         why = []
