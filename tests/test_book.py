@@ -74,7 +74,7 @@ def test_chapter_builds_from_an_empty_store_and_lists_what_is_missing(chapter, t
         assert "runs this page needs are not in the results store yet" in _glued(text, "store")
         assert "not stored" in text  # the table of missing runs
     else:
-        assert "wait for runs that are not stored yet" in _glued(text, "counts")
+        assert "wait for runs not stored yet" in _glued(text, "counts")
 
 
 @pytest.mark.book
