@@ -17,8 +17,8 @@ REMOVED = [  # syntax whose content is not prose: glue roles, code, roles, direc
     r"^```.*$", r"^:[a-z]+:.*$", r"\$[^$]*\$", r"\[[^\]]*\]\([^)]*\)",
 ]
 ALLOWED = [  # names and definitions that contain digits but state no result
-    r"\b(?:Figs?\.|Figures?)\s*\d+[a-c]?(?:\s*(?:,|and|-|/)\s*\d*[a-c]?)*",  # Fig. 1b, Figs. 3b and 3c
     r"\b(?:Figure|Table)\s+(?:\d+|[A-Z])\.\d+\b",              # the book's own numbering
+    r"\b(?:Figs?\.|Figures?)\s*\d+[a-c]?(?:\s*(?:,|and|-|/)\s*\d*[a-c]?)*",  # Fig. 1b, Figs. 3b and 3c
     r"\bTables?\s+(?:\d+|[IVX]+)\b", r"\bSecs?\.\s*(?:[IVX]+|\d+)(?:-[A-Z]\d*)?",
     r"\bSections?\s+\d+(?:\s+and\s+\d+)?", r"\bobservations?\s+\d\b",
     r"\bTheorem\s+\d+", r"\b\d+x\d+(?:x\d+)?\b",            # MLP 1x512, 3x28x28 inputs
