@@ -19,10 +19,6 @@ from pathlib import Path
 
 TABLE_PATH = Path(__file__).with_name("cost_table.json")
 EPOCH_GUESS = 0.5  # fraction of max_epochs assumed for a stopped run with no stored evidence
-# (train, test) images of a whole split, for runs with n_train / n_test None (digits: the
-# split rethink_lib.data._load_digits makes of scikit-learn's 1,797 images)
-SPLIT_SIZES = {"fashion_mnist": (60_000, 10_000), "mnist": (60_000, 10_000),
-               "cifar10": (50_000, 10_000), "cifar100": (50_000, 10_000), "digits": (1_497, 300)}
 
 
 def load_table(path: Path = TABLE_PATH) -> dict:
@@ -83,7 +79,8 @@ def predict_seconds(config, entry: dict, evidence: dict | None = None) -> float 
     m = entry.get("models", {}).get(config.model)
     if m is None:
         return None
-    full_train, full_test = SPLIT_SIZES.get(config.dataset, (50_000, 10_000))
+    from .data import get_spec
+    full_train, full_test = get_spec(config.dataset).sizes  # whole splits, for n = None
     n = config.n_train or full_train
     n_test = config.n_test or full_test
     n_curve = config.curve_n_test or n_test

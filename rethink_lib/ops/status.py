@@ -49,18 +49,15 @@ def run_name(config) -> str:
 
 
 def _predictor():
-    """config -> predicted seconds on this machine (else any measured machine), or None."""
-    from ..costs import evidence_from_store, load_table, machine_entry, machine_name, predict_seconds
+    """config -> predicted seconds on this machine (the planner's one cost prediction)."""
+    from ..planner import cost_predictor
     from ..results import BOOK_RESULTS_DIR
-    from ..train import resolve_device, resolve_precision
-    table, evidence = load_table(), evidence_from_store(BOOK_RESULTS_DIR)
-    dev = resolve_device("cpu")
-    here = machine_name("cpu")
+    predict = cost_predictor("cpu", [BOOK_RESULTS_DIR])
 
-    def predict(config):
-        found = machine_entry(table, here, resolve_precision(config.precision, dev), config.model)
-        return predict_seconds(config, found[1], evidence) if found else None
-    return predict
+    def seconds(config):
+        minutes = predict(config)[0]
+        return None if minutes is None else 60 * minutes
+    return seconds
 
 
 def experiments_frame(results_dir, profiles=("cifar", "cpu"), predict=None) -> pd.DataFrame:

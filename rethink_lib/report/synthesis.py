@@ -13,6 +13,7 @@ from dataclasses import replace
 import pandas as pd
 
 from . import verdicts as V
+from ..chapters import CHAPTER_TITLES
 from .names import dataset_name
 
 # Verdict keys that are not findings (every other key is one).
@@ -138,15 +139,12 @@ def claims_frame(found_by_data: dict) -> pd.DataFrame:
         kind = None
         for data, found in found_by_data.items():
             v = next((vs[key] for vs in found.values() if key in vs), None)
-            row[f"ours: {dataset_name(data) if data in _DATA else data}"] = \
+            row[f"ours: {dataset_name(data)}"] = \
                 _MARK[v.outcome] if v is not None else "-"
             kind = kind or (v.kind if v is not None else None)
         row["kind"] = kind or "-"
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-_DATA = ("cifar10", "fashion_mnist", "mnist", "cifar100", "digits")
 
 
 def agreement_sentence(frame: pd.DataFrame) -> str:
@@ -164,10 +162,6 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
     if differ:
         text += "; they depend on the data for " + "; ".join(d[0].lower() + d[1:] for d in differ)
     return V._sentence(text)
-
-
-CHAPTER_TITLES = {"02_capacity": "Effective capacity", "03_explicit": "Explicit regularization",
-                  "04_implicit": "Implicit regularization"}
 
 
 def _without_gaps(text: str) -> str:
@@ -199,7 +193,7 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
     if not f:
         return ""
     by = {o: [v.topic for v in f if v.outcome == o] for o in V.OUTCOMES}
-    text = (f"On {dataset_name(data) if data in _DATA else data}, {len(by['agrees'])} of this "
+    text = (f"On {dataset_name(data)}, {len(by['agrees'])} of this "
             f"chapter's {len(f)} findings reproduce")
     if by["differs"]:
         text += "; these do not: " + "; ".join(by["differs"])
