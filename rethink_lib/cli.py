@@ -26,7 +26,7 @@ def _models(_args) -> int:
 
 def _train(args) -> int:
     from .config import RunConfig
-    from .data import load_dataset
+    from .corruptions import load_run_dataset
     from .preflight import check_runs
     from .results import load_result
     from .runner import train_locked
@@ -42,7 +42,7 @@ def _train(args) -> int:
     if load_result(config, args.results_dir) is None:  # fail early, before training:
         # device, data set, sizes, seed, a writable store, a free run path (creates nothing)
         check_runs([config], args.device, args.results_dir)
-        load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
+        load_run_dataset(config)
 
     def say(line):  # another process (queue, CLI) holds the run: say who, and any change
         print(line, file=sys.stderr, flush=True)

@@ -85,23 +85,34 @@ def random_pixels(train, test, level, num_classes, seed, corrupt_test_labels=Fal
                      torch.ones(n, dtype=torch.bool))
 
 
-def gaussian(train, test, level, num_classes, seed, corrupt_test_labels=False):
+def gaussian(train, test, level, num_classes, seed, corrupt_test_labels=False, n=None):
     """Every training image replaced by Gaussian noise with the data set's per-channel mean
 
     and standard deviation (over all training pixels). On grayscale data (channels stored
     as copies of one) one noise channel is drawn and replicated the same way, so the noise
     has the images' own dimensionality (784 for 28x28, not 3 x 784). Values are not clipped
     to [0, 1]: per-image standardisation follows anyway.
+
+    n: how many noise images to draw, when more than the split holds (report Sec. II-B: a
+    Gaussian data set 10x the size of CIFAR-10's). The noise keeps the split's statistics
+    and every label is drawn uniformly from the K classes with the same generator; at most
+    the split's size (None), the images keep the labels of the images they replace.
     """
     x = train.images
     gray = bool((x[:, 1:] == x[:, :1]).all())
     src = x[:, :1] if gray else x
     mean = src.mean((0, 2, 3), keepdim=True)  # (1, C, 1, 1)
     std = src.std((0, 2, 3), keepdim=True)
-    noise = torch.randn(src.shape, generator=_gen(seed)) * std + mean
+    if n is not None and n <= len(x):
+        raise ValueError(f"n = {n} noise images from a split of {len(x)}: n is only for more")
+    count = len(x) if n is None else n
+    gen = _gen(seed)
+    noise = torch.randn((count,) + tuple(src.shape[1:]), generator=gen) * std + mean
     if gray:
-        noise = noise.expand_as(x).contiguous()
-    return Corrupted(Split(noise, train.labels), test, torch.ones(len(x), dtype=torch.bool))
+        noise = noise.expand((count,) + tuple(x.shape[1:])).contiguous()
+    labels = train.labels if count == len(x) else torch.randint(0, num_classes, (count,),
+                                                                  generator=gen)
+    return Corrupted(Split(noise, labels), test, torch.ones(count, dtype=torch.bool))
 
 
 CorruptionFn = Callable[..., Corrupted]
@@ -112,6 +123,9 @@ CORRUPTIONS: dict[str, CorruptionFn] = {
     "gaussian": gaussian,
 }
 LABEL_CORRUPTIONS = ("labels",)
+# Corruptions that draw every training image afresh: a run may ask for more images than
+# the data set's training split holds (they keep the split's statistics).
+GENERATED = ("gaussian",)
 # Printed names in the book (report.names.corruption_name); label corruptions are named by level.
 CORRUPTION_NAMES = {"shuffled_pixels": "shuffled pixels", "random_pixels": "random pixels",
                     "gaussian": "Gaussian noise"}
@@ -140,6 +154,28 @@ def canonical_level(name: str, level: float | None) -> float | None:
 
 
 def apply_corruption(name: str, train: Split, test: Split, level: float | None,
-                     num_classes: int, seed: int, corrupt_test_labels: bool = False):
-    return get_corruption(name)(train, test, canonical_level(name, level), num_classes, seed,
-                                corrupt_test_labels)
+                     num_classes: int, seed: int, corrupt_test_labels: bool = False,
+                     n_train: int | None = None):
+    """`name` applied to the clean splits. n_train: the run's training-set size, which a
+    generated corruption (GENERATED) may draw beyond the `train` it is given (the whole
+    split, as `load_run_dataset` loads it then)."""
+    fn = get_corruption(name)
+    level = canonical_level(name, level)
+    if n_train is not None and n_train > len(train.labels):
+        if name not in GENERATED:
+            raise ValueError(f"{n_train} training images asked of a split of "
+                             f"{len(train.labels)}: only {', '.join(GENERATED)} draws more")
+        return fn(train, test, level, num_classes, seed, corrupt_test_labels, n=n_train)
+    return fn(train, test, level, num_classes, seed, corrupt_test_labels)
+
+
+def load_run_dataset(config, root=None):
+    """The clean data a run's corruption starts from: its seeded class-balanced subset, or
+    the whole training split when a generated corruption asks for more images than the
+    split holds (pass n_train=config.n_train to apply_corruption then)."""
+    from .data import get_spec, load_dataset
+    n = config.n_train
+    total = get_spec(config.dataset).sizes[0]
+    if config.corruption in GENERATED and n is not None and total is not None and n > total:
+        n = None
+    return load_dataset(config.dataset, n, config.n_test, config.data_seed, root=root)

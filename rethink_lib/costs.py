@@ -26,11 +26,15 @@ def load_table(path: Path = TABLE_PATH) -> dict:
 
 
 def machine_name(device: str = "cpu") -> str:
-    from .metrics import cpu_name
+    """The cost table's name of this machine: a GPU's name, or the CPU's model name with its
+    widest instruction set (one model name covers CPUs with and without native bf16, and
+    emulated bf16 is many times slower)."""
+    from .metrics import cpu_isa, cpu_name
     if device.startswith("cuda"):
         import torch
         return torch.cuda.get_device_name(0)
-    return cpu_name()
+    isa = cpu_isa()
+    return f"{cpu_name()} ({isa})" if isa else cpu_name()
 
 
 def machine_entry(table: dict, machine: str, precision: str,

@@ -30,6 +30,7 @@ import time
 from .experiments import EXPERIMENTS, PROFILES, QUEUE, all_configs, resolve
 from .checkpoint import CheckpointError
 from .cli import _positive as _positive_int
+from .planner import emulated_bf16_note
 from .preflight import check_device, check_runs
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
                       load_result)
@@ -81,7 +82,7 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
     return rows
 
 
-def _print_plan(rows, profile) -> None:
+def _print_plan(rows, profile, device="cpu") -> None:
     todo = [r for r in rows if r["status"] != "stored"]
     total = sum(r["minutes"] or 0 for r in todo)
     unknown = sum(r["minutes"] is None for r in todo)
@@ -90,6 +91,9 @@ def _print_plan(rows, profile) -> None:
           + (f"; {unknown} runs have no cost entry" if unknown else ""))
     if todo and todo[0]["cost_table"]:
         print(f"  (cost table: {todo[0]['cost_table']})")
+    note = emulated_bf16_note([r["_config"] for r in todo], device)
+    if note:
+        print(f"  {note}")
     for r in todo:
         mins = "?" if r["minutes"] is None else f"{r['minutes']:.1f}"
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
@@ -243,10 +247,13 @@ def _main(argv=None) -> int:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
                                    predicted_minutes=r["minutes"]) for r in rows], indent=1))
         else:
-            _print_plan(rows, args.profile)
+            _print_plan(rows, args.profile, args.device)
         return 0
     todo = [r for r in rows if r["status"] != "stored"]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
+    note = emulated_bf16_note([r["_config"] for r in todo], args.device)
+    if note:
+        print(note, file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     if todo:  # device, data sets, sizes, seeds; a read-only or impossible store: fail now
         check_runs([r["_config"] for r in todo], args.device)

@@ -105,6 +105,27 @@ def time_to_fit(metrics: list[dict], mark: str = "steps_to_fit", unit: str = "st
     return None if row is None else int(row[unit])
 
 
+def cpu_flags() -> set[str]:
+    """The instruction-set flags of this CPU (/proc/cpuinfo; empty where it is not there)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return set(next((line for line in f if line.startswith("flags")), "").split())
+    except OSError:
+        return set()
+
+
+# Widest first: what decides a CPU's speed here and whether its bf16 is native.
+CPU_ISAS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx512f", "AVX-512"),
+            ("avx2", "AVX2"))
+
+
+def cpu_isa(flags: set[str] | None = None) -> str:
+    """The CPU's widest matrix instruction set by CPU_ISAS, or "" when it has none of them.
+    One model name (say "AMD EPYC") covers machines with and without native bf16."""
+    flags = cpu_flags() if flags is None else flags
+    return next((name for flag, name in CPU_ISAS if flag in flags), "")
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo") as f:

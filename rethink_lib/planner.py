@@ -49,3 +49,21 @@ def cost_predictor(device: str, stores: Iterable) -> Callable[[RunConfig], Predi
         secs = predict_seconds(config, found[1], evidence) if found else None
         return (None if secs is None else secs / 60), (found[0] if found else None)
     return predict
+
+
+def emulated_bf16_note(configs: Iterable[RunConfig], device: str = "cpu") -> str | None:
+    """A warning when some of `configs` would train in bf16 on a CPU that only emulates it
+    (no AMX, no AVX-512 BF16: many times slower than fp32), naming the models; else None."""
+    from .metrics import cpu_isa, cpu_name
+    from .train import cpu_has_bf16, resolve_device, resolve_precision
+    dev = resolve_device(device)
+    if dev.type != "cpu" or cpu_has_bf16():
+        return None
+    slow = [c for c in configs if resolve_precision(c.precision, dev) == "bf16"]
+    if not slow:
+        return None
+    models = sorted({c.model for c in slow})
+    return (f"note: {len(slow)} of these runs train in bf16 ({', '.join(models)}), which this "
+            f"CPU ({cpu_name()}, {cpu_isa() or 'no AVX2'}) only emulates, many times slower "
+            "than fp32; leave them to a CPU with AMX or AVX-512 BF16 (--models picks the "
+            "others)")

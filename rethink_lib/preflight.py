@@ -61,10 +61,14 @@ def data_problem(name: str, root: Path | None = None) -> str | None:
 
 
 def size_problem(config) -> str | None:
-    """Why `config` asks for more images than its data set has, or None."""
+    """Why `config` asks for more images than its data set has, or None. A corruption that
+    draws its own training images (corruptions.GENERATED) may ask for more than the split."""
+    from .corruptions import GENERATED
     total_train, total_test = DATASETS[config.dataset].sizes
     for key, n, total, split in (("n_train", config.n_train, total_train, "training"),
                                  ("n_test", config.n_test, total_test, "test")):
+        if key == "n_train" and config.corruption in GENERATED:
+            continue
         if n is not None and total is not None and n > total:
             return (f"run {config.run_id}: {key} {n:,} is more than the {total:,} {split} images "
                     f"of {config.dataset}, so it cannot take a subset of {n:,}; use at most "

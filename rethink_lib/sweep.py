@@ -34,8 +34,8 @@ import torch.nn.functional as F
 from torch.optim.sgd import sgd  # the functional form of torch.optim.SGD
 
 from .config import RunConfig
-from .corruptions import apply_corruption
-from .data import balanced_subset, load_dataset, preprocess
+from .corruptions import apply_corruption, load_run_dataset
+from .data import balanced_subset, preprocess
 from .metrics import epoch_row, reached, run_summary
 from .models.mlp import MLP
 from .train import (EVAL_BATCH, TrainData, TrainingDivergedError, TrainResult, _batches,
@@ -214,7 +214,7 @@ def _prepare(configs: list[RunConfig], device, ds) -> SweepData:
     train_x, test_x, train_y, test_y, masks, curves = [], [], [], [], [], []
     for c in configs:
         cor = apply_corruption(c.corruption, ds.train, ds.test, c.level, ds.num_classes, c.seed,
-                               c.corrupt_test_labels)
+                               c.corrupt_test_labels, n_train=c.n_train)
         train_x.append(inputs(cor.train.images))
         test_x.append(inputs(cor.test.images))
         train_y.append(cor.train.labels.to(device))
@@ -267,7 +267,7 @@ def train_sweep(configs: list[RunConfig], device="auto", progress: bool = True,
     device = resolve_device(device)
     first = configs[0]
     precision = resolve_precision(first.precision, device)
-    ds = dataset or load_dataset(first.dataset, first.n_train, first.n_test, first.data_seed)
+    ds = dataset or load_run_dataset(first)
     data = _prepare(configs, device, ds)
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):

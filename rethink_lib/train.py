@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 
 from .config import CPU_PRECISION_ENV, RunConfig
-from .corruptions import apply_corruption
-from .data import balanced_subset, load_dataset, preprocess
+from .corruptions import apply_corruption, load_run_dataset
+from .data import balanced_subset, preprocess
 from .checkpoint import load_checkpoint, restore, save_checkpoint
-from .metrics import epoch_row, reached, run_summary
+from .metrics import cpu_isa, epoch_row, reached, run_summary
 from .models import create_model
 
 EVAL_BATCH = {"cuda": 1024, "cpu": 128}  # images per evaluation forward pass (measured
@@ -54,12 +54,7 @@ def cpu_has_bf16() -> bool:
     """Native bf16 matmul on this CPU (AMX or AVX-512 BF16). Without it torch emulates bf16
     and a small-Inception step takes ~18x longer than in fp32 (measured on an AVX2-only AMD
     EPYC: 51 s against 2.9 s per 128-image step, 1 thread)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    return cpu_isa() in ("AMX", "AVX-512 BF16")
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -95,9 +90,9 @@ class TrainData:
 
 def prepare_data(config: RunConfig, device: torch.device, memory_format=torch.contiguous_format,
                  dataset=None) -> TrainData:
-    ds = dataset or load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
+    ds = dataset or load_run_dataset(config)
     c = apply_corruption(config.corruption, ds.train, ds.test, config.level, ds.num_classes,
-                         config.seed, config.corrupt_test_labels)
+                         config.seed, config.corrupt_test_labels, n_train=config.n_train)
     to = dict(device=device, memory_format=memory_format)
     curve = None
     if config.curve_n_test is not None and config.curve_n_test < len(c.test.labels):

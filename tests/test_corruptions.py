@@ -96,3 +96,59 @@ def test_level_zero_leaves_labels_untouched(small_splits):
     train, test = small_splits
     c = apply_corruption("labels", train, test, 0.0, 4, seed=3)
     assert torch.equal(c.train.labels, train.labels) and not c.mask.any()
+
+
+def test_gaussian_within_the_split_keeps_its_draw_and_labels(small_splits):
+    """n at most the split's size is the stored runs' recipe: one noise image per image,
+    drawn as before, with the replaced images' labels."""
+    train, test = small_splits
+    c = apply_corruption("gaussian", train, test, None, 4, seed=3, n_train=len(train.labels))
+    x = train.images
+    gen = torch.Generator().manual_seed(3)
+    expected = (torch.randn(x.shape, generator=gen) * x.std((0, 2, 3), keepdim=True)
+                + x.mean((0, 2, 3), keepdim=True))
+    assert torch.equal(c.train.images, expected)
+    assert torch.equal(c.train.labels, train.labels)
+
+
+def test_gaussian_beyond_the_split_draws_more_images_with_uniform_labels():
+    """Report Sec. II-B: a Gaussian data set ten times the training split."""
+    train, test = big_splits(n=2_000)
+    c = apply_corruption("gaussian", train, test, None, 10, seed=5, n_train=20_000)
+    assert c.train.images.shape == (20_000, 3, 8, 8) and c.mask.all() and len(c.mask) == 20_000
+    mean = train.images.mean((0, 2, 3))
+    assert torch.allclose(c.train.images.mean((0, 2, 3)), mean, atol=0.01)
+    assert torch.allclose(c.train.images.std((0, 2, 3)), train.images.std((0, 2, 3)), atol=0.01)
+    counts = c.train.labels.bincount(minlength=10).float() / 20_000
+    assert counts.min() > 0.09 and counts.max() < 0.11
+    again = apply_corruption("gaussian", train, test, None, 10, seed=5, n_train=20_000)
+    assert torch.equal(c.train.labels, again.train.labels)
+    assert torch.equal(c.train.images, again.train.images)
+    other = apply_corruption("gaussian", train, test, None, 10, seed=6, n_train=20_000)
+    assert not torch.equal(c.train.labels, other.train.labels)
+
+
+@pytest.mark.parametrize("name,level", [("labels", 1.0), ("shuffled_pixels", None),
+                                        ("random_pixels", None)])
+def test_only_generated_corruptions_go_beyond_the_split(name, level, small_splits):
+    train, test = small_splits
+    with pytest.raises(ValueError, match="only gaussian draws more"):
+        apply_corruption(name, train, test, level, 4, seed=0, n_train=len(train.labels) + 1)
+
+
+def test_run_dataset_loads_the_whole_split_for_a_larger_gaussian_set():
+    pytest.importorskip("sklearn")
+    from rethink_lib.config import RunConfig
+    from rethink_lib.corruptions import load_run_dataset
+    from rethink_lib.preflight import size_problem
+    big = RunConfig(dataset="digits", model="mlp_1x512", corruption="gaussian", level=None,
+                    n_train=5_000, n_test=100)
+    assert size_problem(big) is None
+    ds = load_run_dataset(big)
+    assert len(ds.train.labels) == 1497 and len(ds.test.labels) == 100
+    small = RunConfig(dataset="digits", model="mlp_1x512", corruption="gaussian", level=None,
+                      n_train=500, n_test=100)
+    assert len(load_run_dataset(small).train.labels) == 500
+    labels = RunConfig(dataset="digits", model="mlp_1x512", corruption="labels", level=1.0,
+                       n_train=5_000, n_test=100)
+    assert "more than the 1,497 training images" in size_problem(labels)

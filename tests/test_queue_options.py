@@ -134,3 +134,41 @@ def test_evidence_counts_only_runs_that_stop_once_fitted(tmp_path, monkeypatch, 
                         lambda d: [stored] if d == tmp_path else [])
     expected = {("inception_small", "labels", 0.0, False): 100} if counted else {}
     assert evidence_from_store(tmp_path) == expected
+
+
+@pytest.mark.parametrize("flags,isa", [
+    ({"avx2", "avx512f", "avx512_bf16", "amx_bf16"}, "AMX"),
+    ({"avx2", "avx512f", "avx512_bf16"}, "AVX-512 BF16"),
+    ({"avx2", "avx512f"}, "AVX-512"),
+    ({"avx2", "fma"}, "AVX2"),
+    ({"sse2"}, ""),
+])
+def test_cpu_isa_names_the_widest_instruction_set(flags, isa):
+    from rethink_lib.metrics import cpu_isa
+    assert cpu_isa(flags) == isa
+
+
+@pytest.mark.parametrize("native,expected", [(True, None), (False, "alexnet_small")])
+def test_emulated_bf16_note_only_where_bf16_is_emulated(monkeypatch, native, expected):
+    from rethink_lib import train
+    from rethink_lib.config import RunConfig
+    from rethink_lib.planner import emulated_bf16_note
+    monkeypatch.setattr(train, "cpu_has_bf16", lambda: native)
+    runs = [RunConfig(model="alexnet_small", precision="bf16"),
+            RunConfig(model="mlp_1x512", precision="fp32")]
+    note = emulated_bf16_note(runs, "cpu")
+    if expected is None:
+        assert note is None
+    else:
+        assert note.startswith("note: 1 of these runs train in bf16 (alexnet_small)")
+        assert "mlp_1x512" not in note
+    assert emulated_bf16_note(runs[1:], "cpu") is None  # fp32 runs: nothing to say
+
+
+def test_machine_name_carries_the_instruction_set(monkeypatch):
+    from rethink_lib import costs, metrics
+    monkeypatch.setattr(metrics, "cpu_name", lambda: "AMD EPYC")
+    monkeypatch.setattr(metrics, "cpu_flags", lambda: {"avx2"})
+    assert costs.machine_name("cpu") == "AMD EPYC (AVX2)"
+    monkeypatch.setattr(metrics, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
+    assert costs.machine_name("cpu") == "AMD EPYC (AVX-512 BF16)"

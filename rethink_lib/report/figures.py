@@ -197,11 +197,10 @@ def sample_images(config, n: int = 8):
     """The first n training images of a run with their true and their trained-on labels
 
     (the run's own subset and corruption, rebuilt from its config)."""
-    from ..corruptions import apply_corruption
-    from ..data import load_dataset
-    ds = load_dataset(config.dataset, config.n_train, config.n_test, config.data_seed)
+    from ..corruptions import apply_corruption, load_run_dataset
+    ds = load_run_dataset(config)
     c = apply_corruption(config.corruption, ds.train, ds.test, config.level, ds.num_classes,
-                         config.seed, config.corrupt_test_labels)
+                         config.seed, config.corrupt_test_labels, n_train=config.n_train)
     return ds.train.images[:n], ds.train.labels[:n], c.train.labels[:n]
 
 
