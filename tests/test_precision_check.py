@@ -84,3 +84,46 @@ def test_both_runs_archived_pair_with_each_other(archive, tmp_path):
     _store(tmp_path / "results", "fp32", 0.5)  # the store's run is not used: both are archived
     (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
     assert v.outcome == "agrees" and "+0.30 points" in v.text
+
+
+def test_pairs_across_a_fixed_precision_field(tmp_path, monkeypatch):
+    """The cifar profile fixes a model's precision in its config, so the partner run has
+    the same config up to `precision` (and another run id)."""
+    monkeypatch.setattr("rethink_lib.results.summary_problem", lambda *a: None)
+    from dataclasses import replace
+    bf16 = replace(CONFIG, precision="bf16")
+    metrics = [{"epoch": e, "train_loss": 1.0 / e} for e in (1, 2)]
+    base = {"device_name": "AMD EPYC", "final_train_acc": 1.0, "n_test": 10_000,
+            "steps_to_loss": 40, "steps_to_99": 30, "steps_to_fit": 40, "epochs": 2,
+            "wall_seconds": 60.0, "fit_loss": 0.01}
+    save_result(replace(bf16, precision="fp32"), metrics, [0.5] * 4,
+                {**base, "precision": "fp32", "final_test_acc": 0.70}, tmp_path / "archive" / "x")
+    (v,) = P.precision_verdicts(P.load_pairs(tmp_path / "archive", tmp_path / "results"))
+    assert v.outcome == "missing"
+    save_result(bf16, metrics, [0.5] * 4, {**base, "precision": "bf16", "final_test_acc": 0.66},
+                tmp_path / "results")
+    (v,) = P.precision_verdicts(P.load_pairs(tmp_path / "archive", tmp_path / "results"))
+    assert v.outcome == "differs" and "bf16 instead of fp32 moves test accuracy by -4.00" in v.text
+
+
+def test_train_partner_checks_its_input_and_trains_the_other_precision(tmp_path):
+    pytest.importorskip("sklearn")
+    from dataclasses import replace
+    from rethink_lib.runner import get_or_run
+    tiny = replace(CONFIG, max_epochs=1, precision="fp32", n_train=40, n_test=40)
+    stored = get_or_run(tiny, tmp_path / "results", device="cpu", progress=False)
+    with pytest.raises(FileNotFoundError, match="no stored run 'nope'"):
+        P.train_partner("nope", "bf16", tmp_path / "archive" / "b", tmp_path / "results")
+    with pytest.raises(ValueError, match="already uses fp32"):
+        P.train_partner(tiny.run_id, "fp32", tmp_path / "archive" / "b", tmp_path / "results")
+    with pytest.raises(ValueError, match="fp32 or bf16"):
+        P.train_partner(tiny.run_id, "auto", tmp_path / "archive" / "b", tmp_path / "results")
+    partner = P.train_partner(tiny.run_id, "bf16", tmp_path / "archive" / "b",
+                              tmp_path / "results", progress=False)
+    assert partner.config == replace(tiny, precision="bf16")
+    assert partner.summary["precision"] == "bf16"
+    ((old, new),) = P.load_pairs(tmp_path / "archive", tmp_path / "results")
+    assert old.config.run_id == partner.config.run_id and new.config.run_id == stored.config.run_id
+    (tmp_path / "results" / tiny.run_id / "metrics.csv").write_text("damaged\n")
+    with pytest.raises(ResultMismatchError):
+        P.train_partner(tiny.run_id, "bf16", tmp_path / "archive" / "c", tmp_path / "results")

@@ -10,12 +10,13 @@ the test set.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import RunConfig
-from ..results import DEFAULT_RESULTS_DIR, RunResult, load_result
+from ..config import PRECISIONS, RunConfig
+from ..results import DEFAULT_RESULTS_DIR, ResultMismatchError, RunResult, load_result
 from ..report import verdicts as V
 from ..report.names import METRIC_NAMES, model_name
 
@@ -33,23 +34,52 @@ def find_archive(start: Path | None = None) -> Path:
     return here / ARCHIVE
 
 
+def _same_but_precision(config: RunConfig) -> list[RunConfig]:
+    """`config` and the same config in each other precision (a profile that fixes a model's
+    precision, like cifar, gives its partner another run id)."""
+    return [config] + [replace(config, precision=p) for p in PRECISIONS if p != config.precision]
+
+
 def load_pairs(archive: Path, results_dir: Path = DEFAULT_RESULTS_DIR
                ) -> list[tuple[RunResult, RunResult | None]]:
     """Per archived config: (its first archived run, its other run or None). The other run is
-    the same config's run in another archive folder (when the config left the profile, both
-    precisions may be archived) or in the store. Every run is read through the store's checks,
-    so a damaged file raises ResultMismatchError."""
+    the same config's run, up to its precision field, in another archive folder (when the
+    config left the profile, both precisions may be archived) or in the store. Every run is
+    read through the store's checks, so a damaged file raises ResultMismatchError."""
     found: dict[str, list[RunResult]] = {}
     for cfg in sorted(Path(archive).glob("*/*/config.json")):
         config = RunConfig.from_dict(json.loads(cfg.read_text()))
         run = load_result(config, cfg.parent.parent)
         if run is not None:
-            found.setdefault(config.run_id, []).append(run)
+            found.setdefault(replace(config, precision="auto").run_id, []).append(run)
     pairs = []
     for runs in found.values():
-        partner = runs[1] if len(runs) > 1 else load_result(runs[0].config, results_dir)
+        partner = runs[1] if len(runs) > 1 else next(
+            (r for c in _same_but_precision(runs[0].config)
+             if (r := load_result(c, results_dir)) is not None), None)
         pairs.append((runs[0], partner))
     return pairs
+
+
+def train_partner(run_id: str, precision: str, folder: Path,
+                  results_dir: Path = DEFAULT_RESULTS_DIR, device: str = "cpu",
+                  progress=True) -> RunResult:
+    """Train the stored run `run_id`'s config again in `precision` into the archive folder
+    `folder` (docs/precision_check/<machine>-<precision>/), resuming a killed attempt; the
+    stored run is read through the store's checks first."""
+    from ..runner import get_or_run
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+    config_file = Path(results_dir) / run_id / "config.json"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"no stored run {run_id!r} under {results_dir}")
+    config = RunConfig.from_dict(json.loads(config_file.read_text()))
+    if load_result(config, results_dir) is None or config.run_id != run_id:
+        raise ResultMismatchError(f"{config_file} does not hold the stored run {run_id}")
+    if config.precision == precision:
+        raise ValueError(f"{run_id} already uses {precision}: a partner needs the other one")
+    return get_or_run(replace(config, precision=precision), folder, device=device,
+                      progress=progress)
 
 
 def pairs_frame(pairs) -> pd.DataFrame:
@@ -123,3 +153,35 @@ def model_precision_sentence(runs: pd.DataFrame) -> str:
     return ("Complete runs in the store by model and precision: " + "; ".join(parts) + ". "
             + (f"The runs of {V.listing(mixed)} mix precisions, and the verdicts that compare "
                "them say so." if mixed else "Each model's runs share one precision."))
+
+
+def main(argv=None) -> int:
+    """python -m rethink_lib.ops.precision RUN_ID --precision fp32 --into FOLDER"""
+    import argparse
+    import sys
+    p = argparse.ArgumentParser(prog="python -m rethink_lib.ops.precision",
+                                description="Train a stored run's config again in the other "
+                                "precision, into a docs/precision_check/ folder.")
+    p.add_argument("run_id")
+    p.add_argument("--precision", required=True, choices=["fp32", "bf16"])
+    p.add_argument("--into", required=True, type=Path,
+                   help="archive folder, e.g. docs/precision_check/amd-epyc-avx2-fp32")
+    p.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    import torch
+    torch.set_num_threads(args.threads)
+    try:
+        run = train_partner(args.run_id, args.precision, args.into, args.results_dir,
+                            progress=sys.stderr)  # a bar, in a terminal or a log
+    except (ValueError, FileNotFoundError, ResultMismatchError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    s = run.summary
+    print(f"{run.config.run_id}: {s['precision']}, train {s['final_train_acc']:.4f}, "
+          f"test {s['final_test_acc']:.4f}, {s['epochs']} epochs -> {run.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
