@@ -75,6 +75,8 @@ class Settings(Mapping):
     extension_dataset: str = "digits"  # that data set
     extension_n_train: int | None = None  # its training images (None: the whole split)
     extension_max_epochs: int = 300   # its epoch cap
+    extension_lr_decay: float | None = None  # its lr factor, per epoch or per lr_decay_steps
+    #   steps as lr_decay is (None: lr_decay); slower where the lr is spent before it fits
     # --- Tables I and II (chapter 03)
     regularization_models: list[str] = field(default_factory=list)  # Table I/II rows
     weight_decay: float = 5e-5        # weight decay of the wd columns (paper Table 1)
@@ -174,7 +176,11 @@ PROFILES: dict[str, Settings] = {
         report_bn_models=["alexnet_small"],
         gaussian_models=["alexnet_small", "mlp_1x512"], gaussian_factor=10,
         extension_models=["inception_small", "alexnet_small", "mlp_1x512"],
-        extension_dataset="mnist", extension_n_train=None, extension_max_epochs=100,
+        # MNIST random labels: at x0.95 per 391 steps (x0.940 per 469-step epoch) MLP 1x512
+        # stalled at 62.6% training accuracy by epoch 100, its lr at 0.2% of the start
+        # (probe record docs/probes/mlp_1x512-p1-lr0.01-x0.940329-w0.json): x0.99 per 391 steps
+        extension_dataset="mnist", extension_n_train=None, extension_max_epochs=200,
+        extension_lr_decay=0.99,
         paper_scale_models=["mlp_1x512", "mlp_3x512"], paper_scale_max_epochs=200,
         late_paper_scale_models=["alexnet_small"],
         implicit_dataset="cifar10", implicit_epochs=60, fig3a_epochs=100),

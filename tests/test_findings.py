@@ -302,3 +302,29 @@ def test_table1_at_the_paper_scale_compares_with_the_paper_without_caveat():
     assert vs.outcome == "differs" and "Not like-for-like" not in vs.text
     assert "40.00%" in vs.text  # the wd row, 10 points under the paper's 50.39%
     assert found["t1_full_fit"].outcome in ("agrees", "differs")
+
+
+def test_slower_decay_note_names_the_deviation_and_its_probe(monkeypatch):
+    """The MNIST extension's slower lr factor is named, with the probe that showed why."""
+    from types import SimpleNamespace
+    from dataclasses import replace as _replace
+    from rethink_lib.builders import epoch_decay
+    from rethink_lib.config import RunConfig
+    from rethink_lib.report import findings as F
+    paper = epoch_decay(0.95, 391, "mnist", None, 128)
+    run = SimpleNamespace(config=RunConfig(dataset="mnist", model="mlp_1x512", level=1.0,
+                                           n_train=None, lr_decay=paper))
+    assert F._slower_decay_note(run) == ""  # the paper's schedule: nothing to say
+    slow = SimpleNamespace(config=_replace(run.config, lr_decay=0.988))
+    probe = {"model": "mlp_1x512", "dataset": "mnist", "level": 1.0, "lr": 0.01,
+             "lr_decay": paper, "epochs": 100, "final_train_acc": 0.6265,
+             "curve": [{"epoch": 100, "lr": 0.00002, "train_acc": 0.62}]}
+    monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [])
+    note = F._slower_decay_note(slow)
+    assert f"falls by x0.9880 per epoch, not x{paper:.4f}" in note and "Under" not in note
+    other = dict(probe, dataset="fashion_mnist")  # a probe on other data is not the reason
+    monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [other])
+    assert "Under" not in F._slower_decay_note(slow)
+    monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [probe])
+    assert ("reached 62.65% training accuracy in 100 epochs, its lr at 0.20% of the start"
+            in F._slower_decay_note(slow))

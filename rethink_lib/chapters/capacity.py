@@ -107,14 +107,17 @@ def gaussian_large(s):
             params=[Param("extension_models", "random labels on extension_dataset"),
                     Param("extension_dataset", "the second real data set"),
                     Param("extension_n_train", "its training images (None: the whole split)"),
-                    Param("extension_max_epochs", "its epoch cap")],
+                    Param("extension_max_epochs", "its epoch cap"),
+                    Param("extension_lr_decay", "its lr factor (None: lr_decay)")],
             topics={"other_dataset_random": Topic("Extension: random labels on another real "
                                                   "data set")})
 def other_dataset_random(s):
     """Report Sec. II-B: random labels on another real data set (offline: sklearn's digits)."""
     out = {}
+    decay = s.get("extension_lr_decay")
     for m in s["extension_models"]:
         out.update(seeded(s, ModelKey, m, model=m, corruption="labels", level=1.0,
                           dataset=s["extension_dataset"], n_train=s["extension_n_train"],
-                          n_test=None, curve_n_test=None, max_epochs=s["extension_max_epochs"]))
+                          n_test=None, curve_n_test=None, max_epochs=s["extension_max_epochs"],
+                          **({} if decay is None else {"lr_decay": decay})))
     return out

@@ -62,6 +62,12 @@ def load_probes(model: str, probes_dir: Path = PROBES_DIR) -> list[dict]:
     return sorted(records, key=lambda r: (r["lr"], r["lr_decay"], r["warmup_epochs"]))
 
 
+def probe_dataset(r: dict) -> str:
+    """The data set a probe ran on; records before the field existed ran on the cpu
+    profile's Fashion-MNIST."""
+    return r.get("dataset", "fashion_mnist")
+
+
 def recipe_label(r: dict) -> str:
     warm = f", warm-up {r['warmup_epochs']}" if r["warmup_epochs"] else ""
     return f"lr {r['lr']:g} x{r['lr_decay']:g}{warm}"
