@@ -328,3 +328,19 @@ def test_slower_decay_note_names_the_deviation_and_its_probe(monkeypatch):
     monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [probe])
     assert ("reached 62.65% training accuracy in 100 epochs, its lr at 0.20% of the start"
             in F._slower_decay_note(slow))
+
+
+def test_published_fit_context_lists_the_missed_rows_beside_theirs():
+    from types import SimpleNamespace
+    from rethink_lib.builders import RowKey
+    from rethink_lib.report import findings as F
+
+    def run(acc):
+        return SimpleNamespace(summary={"fitted": False, "final_train_acc": acc,
+                                        "n_train": 50_000})
+    assert F._published_fit_context({RowKey("mlp_1x512", "wd", 0): run(1.0)}) == ""
+    text = F._published_fit_context({RowKey("mlp_1x512", "wd", 0): run(0.9998),
+                                     RowKey("mlp_1x512", "wd", 1): run(0.9997),
+                                     RowKey("mlp_3x512", "neither", 0): run(1.0)})
+    assert text == ("(Published training accuracy of the rows that missed it, paper / report: "
+                    "MLP 1x512, weight decay: 99.80% / 99.96%.)")

@@ -17,7 +17,7 @@ from ..data import get_spec
 from ..experiments import CIFAR_EPOCH_STEPS, by_family
 from ..metrics import FIT_LOSS, first_step, time_to_fit
 from ..reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_TABLE1,
-                         REPORT_EXTENSIONS)
+                         REPORT_EXTENSIONS, REPORT_TABLE1)
 from . import verdicts as V
 from .names import (METRIC_NAMES, corruption_name, count, dataset_name, key_name, listing,
                     model_name, pct)
@@ -129,6 +129,22 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
                     f"at the stopping target, or on the whole training set after training)", topic,
                     accuracy="training accuracy on the whole set",
                     caveat=(strict.text if strict.outcome != "agrees" else "") + " " + caveat)
+
+
+def _published_fit_context(results: dict) -> str:
+    """For the Table I rows whose runs missed 100% training accuracy: the training accuracy
+    the paper and the report publish for the same row (at 50,000 images they fall short of
+    100% in places too), so a miss reads beside theirs."""
+    rows = list(dict.fromkeys((k.model, k.label) for k, r in results.items()
+                              if not fits_either(r)))
+    known = [(m, lab) for m, lab in rows if (m, lab) in PAPER_TABLE1 or (m, lab) in REPORT_TABLE1]
+    if not known:
+        return ""
+    def train(table, row):
+        return pct(table[row][0]) if row in table else "n/a"
+    return ("(Published training accuracy of the rows that missed it, paper / report: "
+            + "; ".join(f"{model_name(m)}, {key_name(lab)}: {train(PAPER_TABLE1, (m, lab))} / "
+                        f"{train(REPORT_TABLE1, (m, lab))}" for m, lab in known) + ".)")
 
 
 def _one(results: dict):
@@ -459,7 +475,8 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     full = {**runs["table1_full"], **runs["table1_full_late"]}  # RowKeys: distinct models
     if full:
         tf = table1_frame(full)
-        out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"])
+        out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"],
+                                        caveat=_published_fit_context(full))
         out["t1_full_vs_paper"] = differences(tf, "paper", topic["t1_full_vs_paper"],
                                               data_caveat(_one(full)))
         out["t1_full_vs_report"] = differences(tf, "report", topic["t1_full_vs_report"],
