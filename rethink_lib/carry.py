@@ -11,18 +11,16 @@ loader then serves the carried images and refuses a run that needs any other tra
 (a 50,000-image run, Gaussian noise beyond the split, another data seed), so a zero never
 stands in for an image.
 
-    python -m rethink_lib.carry cifar10 --n-train 10000 --out carry     # here: make the pack
+    python -m rethink_lib.ops.pack cifar10 --n-train 10000 --out carry  # here: make the pack
     RETHINK_CARRY=carry python -m rethink_lib.make_runs ...             # there: use it
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import lzma
 import os
-import sys
 import zipfile
 from pathlib import Path
 
@@ -42,22 +40,10 @@ def _sha256(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
 
-def make_pack(name: str, n_train: int, out: Path, seed: int = 0,
-              root: Path | None = None) -> list[Path]:
-    """Write out/<name>-train.npz.xz, out/<name>-test.npz.xz and out/<name>.json: the
-    n_train-image balanced training subset of `seed` (as `data.load_dataset` draws it) with
-    all training labels, and the whole test split. Returns the two parts' paths."""
-    import torch
-
-    from . import npm_data
-    from .data import balanced_subset, default_data_root, get_spec
-    if name not in npm_data.PACKAGES:
-        raise CarryError(f"only the npm data sets can be packed: {', '.join(npm_data.PACKAGES)}")
-    (xtr, ytr), (xte, yte) = npm_data.load_arrays(name, Path(root or default_data_root()))
-    idx = balanced_subset(torch.from_numpy(ytr.astype(np.int64)), n_train,
-                          get_spec(name).num_classes, seed).numpy()
-    arrays = {"train_index": idx.astype(np.int64), "train_images": xtr[idx],
-              "train_labels": ytr, "test_images": xte, "test_labels": yte}
+def write_pack(name: str, arrays: dict, n_train: int, seed: int, out: Path) -> list[Path]:
+    """Write out/<name>-train.npz.xz, out/<name>-test.npz.xz and out/<name>.json from
+    `arrays` (the keys of PARTS: the subset's indices and images, all training labels, the
+    test split). Returns the two parts' paths (`ops.pack.make_pack` draws the arrays)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -69,7 +55,7 @@ def make_pack(name: str, n_train: int, out: Path, seed: int = 0,
         path.write_bytes(data)
         files[path.name] = hashlib.sha256(data).hexdigest()
     manifest = {"format": FORMAT, "dataset": name, "n_train": n_train, "seed": seed,
-                "train_size": int(len(ytr)), "files": files,
+                "train_size": int(len(arrays["train_labels"])), "files": files,
                 "sha256": {k: _sha256(v) for k, v in arrays.items()},
                 "shapes": {k: list(v.shape) for k, v in arrays.items()}}
     (out / f"{name}.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -121,33 +107,11 @@ def load_pack(name: str, folder: Path):
     return (x, arrays["train_labels"], mask), (arrays["test_images"], arrays["test_labels"])
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m rethink_lib.carry",
-                                description="Pack a data set's training subset and test split "
-                                            "to carry to a machine with no network.")
-    p.add_argument("dataset")
-    p.add_argument("--n-train", type=int, required=True, help="training images of the subset")
-    p.add_argument("--seed", type=int, default=0, help="data seed of the subset")
-    p.add_argument("--out", type=Path, default=Path("carry"))
-    args = p.parse_args(argv)
-    try:
-        parts = make_pack(args.dataset, args.n_train, args.out, args.seed)
-    except CarryError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for path in parts:
-        print(f"{path}: {path.stat().st_size / 2**20:.1f} MiB")
-    print(f"({args.n_train:,} training images of data seed {args.seed}, the whole test split; "
-          f"manifest {args.out / (args.dataset + '.json')})")
-    return 0
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
-def coverage_problem(config) -> str | None:
+def coverage_problem(config, n_loaded: int | None) -> str | None:
     """Why a run's training images are not all in the carried pack of its data set (None:
-    they are, or nothing is carried): a pack covers its own subset size and data seed only."""
+    they are, or nothing is carried). n_loaded: the training images the run loads
+    (`corruptions.loaded_n_train`); a pack covers its own subset size and data seed only."""
     folder = carried(config.dataset)
     if folder is None:
         return None
@@ -155,13 +119,9 @@ def coverage_problem(config) -> str | None:
         m = json.loads((folder / f"{config.dataset}.json").read_text())
     except (OSError, ValueError) as err:
         return f"the pack of {config.dataset} under {folder} is unreadable: {err}"
-    from .corruptions import GENERATED
-    n = config.n_train
-    if config.corruption in GENERATED and n is not None and n > m.get("train_size", 0):
-        n = None  # drawn from the whole split's statistics
-    if n != m.get("n_train") or config.data_seed != m.get("seed"):
+    if n_loaded != m.get("n_train") or config.data_seed != m.get("seed"):
         return (f"run {config.run_id} needs training images not carried: the pack under "
                 f"{folder} holds the {m.get('n_train'):,}-image subset of data seed "
-                f"{m.get('seed')}, the run {'all' if n is None else f'{n:,}'} of data seed "
-                f"{config.data_seed}")
+                f"{m.get('seed')}, the run {'all' if n_loaded is None else f'{n_loaded:,}'} of "
+                f"data seed {config.data_seed}")
     return None

@@ -173,9 +173,17 @@ def load_run_dataset(config, root=None):
     """The clean data a run's corruption starts from: its seeded class-balanced subset, or
     the whole training split when a generated corruption asks for more images than the
     split holds (pass n_train=config.n_train to apply_corruption then)."""
-    from .data import get_spec, load_dataset
+    from .data import load_dataset
+    return load_dataset(config.dataset, loaded_n_train(config), config.n_test,
+                        config.data_seed, root=root)
+
+
+def loaded_n_train(config) -> int | None:
+    """The training images a run loads: its n_train, or the whole split (None) when a
+    generated corruption asks for more images than the split holds."""
+    from .data import get_spec
     n = config.n_train
     total = get_spec(config.dataset).sizes[0]
     if config.corruption in GENERATED and n is not None and total is not None and n > total:
-        n = None
-    return load_dataset(config.dataset, n, config.n_test, config.data_seed, root=root)
+        return None
+    return n

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from .carry import coverage_problem
+from .corruptions import loaded_n_train
 from .data import DATASETS, default_data_root, get_spec
 from .results import check_run_path, check_writable
 
@@ -90,7 +91,7 @@ def check_runs(configs, device="auto", results_dir=None) -> None:
         if not 0 <= c.seed <= MAX_SEED or not 0 <= c.data_seed <= MAX_SEED:
             raise InputError(f"run {c.run_id}: seed {c.seed} / data seed {c.data_seed} must be "
                              f"an integer in [0, {MAX_SEED}]")
-        why = size_problem(c) or coverage_problem(c)
+        why = size_problem(c) or coverage_problem(c, loaded_n_train(c))
         if why:
             raise InputError(why)
     for name in sorted({c.dataset for c in configs}):

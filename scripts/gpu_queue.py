@@ -3,7 +3,7 @@
 Here, before the lease (the pack is git-ignored; it travels in two calls, each under the
 device tool's 64 MiB with the working tree):
 
-    .venv/bin/python -m rethink_lib.carry cifar10 --n-train 10000 --out carry
+    .venv/bin/python -m rethink_lib.ops.pack cifar10 --n-train 10000 --out carry
     run(command="true", carry=["carry/cifar10.json", "carry/cifar10-train.npz.xz"])
     run(command="python3 scripts/gpu_queue.py --minutes 7", carry=["carry/cifar10-test.npz.xz"])
 

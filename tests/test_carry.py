@@ -8,6 +8,7 @@ import torch
 from rethink_lib import carry, npm_data
 from rethink_lib.config import RunConfig
 from rethink_lib.data import DatasetMissingError, load_dataset
+from rethink_lib.ops.pack import make_pack
 from rethink_lib.preflight import data_problem
 
 
@@ -27,7 +28,7 @@ def fake_cifar(monkeypatch, tmp_path):
 
 def test_pack_serves_the_same_subset_and_test_split(fake_cifar, monkeypatch):
     here = load_dataset("cifar10", 50, None, seed=0)
-    parts = carry.make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    parts = make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
     assert [p.name for p in parts] == ["cifar10-train.npz.xz", "cifar10-test.npz.xz"]
     assert json.loads((fake_cifar / "pack" / "cifar10.json").read_text())["n_train"] == 50
     monkeypatch.setenv(carry.CARRY_ENV, str(fake_cifar / "pack"))
@@ -43,28 +44,32 @@ def test_pack_serves_the_same_subset_and_test_split(fake_cifar, monkeypatch):
                                         (50, 1, "lacks images"),
                                         (None, 0, "holds 50 of the 300 training images")])
 def test_a_run_needing_other_images_is_refused(fake_cifar, monkeypatch, n, seed, why):
-    carry.make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
     monkeypatch.setenv(carry.CARRY_ENV, str(fake_cifar / "pack"))
     with pytest.raises(DatasetMissingError, match=why):
         load_dataset("cifar10", n, None, seed=seed)
 
 
 def test_coverage_problem_before_training(fake_cifar, monkeypatch):
-    carry.make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    from rethink_lib.corruptions import loaded_n_train
+
+    def problem(config):
+        return carry.coverage_problem(config, loaded_n_train(config))
     run = RunConfig(dataset="cifar10", model="mlp_1x512", n_train=50)
-    assert carry.coverage_problem(run) is None  # nothing carried: no say
+    assert problem(run) is None  # nothing carried: no say
     monkeypatch.setenv(carry.CARRY_ENV, str(fake_cifar / "pack"))
-    assert carry.coverage_problem(run) is None
-    assert "needs training images not carried" in carry.coverage_problem(
+    assert problem(run) is None
+    assert "needs training images not carried" in problem(
         RunConfig(dataset="cifar10", model="mlp_1x512", n_train=None))
     gauss = RunConfig(dataset="cifar10", model="mlp_1x512", corruption="gaussian", level=None,
-                      n_train=1_000)
-    assert "the run all of data seed 0" in carry.coverage_problem(gauss)
-    assert carry.coverage_problem(RunConfig(dataset="mnist", model="mlp_1x512")) is None
+                      n_train=100_000)  # beyond the real split's 50,000: loads all of it
+    assert "the run all of data seed 0" in problem(gauss)
+    assert problem(RunConfig(dataset="mnist", model="mlp_1x512")) is None
 
 
 def test_damaged_pack_is_refused(fake_cifar, monkeypatch):
-    carry.make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
     monkeypatch.setenv(carry.CARRY_ENV, str(fake_cifar / "pack"))
     manifest = fake_cifar / "pack" / "cifar10.json"
     m = json.loads(manifest.read_text())
@@ -72,7 +77,7 @@ def test_damaged_pack_is_refused(fake_cifar, monkeypatch):
     manifest.write_text(json.dumps(m))
     with pytest.raises(DatasetMissingError, match="damaged: train_images"):
         load_dataset("cifar10", 50, None, seed=0)
-    carry.make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
+    make_pack("cifar10", 50, fake_cifar / "pack", seed=0)
     part = fake_cifar / "pack" / "cifar10-test.npz.xz"
     part.write_bytes(part.read_bytes()[:-1] + b"x")
     with pytest.raises(DatasetMissingError, match="damaged: cifar10-test.npz.xz"):
@@ -84,4 +89,4 @@ def test_damaged_pack_is_refused(fake_cifar, monkeypatch):
 
 def test_only_npm_data_sets_are_packed(tmp_path):
     with pytest.raises(carry.CarryError, match="only the npm data sets"):
-        carry.make_pack("fashion_mnist", 10, tmp_path)
+        make_pack("fashion_mnist", 10, tmp_path)
