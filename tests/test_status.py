@@ -48,3 +48,16 @@ def test_experiments_frame_counts_each_run_once(tmp_path):
     named = status.runs_named(store)
     assert (named["status"] == "complete").sum() == 2
     assert named.set_index("run").loc[bad, "status"].startswith("damaged")
+
+
+@pytest.mark.parametrize("isa,phrase", [("AMX", "has it natively"),
+                                        ("AVX2", "only emulates it")])
+def test_hardware_sentence_counts_missing_runs_by_where_they_can_train(tmp_path, isa, phrase):
+    from rethink_lib.experiments import QUEUE, all_configs, resolve
+    from rethink_lib.ops.status import hardware_sentence
+    configs = all_configs(resolve("cifar"), QUEUE)
+    text = hardware_sentence(tmp_path, "cifar", isa=isa)  # an empty store: all missing
+    bf16 = sum(c.precision == "bf16" for c in configs)
+    assert text.startswith(f"{len(configs)} runs of the cifar profile are not stored yet; "
+                           f"{bf16} of them train in bf16")
+    assert phrase in text and "read only the 10,000-image subset" in text

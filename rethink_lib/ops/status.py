@@ -118,3 +118,36 @@ def runs_named(results_dir) -> pd.DataFrame:
                      "precision": s.get("precision") or "?", "threads": s.get("threads"),
                      "time": hm(float(s.get("wall_seconds") or 0) / 3600), "status": "complete"})
     return pd.DataFrame(rows, columns=["run", "device", "precision", "threads", "time", "status"])
+
+
+def hardware_sentence(results_dir, profile: str = "cifar", isa: str | None = None,
+                      pack_n_train: int = 10_000) -> str:
+    """Where the profile's missing runs can train, in one sentence: how many are in bf16 and
+    whether this machine's CPU (`isa`: metrics.cpu_isa) has it natively, and how many of those
+    read only the 10,000-image subset that a carried pack takes to a lent GPU
+    (scripts/gpu_queue.py)."""
+    from ..experiments import QUEUE, all_configs, resolve
+    from ..metrics import cpu_isa
+    from ..corruptions import loaded_n_train
+    from ..results import StoreError, load_result
+    isa = cpu_isa() if isa is None else isa
+    missing = []
+    for c in all_configs(resolve(profile), QUEUE):
+        try:
+            if load_result(c, results_dir) is None:
+                missing.append(c)
+        except StoreError:  # a damaged run is reported in Table E.1, and is not stored
+            missing.append(c)
+    if not missing:
+        return f"Every run of the {profile} profile is stored."
+    bf16 = [c for c in missing if c.precision == "bf16"]
+    gpu = [c for c in bf16 if loaded_n_train(c) == pack_n_train and c.data_seed == 0
+           and c.dataset == "cifar10"]
+    native = isa in ("AMX", "AVX-512 BF16")
+    where = (f"this machine's CPU ({isa}) has it natively" if native else
+             f"this machine's CPU ({isa or 'without AVX2'}) only emulates it, many times "
+             "slower, so they wait for a CPU with AMX or AVX-512 BF16, or a GPU")
+    return (f"{len(missing)} runs of the {profile} profile are not stored yet; "
+            f"{len(bf16)} of them train in bf16 (the conv nets), and {where}. "
+            f"{len(gpu)} of those read only the {pack_n_train:,}-image subset that a carried "
+            "pack takes to a lent GPU (`scripts/gpu_queue.py`).")
