@@ -407,3 +407,25 @@ def test_bounded_growth_says_when_the_factor_is_flat_above_the_first_level():
     assert "between 1.2x and 1.3x, flat within a factor 1.1" in v.text
     steady = V.bounded_growth("MLP", {0.0: [1.0], 0.2: [1.2], 0.6: [1.8], 1.0: [2.6]}, "t")
     assert "flat" not in steady.text
+
+
+@pytest.mark.parametrize("x,text", [(85.1234, "85.12%"), (100.0, "100.00%"),
+                                    (99.996, "99.996%"), (99.99996, "99.99996%"),
+                                    (99.9999999, "99.999999%"), (None, "n/a")])
+def test_pct_never_reads_100_short_of_it(x, text):
+    from rethink_lib.report.names import pct
+    assert pct(x) == text
+
+
+def test_fitted_pools_the_seeds_of_a_config_that_missed():
+    from rethink_lib.report.verdicts import fitted
+    runs = {"MLP 1x512, weight decay (seed 0)": (False, 99.98, 0.030),
+            "MLP 1x512, weight decay (seed 1)": (False, 99.97, 0.031),
+            "MLP 1x512, no regularizer (seed 0)": (True, 100.0, 0.004),
+            "MLP 3x512, random labels (seed 2)": (False, 99.996, 0.004)}
+    v = fitted(runs, "the target", "topic")
+    assert v.outcome == "differs"
+    assert ("3 of 4 runs did not reach the target: MLP 1x512, weight decay (2 seeds) "
+            "(99.97% to 99.98% running training accuracy, loss 0.030 to 0.031) and "
+            "MLP 3x512, random labels (seed 2) (99.996% running training accuracy, loss 0.004)"
+            in v.text)

@@ -96,8 +96,15 @@ def missing(x) -> bool:
 
 
 def pct(x: float | None, digits: int = 2) -> str:
-    """A percentage given in percent: 85.1234 -> '85.12%'; None -> 'n/a'."""
-    return "n/a" if missing(x) else f"{x:.{digits}f}%"
+    """A percentage given in percent: 85.1234 -> '85.12%'; None -> 'n/a'. Short of 100 it
+    never reads as 100: 99.996 -> '99.996%' (one more digit at a time, up to 6)."""
+    if missing(x):
+        return "n/a"
+    while x < 100 and f"{x:.{digits}f}" == f"{100:.{digits}f}" and digits < 6:
+        digits += 1
+    if x < 100 and f"{x:.{digits}f}" == f"{100:.{digits}f}":  # closer still: cut, not round
+        x = math.floor(x * 10 ** digits) / 10 ** digits
+    return f"{x:.{digits}f}%"
 
 
 def points(x: float | None, digits: int = 2) -> str:

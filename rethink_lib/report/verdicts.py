@@ -240,6 +240,31 @@ def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, tar
 
 
 # ------------------------------------------------------------------------ fitting
+def _seeds_pooled(short: Mapping[str, tuple], where, accuracy: str) -> dict[str, str]:
+    """{printed name: how far it got} with the seeds of one config pooled: 'MLP 1x512, weight
+    decay (seed 0)' and '(seed 1)' become 'MLP 1x512, weight decay (2 seeds)' with the range
+    of their accuracies (and losses)."""
+    groups: dict[str, list[tuple[str, tuple]]] = {}
+    for name, v in short.items():
+        groups.setdefault(re.sub(r" \(seed \d+\)$", "", name), []).append((name, v))
+    out = {}
+    for base, members in groups.items():
+        if len(members) == 1:
+            name, v = members[0]
+            out[name] = where(v)
+            continue
+        def span(values, fmt):
+            lo, hi = fmt(min(values)), fmt(max(values))
+            return lo if lo == hi else f"{lo} to {hi}"
+        accs = [v[1] for _, v in members]
+        losses = [v[2] for _, v in members if len(v) > 2 and v[2] is not None]
+        text = f"{span(accs, pct)} {accuracy}"
+        if len(losses) == len(members):
+            text += f", loss {span(losses, lambda x: f'{x:.3f}')}"
+        out[f"{base} ({len(members)} seeds)"] = text
+    return out
+
+
 def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
            expected: bool = True, caveat: str = "",
            accuracy: str = "running training accuracy") -> Verdict:
@@ -255,7 +280,7 @@ def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: st
         acc, loss = v[1], (v[2] if len(v) > 2 else None)
         return f"{pct(acc)} {accuracy}" + (f", loss {loss:.3f}" if loss is not None else "")
 
-    short = {k: where(v) for k, v in runs.items() if not v[0]}
+    short = _seeds_pooled({k: v for k, v in runs.items() if not v[0]}, where, accuracy)
     if len(runs) == 1:
         (name, v), = runs.items()
         ok = v[0]
@@ -266,12 +291,13 @@ def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: st
         text = _also(_sentence(f"{'Both' if len(runs) == 2 else 'All ' + str(len(runs))} runs reached "
                                f"{target}"), caveat)
         return Verdict(topic, "agrees" if expected else "differs", text)
+    missed = sum(not v[0] for v in runs.values())
     listed = listing(f"{k} ({w})" for k, w in short.items())
-    if len(short) == len(runs):
+    if missed == len(runs):
         head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}"
         text = _also(_sentence(head + f": {listed}"), caveat)
     else:
-        text = _also(_sentence(f"{len(short)} of {len(runs)} runs did not reach {target}: {listed}"), caveat)
+        text = _also(_sentence(f"{missed} of {len(runs)} runs did not reach {target}: {listed}"), caveat)
     return Verdict(topic, "differs" if expected else "agrees", text)
 
 
