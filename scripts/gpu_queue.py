@@ -5,7 +5,11 @@ device tool's 64 MiB with the working tree):
 
     .venv/bin/python -m rethink_lib.ops.pack cifar10 --n-train 10000 --out carry
     run(command="true", carry=["carry/cifar10.json", "carry/cifar10-train.npz.xz"])
-    run(command="python3 scripts/gpu_queue.py --minutes 7", carry=["carry/cifar10-test.npz.xz"])
+    run(command="python3 scripts/gpu_queue.py --minutes 7", timeout_s=580,
+        carry=["carry/cifar10-test.npz.xz"])     # at once: a warm machine idles 30 s
+
+(the first call's part stays on the warm machine as an ignored file; 15 device minutes hold
+the start, both calls and about 7 minutes of runs).
 
 On the GPU machine (its own python3 and torch; the repository on PYTHONPATH) it measures the
 card's cost-table entry (so that --stop-by predicts GPU minutes), then runs `--workers`
