@@ -16,6 +16,7 @@ stands in for an image.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -73,8 +74,19 @@ def carried(name: str) -> Path | None:
 def load_pack(name: str, folder: Path):
     """((train images, labels, carried mask), (test images, labels)): the training arrays at
     the full split's size, zero where an image was not carried (the mask says which); every
-    array checked against the manifest's shape and SHA-256 first."""
-    folder = Path(folder)
+    array checked against the manifest's shape and SHA-256 first. Read once per process
+    while its files are unchanged (the loader asks once per split); treat as read-only."""
+    folder = Path(folder).resolve()
+    try:
+        stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                      for f in sorted(folder.glob(f"{name}[.-]*")))
+    except OSError:
+        stamp = ()
+    return _load_pack(name, folder, stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_pack(name: str, folder: Path, stamp: tuple):
     try:
         manifest = json.loads((folder / f"{name}.json").read_text())
         if manifest.get("format") != FORMAT or manifest.get("dataset") != name:
@@ -108,6 +120,12 @@ def load_pack(name: str, folder: Path):
 
 
 
+def covers(pack_n_train: int | None, pack_seed: int | None, config, n_loaded: int | None) -> bool:
+    """Whether a pack of the `pack_n_train`-image subset of data seed `pack_seed` holds every
+    training image of a run that loads `n_loaded` images: only its own subset size and seed."""
+    return n_loaded == pack_n_train and config.data_seed == pack_seed
+
+
 def coverage_problem(config, n_loaded: int | None) -> str | None:
     """Why a run's training images are not all in the carried pack of its data set (None:
     they are, or nothing is carried). n_loaded: the training images the run loads
@@ -119,7 +137,7 @@ def coverage_problem(config, n_loaded: int | None) -> str | None:
         m = json.loads((folder / f"{config.dataset}.json").read_text())
     except (OSError, ValueError) as err:
         return f"the pack of {config.dataset} under {folder} is unreadable: {err}"
-    if n_loaded != m.get("n_train") or config.data_seed != m.get("seed"):
+    if not covers(m.get("n_train"), m.get("seed"), config, n_loaded):
         return (f"run {config.run_id} needs training images not carried: the pack under "
                 f"{folder} holds the {m.get('n_train'):,}-image subset of data seed "
                 f"{m.get('seed')}, the run {'all' if n_loaded is None else f'{n_loaded:,}'} of "

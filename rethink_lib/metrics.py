@@ -117,6 +117,7 @@ def cpu_flags() -> set[str]:
 # Widest first: what decides a CPU's speed here and whether its bf16 is native.
 CPU_ISAS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx512f", "AVX-512"),
             ("avx2", "AVX2"))
+NATIVE_BF16 = ("AMX", "AVX-512 BF16")  # the ISAs whose bf16 matmul is native, not emulated
 
 
 def cpu_isa(flags: set[str] | None = None) -> str:

@@ -26,7 +26,7 @@ from .config import CPU_PRECISION_ENV, RunConfig
 from .corruptions import apply_corruption, load_run_dataset
 from .data import balanced_subset, preprocess
 from .checkpoint import load_checkpoint, restore, save_checkpoint
-from .metrics import cpu_isa, epoch_row, reached, run_summary
+from .metrics import NATIVE_BF16, cpu_isa, epoch_row, reached, run_summary
 from .models import create_model
 
 EVAL_BATCH = {"cuda": 1024, "cpu": 128}  # images per evaluation forward pass (measured
@@ -54,7 +54,7 @@ def cpu_has_bf16() -> bool:
     """Native bf16 matmul on this CPU (AMX or AVX-512 BF16). Without it torch emulates bf16
     and a small-Inception step takes ~18x longer than in fp32 (measured on an AVX2-only AMD
     EPYC: 51 s against 2.9 s per 128-image step, 1 thread)."""
-    return cpu_isa() in ("AMX", "AVX-512 BF16")
+    return cpu_isa() in NATIVE_BF16
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:

@@ -126,24 +126,21 @@ def hardware_sentence(results_dir, profile: str = "cifar", isa: str | None = Non
     whether this machine's CPU (`isa`: metrics.cpu_isa) has it natively, and how many of those
     read only the 10,000-image subset that a carried pack takes to a lent GPU
     (scripts/gpu_queue.py)."""
-    from ..experiments import QUEUE, all_configs, resolve
-    from ..metrics import cpu_isa
+    from ..carry import covers
     from ..corruptions import loaded_n_train
-    from ..results import StoreError, load_result
+    from ..experiments import QUEUE, planned_runs, resolve
+    from ..metrics import NATIVE_BF16, cpu_isa
+    from ..store_scan import scan_store
     isa = cpu_isa() if isa is None else isa
-    missing = []
-    for c in all_configs(resolve(profile), QUEUE):
-        try:
-            if load_result(c, results_dir) is None:
-                missing.append(c)
-        except StoreError:  # a damaged run is reported in Table E.1, and is not stored
-            missing.append(c)
+    stored = {e.run_id for e in scan_store(results_dir) if e.result is not None}
+    missing = [c for run_id, (_, c) in planned_runs(resolve(profile), QUEUE).items()
+               if run_id not in stored]  # as Table E.1 counts them (damaged: not stored)
     if not missing:
         return f"Every run of the {profile} profile is stored."
     bf16 = [c for c in missing if c.precision == "bf16"]
-    gpu = [c for c in bf16 if loaded_n_train(c) == pack_n_train and c.data_seed == 0
-           and c.dataset == "cifar10"]
-    native = isa in ("AMX", "AVX-512 BF16")
+    gpu = [c for c in bf16 if c.dataset == "cifar10"
+           and covers(pack_n_train, 0, c, loaded_n_train(c))]
+    native = isa in NATIVE_BF16
     where = (f"this machine's CPU ({isa}) has it natively" if native else
              f"this machine's CPU ({isa or 'without AVX2'}) only emulates it, many times "
              "slower, so they wait for a CPU with AMX or AVX-512 BF16, or a GPU")
