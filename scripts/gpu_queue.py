@@ -44,6 +44,16 @@ EXPERIMENTS = ["fig1a", "fig1bc", "table1", "fig2", "table2", "fig3a", "fig3b", 
 ORDERS = ["queue", "cheap", "queue", "cheap"]  # worker i takes ORDERS[i % 4]
 
 
+def precisions(models) -> dict[str, list[str]]:
+    """{precision: models} as the cifar profile fixes them (Inception bf16, AlexNet fp32), so
+    the cost entries the workers' --stop-by reads are the ones their runs use."""
+    from rethink_lib.profiles import PROFILES, by_family
+    out: dict[str, list[str]] = {}
+    for m in models:
+        out.setdefault(by_family(PROFILES["cifar"]["precision"], m), []).append(m)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=7.0, help="time for the runs, from now")
@@ -63,11 +73,12 @@ def main(argv=None) -> int:
     py = sys.executable
     if shutil.which("nvidia-smi"):
         subprocess.run(["nvidia-smi", "-L"], check=False)
-    measure = [py, "-m", "rethink_lib.costs", "--measure", "--device", args.device,
-               "--precision", "bf16", "--dataset", "cifar10", "--n", str(args.measure_n),
-               "--epochs", "2", "--models", *args.models]
-    print("$", " ".join(measure[1:]), flush=True)
-    subprocess.run(measure, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    for precision, models in precisions(args.models).items():  # each at the profile's own
+        measure = [py, "-m", "rethink_lib.costs", "--measure", "--device", args.device,
+                   "--precision", precision, "--dataset", "cifar10", "--n", str(args.measure_n),
+                   "--epochs", "2", "--models", *models]
+        print("$", " ".join(measure[1:]), flush=True)
+        subprocess.run(measure, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     shutil.copy(ROOT / "rethink_lib" / "cost_table.json", args.out / "cost_table.json")
     stop = deadline.strftime("%H:%M")
     workers = []

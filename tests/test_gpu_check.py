@@ -83,3 +83,18 @@ def test_quick_cpu_run_writes_every_section(tmp_path):
     assert f["fitted"] is True and f["steps_to_fit"] is not None and f["n_train"] == 100
     assert math.isfinite(f["final_train_acc"]) and f["final_train_acc"] >= 0.9
     assert f"fitted True after {f['epochs']} epochs" in text
+
+
+def test_gpu_queue_measures_each_model_in_the_precision_its_runs_use():
+    """scripts/gpu_queue.py times each model at the precision of its cifar runs, so the
+    workers' --stop-by reads a cost entry of the right precision."""
+    from rethink_lib.experiments import QUEUE, all_configs, resolve
+    spec = importlib.util.spec_from_file_location("gpu_queue", ROOT / "scripts" / "gpu_queue.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    groups = mod.precisions(mod.MODELS)
+    assert sorted(m for ms in groups.values() for m in ms) == sorted(mod.MODELS)
+    used = {(c.model, c.precision) for c in all_configs(resolve("cifar"), QUEUE)
+            if c.model in mod.MODELS}
+    assert used == {(m, p) for p, ms in groups.items() for m in ms}
+    assert len(groups) == 2  # Inception in bf16, AlexNet in fp32: two timed groups

@@ -61,3 +61,12 @@ def test_hardware_sentence_counts_missing_runs_by_where_they_can_train(tmp_path,
     assert text.startswith(f"{len(configs)} runs of the cifar profile are not stored yet; "
                            f"{bf16} of them train in bf16")
     assert phrase in text and "read only the 10,000-image subset" in text
+    fp32 = len(configs) - bf16
+    assert fp32 > 0 and f"The other {fp32} train in fp32 (AlexNet, MLP 1x512" in text
+    assert "bf16 (Inception" in text and "AlexNet" not in text.split("train in bf16")[1].split(")")[0]
+
+
+def test_hardware_sentence_without_bf16_runs_names_fp32_only(tmp_path):
+    from rethink_lib.ops.status import hardware_sentence
+    text = hardware_sentence(tmp_path, "smoke", isa="AVX2")  # smoke: every run in fp32
+    assert "all of them train in fp32" in text and "bf16" not in text

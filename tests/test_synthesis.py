@@ -103,6 +103,8 @@ def test_outcome_list_of_several_outcomes_drops_gap_notes():
 
 def test_precision_phrase_from_the_profile():
     from rethink_lib.experiments import resolve
-    assert S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small")) == "bfloat16"
-    mixed = S.precision_phrase(resolve("cifar"), ("inception_small", "mlp_1x512"))
-    assert "bfloat16 (Inception)" in mixed and "float32 (MLP 1x512)" in mixed
+    assert S.precision_phrase(resolve("cifar"), ("inception_small", "inception_small_nobn")) \
+        == "bfloat16"
+    assert S.precision_phrase(resolve("cifar"), ("alexnet_small", "mlp_1x512")) == "float32"
+    mixed = S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small"))
+    assert "bfloat16 (Inception)" in mixed and "float32 (AlexNet)" in mixed

@@ -120,6 +120,12 @@ def runs_named(results_dir) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "device", "precision", "threads", "time", "status"])
 
 
+def _models(configs) -> str:
+    """The display names of `configs`' models, each once, in first-seen order."""
+    from ..report.names import model_name
+    return ", ".join(dict.fromkeys(model_name(c.model) for c in configs))
+
+
 def hardware_sentence(results_dir, profile: str = "cifar", isa: str | None = None,
                       pack_n_train: int = 10_000) -> str:
     """Where the profile's missing runs can train, in one sentence: how many are in bf16 and
@@ -144,7 +150,13 @@ def hardware_sentence(results_dir, profile: str = "cifar", isa: str | None = Non
     where = (f"this machine's CPU ({isa}) has it natively" if native else
              f"this machine's CPU ({isa or 'without AVX2'}) only emulates it, many times "
              "slower, so they wait for a CPU with AMX or AVX-512 BF16, or a GPU")
-    return (f"{len(missing)} runs of the {profile} profile are not stored yet; "
-            f"{len(bf16)} of them train in bf16 (the conv nets), and {where}. "
-            f"{len(gpu)} of those read only the {pack_n_train:,}-image subset that a carried "
-            "pack takes to a lent GPU (`scripts/gpu_queue.py`).")
+    head = f"{len(missing)} runs of the {profile} profile are not stored yet; "
+    fp32 = len(missing) - len(bf16)
+    rest = (f"The other {fp32} train in fp32 ({_models([c for c in missing if c not in bf16])}), "
+            "on any CPU." if fp32 else "")
+    if not bf16:
+        return head + f"all of them train in fp32 ({_models(missing)}), on any CPU."
+    return " ".join(filter(None, [
+        head + f"{len(bf16)} of them train in bf16 ({_models(bf16)}), and {where}.",
+        f"{len(gpu)} of those read only the {pack_n_train:,}-image subset that a carried pack "
+        "takes to a lent GPU (`scripts/gpu_queue.py`).", rest]))
