@@ -194,6 +194,21 @@ def test_other_dataset_fit_is_the_papers_criterion_with_the_loss_target_beside(f
     assert v.outcome == "agrees" and "stricter" not in v.text
 
 
+def test_a_run_that_missed_100_percent_says_how_fast_it_was_still_rising():
+    c = other_dataset_random(S)
+    k, cfg = sorted((k, v) for k, v in c.items() if k[0] == "mlp_1x512")[0]
+    climbing = [(0.80 + 0.005 * i, 0.1) for i in range(20)]  # +0.05 points per 10 epochs
+    stored = {k: run(cfg, train=0.895, fitted=False, curve=climbing, n_train=1497)}
+    v = findings.capacity(Runs(S, other_dataset_random=stored), ())["other_dataset_random"]
+    assert v.outcome == "differs"
+    # last 10 epochs' mean minus the 10 before: 5 points; 10.5 points left: 21 more epochs
+    assert "was still rising by 5.00 points, 10.50 short of 100%" in v.text
+    assert "21 more epochs" in v.text
+    flat = {k: run(cfg, train=0.895, fitted=False, curve=[(0.895, 0.1)] * 20, n_train=1497)}
+    v = findings.capacity(Runs(S, other_dataset_random=flat), ())["other_dataset_random"]
+    assert "had levelled off, 10.50 points short" in v.text
+
+
 def test_table1_fit_is_the_papers_criterion_and_an_unstopped_run_is_a_confound():
     t = {k: cfg for k, cfg in table1(S).items() if k[0] == "alexnet_small"}
     test = {"crop+wd": 0.8887, "crop": 0.889, "wd": 0.87, "neither": 0.8778, "random labels": 0.096}

@@ -429,3 +429,22 @@ def test_fitted_pools_the_seeds_of_a_config_that_missed():
             "(99.97% to 99.98% running training accuracy, loss 0.030 to 0.031) and "
             "MLP 3x512, random labels (seed 2) (99.996% running training accuracy, loss 0.004)"
             in v.text)
+
+
+def test_pace_note_still_rising_gives_epochs_at_that_pace():
+    text = V.pace_note({"MLP 1x512 (seed 0)": (0.25, 5.5), "MLP 1x512 (seed 1)": (0.22, 5.6)}, 10)
+    assert "MLP 1x512 (2 seeds) was still rising by 0.22 to 0.25 points" in text
+    assert "5.50 to 5.60 short of 100%" in text
+    assert "220 to 255 more epochs" in text  # 10 * 5.5 / 0.25 and 10 * 5.6 / 0.22
+
+
+def test_pace_note_levelled_off_and_tiny_gaps():
+    text = V.pace_note({"AlexNet": (0.01, 0.8), "MLP 3x512": (0.0, 0.002)}, 10)
+    assert "AlexNet had levelled off, 0.80 points short" in text
+    assert "MLP 3x512 had levelled off, 0.002 points short" in text
+    assert "more epochs" not in text
+
+
+def test_pace_note_without_a_long_enough_curve_says_nothing():
+    assert V.pace_note({"AlexNet": (None, 3.0)}, 10) == ""
+    assert V.pace_note({}, 10) == ""

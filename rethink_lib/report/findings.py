@@ -29,6 +29,8 @@ from .tables import (REGULARIZED, curve_table, fit_factor, late_rise, regularize
 REACH = 99.0  # % running train accuracy that counts as fitted in the fixed-epoch curves (Fig. 3)
 LEVEL_WINDOW = 5  # epochs: an augmented Fig. 3a curve has levelled off when its last 5 epochs
 # average less than a point above the 5 before them (`tables.late_rise`, `verdicts.levelled`)
+PACE_WINDOW = 10  # epochs: a run that missed 100% is still rising when its last 10 epochs
+# average above the 10 before them (`verdicts.pace_note`)
 SIGNAL = 0.9  # Fig. 2: running accuracy at which a part of the training set counts as learned
 
 # Every verdict key a chapter glues, with its topic: the keys exist whatever the store holds
@@ -125,10 +127,13 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
     a loss as well) is reported beside it where some run missed that."""
     strict = V.fitted(_fits(results), f"the profile's stricter stopping target "
                                       f"({target_phrase(config)})", topic)
+    pace = V.pace_note({k: (late_rise(r, PACE_WINDOW), 100 * (1 - r.summary["final_train_acc"]))
+                        for k, r in _named(results).items() if not fits_either(r)}, PACE_WINDOW)
     return V.fitted(_fits_either(results), f"100% training accuracy{what} (the paper's criterion: "
                     f"at the stopping target, or on the whole training set after training)", topic,
                     accuracy="training accuracy on the whole set",
-                    caveat=(strict.text if strict.outcome != "agrees" else "") + " " + caveat)
+                    caveat=" ".join(t for t in ((strict.text if strict.outcome != "agrees" else ""),
+                                                caveat, pace) if t))
 
 
 def _published_fit_context(results: dict) -> str:

@@ -265,6 +265,40 @@ def _seeds_pooled(short: Mapping[str, tuple], where, accuracy: str) -> dict[str,
     return out
 
 
+def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
+              tolerance: float = 0.05) -> str:
+    """Where runs that missed 100% training accuracy stood at their end, so a reader can tell a
+    cap that cut a climb short from a plateau. runs: {printed name: (rise, left)}: rise, the
+    points their running training accuracy's mean over the last `window` epochs lies above
+    the `window` before (None: too short; tables.late_rise), left, the points short of 100%.
+    A rise below `tolerance` points counts as levelled off; seeds of one config are pooled."""
+    known = {k: v for k, v in runs.items() if v[0] is not None}
+    if not known:
+        return ""
+    def span(values, fmt):
+        lo, hi = fmt(min(values)), fmt(max(values))
+        return lo if lo == hi else f"{lo} to {hi}"
+    def pts(x: float) -> str:  # 0.002 stays 0.002, not 0.00
+        return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.1g}"
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for name, v in known.items():
+        groups.setdefault(re.sub(r" \(seed \d+\)$", "", name), []).append(v)
+    parts = []
+    for base, vals in groups.items():
+        name = base if len(vals) == 1 else f"{base} ({len(vals)} seeds)"
+        rises, lefts = [r for r, _ in vals], [left for _, left in vals]
+        if max(rises) < tolerance:
+            parts.append(f"{name} had levelled off, {span(lefts, pts)} points "
+                         f"short (a rise of less than {tolerance:g} points)")
+            continue
+        more = [window * left / r for r, left in vals if r >= tolerance]
+        parts.append(f"{name} was still rising by {span(rises, pts)} points, "
+                     f"{span(lefts, pts)} short of 100%: at that pace, which a "
+                     f"falling lr only slows, {span(more, lambda x: f'{x:,.0f}')} more epochs")
+    return _sentence(f"At the end (the mean running training accuracy of the last {window} "
+                     f"epochs against the {window} before), " + "; ".join(parts))
+
+
 def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
            expected: bool = True, caveat: str = "",
            accuracy: str = "running training accuracy") -> Verdict:
