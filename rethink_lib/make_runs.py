@@ -32,6 +32,7 @@ from .checkpoint import CheckpointError
 from .cli import _positive as _positive_int
 from .planner import emulated_bf16_note
 from .preflight import check_device, check_runs
+from .train import resolve_device
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
                       load_result)
 from .runner import get_or_run
@@ -83,20 +84,38 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
 
 
 def _print_plan(rows, profile, device="cpu") -> None:
-    todo = [r for r in rows if r["status"] != "stored"]
+    todo = [r for r in rows if r["status"] not in ("stored", "long")]
+    long = [r for r in rows if r["status"] == "long"]
     total = sum(r["minutes"] or 0 for r in todo)
     unknown = sum(r["minutes"] is None for r in todo)
-    print(f"profile {profile}: {len(rows)} runs, {len(rows) - len(todo)} stored, "
+    print(f"profile {profile}: {len(rows)} runs, {len(rows) - len(todo) - len(long)} stored, "
           f"{len(todo)} to train, predicted {total:.0f} min ({total / 60:.1f} h) of one worker"
-          + (f"; {unknown} runs have no cost entry" if unknown else ""))
+          + (f"; {unknown} runs have no cost entry" if unknown else "")
+          + (f"; {len(long)} left to a GPU (long: over a session on every CPU measured; "
+             "--include-long trains them)" if long else ""))
     if todo and todo[0]["cost_table"]:
         print(f"  (cost table: {todo[0]['cost_table']})")
     note = emulated_bf16_note([r["_config"] for r in todo], device)
     if note:
         print(f"  {note}")
-    for r in todo:
+    for r in todo + long:
         mins = "?" if r["minutes"] is None else f"{r['minutes']:.1f}"
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
+
+
+def _long(todo: list[dict], args, say: bool = True) -> set[str]:
+    """The run ids of `todo` cut from a CPU queue (ops/long_runs.py; none on a GPU or with
+    --include-long), announced on stderr once."""
+    if args.include_long or not todo or resolve_device(args.device).type != "cpu":
+        return set()
+    if getattr(args, "_long", None) is None:
+        from .ops.long_runs import long_runs, main_note
+        frame = long_runs(args.profile, args.results_dir,
+                          configs={r["run_id"]: ("", r["_config"]) for r in todo})
+        args._long = set(frame["run"])
+        if say and len(frame):
+            print(main_note(frame), file=sys.stderr, flush=True)
+    return args._long
 
 
 def _first(rows: list[dict], prefixes: list[str], parser) -> list[dict]:
@@ -216,6 +235,9 @@ def _main(argv=None) -> int:
     p.add_argument("--cpu-precision", choices=["auto", "fp32", "bf16"], default=None,
                    help="what precision 'auto' means on a CPU (default: bf16 where the CPU "
                         "has it natively); keeps one precision per model across machines")
+    p.add_argument("--include-long", action="store_true",
+                   help="on a CPU, also train the runs predicted to take longer than a "
+                        "session even on the fastest CPU measured (rethink_lib/ops/long_runs.py)")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local: this process; ray: each missing run as a Ray task "
                         "(docs/runbook-ray.md; pip install -e .[ray])")
@@ -243,6 +265,10 @@ def _main(argv=None) -> int:
     if args.first:
         rows = _first(rows, args.first, p)
     if args.dry_run:
+        long = _long([r for r in rows if r["status"] != "stored"], args, say=False)
+        for r in rows:  # cut from the CPU queue (ops/long_runs.py): listed, not counted
+            if r["run_id"] in long:
+                r["status"] = "long"
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
                                    predicted_minutes=r["minutes"]) for r in rows], indent=1))
@@ -250,6 +276,9 @@ def _main(argv=None) -> int:
             _print_plan(rows, args.profile, args.device)
         return 0
     todo = [r for r in rows if r["status"] != "stored"]
+    long = _long(todo, args)
+    if long:
+        todo = [r for r in todo if r["run_id"] not in long]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
     note = emulated_bf16_note([r["_config"] for r in todo], args.device)
     if note:

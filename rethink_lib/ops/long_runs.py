@@ -1,0 +1,84 @@
+"""Runs the CPU queue leaves to a GPU: those no CPU of the cost table finishes in a session.
+
+A working session lasts at most SESSION_HOURS and ends whatever it left running; a killed run
+restarts from scratch unless its machine (and checkpoint) was kept. So a run that even the
+fastest CPU the cost table has measured, at the run's own precision and on one worker, is
+predicted to need longer for does not finish on a CPU: it is cut from the CPU queue
+(`make_runs` skips it on a CPU unless `--include-long`), and the execution report lists it
+with its predicted cost. A GPU (`scripts/gpu_queue.py`, the paper profile) still trains it.
+
+Predictions are the cost table's (`costs.predict_seconds`: seconds per epoch measured, epochs
+from stored runs of the same kind, else a guess), so the cut moves when the table or the store
+learns more.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+SESSION_HOURS = 3.0  # the longest a working session lasts; runs must finish inside one
+COLUMNS = ["run", "experiment", "fastest CPU measured", "predicted hours"]
+
+
+def cheapest_cpu(config, entries: dict, evidence: dict | None = None) -> tuple[str, float] | None:
+    """(cost-table entry, predicted seconds) of the entry that predicts `config` fastest,
+    among those of the run's own precision (any, for "auto") that measured its model; None
+    when none did."""
+    from ..costs import predict_seconds
+    known = {}
+    for key, entry in entries.items():
+        if config.precision != "auto" and not key.endswith(f"/ {config.precision}"):
+            continue
+        secs = predict_seconds(config, entry, evidence)
+        if secs is not None:
+            known[key] = secs
+    if not known:
+        return None
+    key = min(known, key=known.get)
+    return key, known[key]
+
+
+def long_runs(profile: str, results_dir, table: dict | None = None,
+              hours: float = SESSION_HOURS, configs: dict | None = None) -> pd.DataFrame:
+    """The profile's missing runs that the fastest CPU measured would take longer than `hours`
+    to train (COLUMNS; in queue order). configs: {run_id: (experiment, RunConfig)} to judge
+    instead of the profile's whole plan."""
+    from ..costs import evidence_from_store, load_table
+    from ..experiments import QUEUE, planned_runs, resolve
+    from ..store_scan import scan_store
+    entries = (table if table is not None else load_table()).get("machines", {})
+    stored = {e.run_id for e in scan_store(results_dir) if e.result is not None}
+    evidence = evidence_from_store(results_dir)
+    plan = configs if configs is not None else planned_runs(resolve(profile), QUEUE)
+    rows = []
+    for run_id, (experiment, config) in plan.items():
+        if run_id in stored:
+            continue
+        best = cheapest_cpu(config, entries, evidence)
+        if best is not None and best[1] > hours * 3600:
+            rows.append({"run": run_id, "experiment": experiment,
+                         "fastest CPU measured": best[0],
+                         "predicted hours": round(best[1] / 3600, 1)})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def long_runs_sentence(frame: pd.DataFrame, profile: str, hours: float = SESSION_HOURS) -> str:
+    """What the report says of `long_runs`: how many runs are cut from the CPU queue, why,
+    and their predicted cost together."""
+    if frame.empty:
+        return (f"No missing run of the {profile} profile is predicted to take longer than a "
+                f"{hours:g}-hour session on the fastest CPU measured, so the CPU queue cuts none.")
+    n, total = len(frame), float(frame["predicted hours"].sum())
+    return (f"{n} missing run{'s' if n != 1 else ''} of the {profile} profile "
+            f"{'are' if n != 1 else 'is'} cut from the CPU queue: even on the fastest CPU the "
+            f"cost table has measured (one worker, the run's own precision) each would take "
+            f"longer than a {hours:g}-hour working session, which ends any run left running. "
+            f"Together they are predicted at {total:,.1f} hours of such a worker. A GPU still "
+            f"trains them (`scripts/gpu_queue.py`); `make_runs --include-long` trains them on a "
+            f"CPU whose machine is kept between sessions.")
+
+
+def main_note(frame: pd.DataFrame, hours: float = SESSION_HOURS) -> str:
+    """make_runs' one line for the runs it skips on a CPU."""
+    return (f"note: {len(frame)} runs are left to a GPU, each predicted over {hours:g} h (a "
+            f"session) even on the fastest CPU measured; --include-long trains them: "
+            + ", ".join(f"{r} ({h:g} h)" for r, h in zip(frame["run"], frame["predicted hours"])))

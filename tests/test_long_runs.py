@@ -1,0 +1,61 @@
+"""rethink_lib.ops.long_runs: the runs the CPU queue leaves to a GPU, on fabricated cost tables."""
+import pytest
+
+from rethink_lib.config import RunConfig
+from rethink_lib.experiments import QUEUE, planned_runs, resolve
+from rethink_lib.ops import long_runs as L
+
+
+def entry(**per_model):
+    """A cost-table entry: {model: seconds per 1,000 training images}, evaluation free."""
+    return {"models": {m: {"train_s_per_1k": s, "eval_s_per_1k": 0.0} for m, s in per_model.items()}}
+
+
+def test_cheapest_cpu_only_reads_entries_of_the_runs_precision():
+    c = RunConfig(model="alexnet_small", dataset="cifar10", n_train=10_000, precision="fp32",
+                  max_epochs=10, target_train_loss=None)
+    entries = {"Slow / fp32": entry(alexnet_small=3.0), "Fast / fp32": entry(alexnet_small=1.0),
+               "Fastest / bf16": entry(alexnet_small=0.1), "Other / fp32": entry(mlp_1x512=0.1)}
+    key, secs = L.cheapest_cpu(c, entries)
+    assert key == "Fast / fp32"
+    from rethink_lib.costs import expected_epochs
+    assert secs == pytest.approx(expected_epochs(c) * 10)  # 10,000 images at 1 s per 1,000
+    assert L.cheapest_cpu(c, {"Fastest / bf16": entry(alexnet_small=0.1)}) is None
+    auto = RunConfig(model="alexnet_small", dataset="cifar10", n_train=10_000, precision="auto",
+                     max_epochs=10, target_train_loss=None)
+    assert L.cheapest_cpu(auto, entries)[0] == "Fastest / bf16"  # auto: any precision
+
+
+def test_long_runs_cuts_what_no_cpu_finishes_in_a_session(tmp_path):
+    s = resolve("cifar")
+    table = {"machines": {"X / bf16": entry(inception_small=1e4),  # hours per epoch
+                          "Y / fp32": entry(alexnet_small=1e-3)}}  # seconds per run
+    frame = L.long_runs("cifar", tmp_path, table)  # an empty store: every run missing
+    plan = planned_runs(s, QUEUE)
+    incep = {r for r, (_, c) in plan.items() if c.model == "inception_small"}
+    assert set(frame["run"]) == incep and len(incep) > 5
+    assert set(frame["fastest CPU measured"]) == {"X / bf16"}
+    assert (frame["predicted hours"] > L.SESSION_HOURS).all()
+    # a longer session cuts nothing the cost table puts under it
+    assert L.long_runs("cifar", tmp_path, table, hours=1e9).empty
+    text = L.long_runs_sentence(frame, "cifar")
+    assert text.startswith(f"{len(incep)} missing runs of the cifar profile are cut")
+    assert f"{frame['predicted hours'].sum():,.1f} hours" in text
+    assert "cuts none" in L.long_runs_sentence(frame.iloc[:0], "cifar")
+
+
+def test_make_runs_leaves_long_runs_to_a_gpu_unless_asked(tmp_path, monkeypatch, capsys):
+    from rethink_lib import costs, make_runs
+    table = {"machines": {"X / fp32": entry(mlp_1x512=1e6, mlp_3x512=1e-3)}}
+    monkeypatch.setattr(costs, "load_table", lambda *a, **k: table)
+    args = ["--profile", "smoke", "--device", "cpu", "--results-dir", str(tmp_path), "--dry-run",
+            "--models", "mlp_1x512", "mlp_3x512"]
+    assert make_runs.main(args) == 0
+    out = capsys.readouterr().out
+    long = [line for line in out.splitlines() if line.strip().startswith("long ")]
+    assert long and all("mlp_1x512" in line for line in long)
+    assert "left to a GPU" in out.splitlines()[0]
+    assert make_runs.main(args + ["--include-long"]) == 0
+    out = capsys.readouterr().out
+    assert "left to a GPU" not in out and not any(
+        line.strip().startswith("long ") for line in out.splitlines())
