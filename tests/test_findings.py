@@ -241,6 +241,33 @@ def test_an_extension_verdict_names_its_runs_not_stored_yet():
     assert "Not stored yet" not in findings.capacity(runs, ())["gaussian_large"].text
 
 
+def test_a_run_left_to_a_gpu_is_named_apart_from_the_runs_still_to_come():
+    from rethink_lib.report.glue import LONG
+    c = gaussian_large(S)
+    stored = {k: run(cfg, n_train=50_000) for k, cfg in c.items() if k[0] != "alexnet_small"}
+    runs = Runs(S, gaussian_large=stored)
+    gone = [("gaussian_large", k, cfg, f"{LONG}: 4.4 h") for k, cfg in c.items()
+            if k[0] == "alexnet_small"]
+    runs.missing = gone
+    v = findings.capacity(runs, ())["gaussian_large"]
+    assert "Not stored yet" not in v.text
+    assert v.text.endswith("(Not part of this verdict: AlexNet, left to a GPU, since even the "
+                           "fastest CPU measured would take longer than a session; execution "
+                           "report, Table E.2.)")
+    t = {k: cfg for k, cfg in table1(S).items() if k[0] == "mlp_1x512"}
+    runs = Runs(S, table1={k: run(cfg) for k, cfg in t.items() if k[1] != "random labels"})
+    runs.missing = [("table1", k, cfg, "not stored") for k, cfg in t.items()
+                    if k[1] == "random labels"] + [("table1", ("alexnet_small", "neither"),
+                                                    None, f"{LONG}: 9 h")]
+    text = findings.explicit(runs, ())["t1_fit"].text
+    assert "(Not stored yet, so not part of this verdict: MLP 1x512, random labels" in text
+    assert text.endswith("(Not part of this verdict either: AlexNet, no regularizer, left to a "
+                         "GPU, since even the fastest CPU measured would take longer than a "
+                         "session; execution report, Table E.2.)")
+    from rethink_lib.report import synthesis
+    assert "left to a GPU" not in synthesis._without_gaps(text)
+
+
 def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
     t = table1(S)
     stored = {k: run(cfg, test=0.1 if k[1] == "random labels" else 0.85)

@@ -59,3 +59,17 @@ def test_make_runs_leaves_long_runs_to_a_gpu_unless_asked(tmp_path, monkeypatch,
     out = capsys.readouterr().out
     assert "left to a GPU" not in out and not any(
         line.strip().startswith("long ") for line in out.splitlines())
+
+
+def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
+    from rethink_lib import costs
+    from rethink_lib.report.glue import LONG, ChapterRuns
+    table = {"machines": {"X / bf16": entry(inception_small=1e4), "Y / fp32": entry(mlp_1x512=1e-3)}}
+    monkeypatch.setattr(costs, "load_table", lambda *a, **k: table)
+    runs = ChapterRuns(resolve("cifar"), ["other_dataset_random"], tmp_path)  # nothing stored
+    why = {c.model: w for _, _, c, w in runs.missing}
+    assert why["inception_small"].startswith(f"{LONG}: ") and "(X / bf16)" in why["inception_small"]
+    assert why["mlp_1x512"] == "not stored"
+    assert why["alexnet_small"] == "not stored"  # no entry measured it: no prediction, no cut
+    frame = runs.missing_frame()
+    assert frame.loc[frame["run id"].str.startswith("inception"), "why"].str.startswith(LONG).all()

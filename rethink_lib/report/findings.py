@@ -43,12 +43,22 @@ CHAPTERS = tuple(_CHAPTERS)
 def not_stored_phrase(runs, experiment: str) -> str:
     """'(Not stored yet, so not part of this verdict: AlexNet.)' for an experiment's planned
     runs that are missing from the store (each printed once), else ''."""
-    names = dict.fromkeys(key_name(key) for name, key, _, _ in getattr(runs, "missing", ())
-                          if name == experiment)
-    if not names:
-        return ""
-    listed = "; ".join(names) if any("," in n for n in names) else listing(names)
-    return f"(Not stored yet, so not part of this verdict: {listed}.)"
+    from .glue import LONG
+    found = [(key_name(key), why) for name, key, _, why in getattr(runs, "missing", ())
+             if name == experiment]
+    def listed(names):
+        return "; ".join(names) if any("," in n for n in names) else listing(names)
+    later = list(dict.fromkeys(n for n, why in found if not why.startswith(LONG)))
+    gpu = list(dict.fromkeys(n for n, why in found if why.startswith(LONG)))
+    text = f"(Not stored yet, so not part of this verdict: {listed(later)}.)" if later else ""
+    if gpu:
+        text += (" " if text else "") + (
+            f"(Not part of this verdict either: {listed(gpu)}, left to a GPU, since even the "
+            "fastest CPU measured would take longer than a session; execution report, Table E.2.)"
+            if later else f"(Not part of this verdict: {listed(gpu)}, left to a GPU, since even "
+            "the fastest CPU measured would take longer than a session; execution report, "
+            "Table E.2.)")
+    return text
 
 
 def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> dict[str, V.Verdict]:

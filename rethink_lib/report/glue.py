@@ -54,6 +54,9 @@ def figure(key: str, fig) -> None:
     _glue(key, SVG(data=data))
 
 
+LONG = "left to a GPU"  # a missing run's `why` when no CPU measured finishes it in a session
+
+
 class ChapterRuns:
     """The runs a chapter's experiments need, read through `stores` (in order).
 
@@ -84,6 +87,23 @@ class ChapterRuns:
                 else:
                     found[key] = r
             self.results[name] = found
+        self._mark_long()
+
+    def _mark_long(self) -> None:
+        """Say of each missing run that no CPU measured finishes in a session that it is left
+        to a GPU, with its predicted cost (rethink_lib/ops/long_runs.py)."""
+        if not any(why == "not stored" for *_, why in self.missing):
+            return
+        from ..costs import evidence_from_store, load_table
+        from ..ops.long_runs import SESSION_HOURS, cheapest_cpu
+        entries = load_table().get("machines", {})
+        evidence = evidence_from_store(self.stores[0])
+        for i, (name, key, config, why) in enumerate(self.missing):
+            best = cheapest_cpu(config, entries, evidence) if why == "not stored" else None
+            if best is not None and best[1] > SESSION_HOURS * 3600:
+                self.missing[i] = (name, key, config, f"{LONG}: {best[1] / 3600:.1f} h on the "
+                                   f"fastest CPU measured ({best[0]}), longer than a "
+                                   f"{SESSION_HOURS:g}-hour session")
 
     @classmethod
     def from_plan(cls, plan) -> "ChapterRuns":

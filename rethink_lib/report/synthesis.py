@@ -165,10 +165,10 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
 
 
 def _without_gaps(text: str) -> str:
-    """A verdict's text without its '(Not stored yet, ...)' notes (the lists count those runs
-    apart)."""
+    """A verdict's text without its '(Not stored yet, ...)' and '(Not part of this verdict:
+    ..., left to a GPU ...)' notes (the lists count those runs apart)."""
     for note in V._PARENTHETICAL.findall(text):
-        if note.startswith("(Not stored yet"):
+        if note.startswith(("(Not stored yet", "(Not part of this verdict")):
             text = text.replace(" " + note, "").replace(note, "")
     return text.strip()
 
