@@ -386,3 +386,21 @@ def test_published_fit_context_lists_the_missed_rows_beside_theirs():
                                      RowKey("mlp_3x512", "neither", 0): run(1.0)})
     assert text == ("(Published training accuracy of the rows that missed it, paper / report: "
                     "MLP 1x512, weight decay: 99.80% / 99.96%.)")
+
+
+def test_factor_spread_is_the_median_seed_spread_of_the_fig1b_factor():
+    c = fig1bc(S)
+    def fitted_at(step):  # a run whose running accuracy holds 100% from epoch `step` on
+        return [(0.5, 0.1)] * (step - 1) + [(1.0, 0.1)] * 3
+    epochs = {0.0: {0: 10, 1: 10, 2: 10}, 0.4: {0: 12, 1: 15, 2: 20}, 1.0: {0: 20, 1: 22, 2: 30}}
+    levels = {}
+    for k, cfg in c.items():
+        m, p, seed = k
+        if m == "mlp_1x512" and p in epochs:
+            levels.setdefault((m, p), {})[seed] = run(cfg, curve=fitted_at(epochs[p][seed]))
+    spread, where = findings.factor_spread(levels)
+    # factors: p = 0.4: 1.2, 1.5, 2.0 (spread 1.667); p = 1: 2.0, 2.2, 3.0 (spread 1.5)
+    assert spread == pytest.approx((2.0 / 1.2 + 3.0 / 2.0) / 2)
+    assert "over 2 levels of MLP 1x512" in where
+    one_seed = {key: {0: sd[0]} for key, sd in levels.items()}
+    assert findings.factor_spread(one_seed) is None

@@ -386,6 +386,22 @@ def test_bounded_growth_outcomes(factors, outcome, words):
     assert v.outcome == outcome and words in v.text, v.text
 
 
+@pytest.mark.parametrize("noise, outcome, words", [
+    (None, "differs", "it falls from 1.8x at p = 0.2 to 1.6x at p = 0.4"),  # 1.125 > 1.1
+    ((1.3, "three seeds"), "agrees", "by a factor 1.12: within the factor 1.30 by which "
+                                     "repeated runs of one config spread (three seeds)"),
+    ((1.05, "three seeds"), "differs", "it falls from 1.8x"),  # a band below the tolerance
+])
+def test_bounded_growth_counts_a_fall_within_the_measured_noise_apart(noise, outcome, words):
+    factors = {0.2: [1.8], 0.4: [1.6], 0.6: [2.0], 0.8: [2.4]}
+    v = V.bounded_growth("AlexNet", factors, "t", noise=noise)
+    assert v.outcome == outcome and words in v.text, v.text
+    if outcome == "differs":
+        assert "not counted against the claim" not in v.text
+    wide = V.bounded_growth("AlexNet", {0.2: [2.4], 0.4: [1.6], 1.0: [3.0]}, "t", noise=noise)
+    assert wide.outcome == "differs"  # a fall by 1.5x is beyond every band here
+
+
 def test_bounded_growth_takes_the_seed_mean():
     v = V.bounded_growth("MLP", {0.2: [1.0, 1.4], 1.0: [4.0, 6.4]}, "t")
     assert v.outcome == "differs" and "5.2x at p = 1" in v.text  # mean of 4.0 and 6.4 > 5

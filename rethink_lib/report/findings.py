@@ -227,6 +227,24 @@ def schedule_caveat(result, paper=PAPER_RECIPE) -> str:
             f"by {paper['lr_decay']:g} per {CIFAR_EPOCH_STEPS}-step epoch.)")
 
 
+def factor_spread(levels: dict) -> tuple[float, str] | None:
+    """How far Fig. 1b's factor spreads between repeated runs of one config: per model and
+    level p > 0 with several seeds fitted, the largest seed's factor over the smallest; the
+    median over those, with where it was measured. None without such seeds."""
+    spreads, models = [], []
+    for (m, p), sd in sorted(levels.items()):
+        base = levels.get((m, 0.0), {})
+        fs = [f for k, r in sd.items() if not V.missing(f := fit_factor(r, base.get(k)))]
+        if p > 0 and len(fs) > 1 and min(fs) > 0:
+            spreads.append(max(fs) / min(fs))
+            models.append(m)
+    if not spreads:
+        return None
+    return (float(pd.Series(spreads).median()),
+            f"the median, over {len(spreads)} levels of {listing(model_name(m) for m in dict.fromkeys(models))}, "
+            "of the largest seed's factor over the smallest")
+
+
 def _fig1b_factor(m: str, levels: dict, ref_ratio: float, caveats: list, topic: str) -> V.Verdict:
     """Fig. 1b for one model by the paper's criterion: each level's time to fit (100% training
     accuracy, held to the end) over the same seed's true-label time, bounded and growing with
@@ -239,7 +257,7 @@ def _fig1b_factor(m: str, levels: dict, ref_ratio: float, caveats: list, topic: 
                f"{FIG1A_REFERENCE['dataset']}, by the loss mark.)")
     unit = ("(Both runs of a pair have the same number of images, so the factor is the same in "
             "epochs as in steps.)")
-    return V.bounded_growth(model_name(m), factors, topic,
+    return V.bounded_growth(model_name(m), factors, topic, noise=factor_spread(levels),
                             caveat=" ".join(c for c in [*caveats, unit, context] if c))
 
 
