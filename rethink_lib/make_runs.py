@@ -103,19 +103,14 @@ def _print_plan(rows, profile, device="cpu") -> None:
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
 
 
-def _long(todo: list[dict], args, say: bool = True) -> set[str]:
-    """The run ids of `todo` cut from a CPU queue (ops/long_runs.py; none on a GPU or with
-    --include-long), announced on stderr once."""
+def _long(todo: list[dict], args):
+    """The runs of `todo` cut from a CPU queue (ops/long_runs.py: its COLUMNS), None on a GPU
+    or with --include-long."""
     if args.include_long or not todo or resolve_device(args.device).type != "cpu":
-        return set()
-    if getattr(args, "_long", None) is None:
-        from .ops.long_runs import long_runs, main_note
-        frame = long_runs(args.profile, args.results_dir,
-                          configs={r["run_id"]: ("", r["_config"]) for r in todo})
-        args._long = set(frame["run"])
-        if say and len(frame):
-            print(main_note(frame), file=sys.stderr, flush=True)
-    return args._long
+        return None
+    from .ops.long_runs import long_runs
+    return long_runs(args.profile, args.results_dir,
+                     configs={r["run_id"]: ("", r["_config"]) for r in todo})
 
 
 def _first(rows: list[dict], prefixes: list[str], parser) -> list[dict]:
@@ -264,10 +259,11 @@ def _main(argv=None) -> int:
         rows = [r for r in rows if r["config"]["model"] in args.models]
     if args.first:
         rows = _first(rows, args.first, p)
+    long = _long([r for r in rows if r["status"] != "stored"], args)
+    cut = set() if long is None else set(long["run"])
     if args.dry_run:
-        long = _long([r for r in rows if r["status"] != "stored"], args, say=False)
         for r in rows:  # cut from the CPU queue (ops/long_runs.py): listed, not counted
-            if r["run_id"] in long:
+            if r["run_id"] in cut:
                 r["status"] = "long"
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
@@ -275,10 +271,10 @@ def _main(argv=None) -> int:
         else:
             _print_plan(rows, args.profile, args.device)
         return 0
-    todo = [r for r in rows if r["status"] != "stored"]
-    long = _long(todo, args)
-    if long:
-        todo = [r for r in todo if r["run_id"] not in long]
+    if cut:
+        from .ops.long_runs import main_note
+        print(main_note(long), file=sys.stderr, flush=True)
+    todo = [r for r in rows if r["status"] != "stored" and r["run_id"] not in cut]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
     note = emulated_bf16_note([r["_config"] for r in todo], args.device)
     if note:

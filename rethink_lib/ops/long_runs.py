@@ -37,27 +37,35 @@ def cheapest_cpu(config, entries: dict, evidence: dict | None = None) -> tuple[s
     return key, known[key]
 
 
+def too_long(results_dir, table: dict | None = None, hours: float = SESSION_HOURS):
+    """A judge: config -> (fastest CPU entry, predicted hours) when that CPU would take longer
+    than `hours` to train it, else None. Reads the cost table and the store's evidence once."""
+    from ..costs import evidence_from_store, load_table
+    entries = (table if table is not None else load_table()).get("machines", {})
+    evidence = evidence_from_store(results_dir)
+
+    def judge(config) -> tuple[str, float] | None:
+        best = cheapest_cpu(config, entries, evidence)
+        return (best[0], best[1] / 3600) if best is not None and best[1] > hours * 3600 else None
+    return judge
+
+
 def long_runs(profile: str, results_dir, table: dict | None = None,
               hours: float = SESSION_HOURS, configs: dict | None = None) -> pd.DataFrame:
     """The profile's missing runs that the fastest CPU measured would take longer than `hours`
-    to train (COLUMNS; in queue order). configs: {run_id: (experiment, RunConfig)} to judge
-    instead of the profile's whole plan."""
-    from ..costs import evidence_from_store, load_table
-    from ..experiments import QUEUE, planned_runs, resolve
-    from ..store_scan import scan_store
-    entries = (table if table is not None else load_table()).get("machines", {})
-    stored = {e.run_id for e in scan_store(results_dir) if e.result is not None}
-    evidence = evidence_from_store(results_dir)
-    plan = configs if configs is not None else planned_runs(resolve(profile), QUEUE)
-    rows = []
-    for run_id, (experiment, config) in plan.items():
-        if run_id in stored:
-            continue
-        best = cheapest_cpu(config, entries, evidence)
-        if best is not None and best[1] > hours * 3600:
-            rows.append({"run": run_id, "experiment": experiment,
-                         "fastest CPU measured": best[0],
-                         "predicted hours": round(best[1] / 3600, 1)})
+    to train (COLUMNS; in queue order). configs: {run_id: (experiment, RunConfig)}, runs known
+    to be missing, to judge instead of the profile's whole plan."""
+    judge = too_long(results_dir, table, hours)
+    if configs is None:
+        from ..experiments import QUEUE, planned_runs, resolve
+        from ..store_scan import scan_store
+        stored = {e.run_id for e in scan_store(results_dir) if e.result is not None}
+        configs = {k: v for k, v in planned_runs(resolve(profile), QUEUE).items()
+                   if k not in stored}
+    rows = [{"run": run_id, "experiment": experiment, "fastest CPU measured": long[0],
+             "predicted hours": round(long[1], 1)}
+            for run_id, (experiment, config) in configs.items()
+            if (long := judge(config)) is not None]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

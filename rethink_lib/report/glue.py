@@ -94,15 +94,13 @@ class ChapterRuns:
         to a GPU, with its predicted cost (rethink_lib/ops/long_runs.py)."""
         if not any(why == "not stored" for *_, why in self.missing):
             return
-        from ..costs import evidence_from_store, load_table
-        from ..ops.long_runs import SESSION_HOURS, cheapest_cpu
-        entries = load_table().get("machines", {})
-        evidence = evidence_from_store(self.stores[0])
+        from ..ops.long_runs import SESSION_HOURS, too_long
+        judge = too_long(self.stores[0])
         for i, (name, key, config, why) in enumerate(self.missing):
-            best = cheapest_cpu(config, entries, evidence) if why == "not stored" else None
-            if best is not None and best[1] > SESSION_HOURS * 3600:
-                self.missing[i] = (name, key, config, f"{LONG}: {best[1] / 3600:.1f} h on the "
-                                   f"fastest CPU measured ({best[0]}), longer than a "
+            long = judge(config) if why == "not stored" else None
+            if long is not None:
+                self.missing[i] = (name, key, config, f"{LONG}: {long[1]:.1f} h on the "
+                                   f"fastest CPU measured ({long[0]}), longer than a "
                                    f"{SESSION_HOURS:g}-hour session")
 
     @classmethod
