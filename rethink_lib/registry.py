@@ -37,7 +37,7 @@ class Param:
 
 @dataclass(frozen=True)
 class Topic:
-    """One verdict a chapter glues (computed in report/findings.py)."""
+    """One verdict a chapter glues (computed in report/findings/)."""
     text: str                   # what it is about, as the book's lists of findings say it
     names_missing: bool = True  # the verdict names its experiment's runs not stored yet
 
@@ -47,7 +47,7 @@ class Chapter:
     """A training chapter (book/<name>.ipynb)."""
     name: str                   # notebook stem, e.g. "02_capacity"
     title: str                  # as the conclusion names it
-    findings: str               # function of report/findings.py: (runs[, baselines]) -> verdicts
+    findings: str               # a findings.JUDGES name: (runs[, baselines]) -> verdicts
     baselines: bool = False     # that function also takes the linear baselines
     params: tuple[Param, ...] = ()  # its papermill parameters before its experiments' own
     topics: dict[str, Topic] = field(default_factory=dict)  # verdicts of no single experiment

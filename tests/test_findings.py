@@ -8,6 +8,7 @@ import pytest
 from rethink_lib.experiments import (fig1a, fig1bc, fig3a, fig3b, gaussian_large, other_dataset_random, resolve,
                                      table1, table2)
 from rethink_lib.report import findings
+from rethink_lib.report.names import key_name
 
 S = resolve("cpu")
 
@@ -276,7 +277,7 @@ def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
     runs.missing = [("table1", k, cfg, "not stored") for k, cfg in t.items()
                     if k[0] == "inception_small_nobn"]
     found = findings.explicit(runs, ())
-    lacking = [findings.key_name(k) for k in t if k[0] == "inception_small_nobn"]
+    lacking = [key_name(k) for k in t if k[0] == "inception_small_nobn"]
     assert len(lacking) == 3
     for key in ("t1_fit", "t1_generalize", "t1_random"):
         assert found[key].outcome == "agrees"

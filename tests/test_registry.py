@@ -80,7 +80,15 @@ def test_views_are_derived_from_the_registry():
 
 def test_chapter_findings_dispatch_names_real_functions():
     for c in registry.CHAPTERS.values():
-        assert callable(getattr(findings, c.findings))
+        assert findings.JUDGES[c.findings] is getattr(findings, c.findings)
+
+
+def test_an_unknown_findings_name_is_an_error_listing_the_valid_ones(monkeypatch):
+    name = next(iter(registry.CHAPTERS))
+    bad = dataclasses.replace(registry.CHAPTERS[name], findings="nonesuch")
+    monkeypatch.setitem(registry.CHAPTERS, name, bad)
+    with pytest.raises(KeyError, match="nonesuch.*valid: capacity, explicit, implicit"):
+        findings.chapter_findings({name: {}}, stores=())
 
 
 def test_settings_are_typed_and_read_as_a_mapping():

@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import PRECISIONS, RunConfig
 from ..results import DEFAULT_RESULTS_DIR, ResultMismatchError, RunResult, load_result
 from ..report import verdicts as V
-from ..report.names import METRIC_NAMES, model_name
+from ..report.names import METRIC_NAMES, listing, model_name
 
 ARCHIVE = Path("docs") / "precision_check"  # relative to the repository root
 TOPIC = "What the precision alone changes (the same config in fp32 and in bf16)"
@@ -132,7 +132,7 @@ def precision_verdicts(pairs) -> list[V.Verdict]:
         out.append(V.effect(name, 100 * new.summary["final_test_acc"],
                             100 * old.summary["final_test_acc"], new.summary["n_test"],
                             f"{pn} instead of {po}", TOPIC, expect="none",
-                            caveat=fit + (f" (The two runs also differ in {V.listing(also)}.)"
+                            caveat=fit + (f" (The two runs also differ in {listing(also)}.)"
                                           if also else "")))
     return out
 
@@ -151,7 +151,7 @@ def model_precision_sentence(runs: pd.DataFrame) -> str:
              for m, c in per.items()]
     mixed = [model_name(m) for m, c in per.items() if len(c) > 1]
     return ("Complete runs in the store by model and precision: " + "; ".join(parts) + ". "
-            + (f"The runs of {V.listing(mixed)} mix precisions, and the verdicts that compare "
+            + (f"The runs of {listing(mixed)} mix precisions, and the verdicts that compare "
                "them say so." if mixed else "Each model's runs share one precision."))
 
 

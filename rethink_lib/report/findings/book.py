@@ -1,0 +1,91 @@
+"""The whole book's findings: every chapter's verdicts from one store, their counts and
+lists by outcome, and every published number we differ from."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ...builders import ModelKey
+from ...chapters import CHAPTERS as _CHAPTERS, CHAPTER_TITLES
+from .. import verdicts as V
+from ..tables import table1_frame, table2_frame
+from .capacity import baseline_sizes, capacity
+from .common import linear_baselines
+from .differences import difference_frame
+from .explicit import explicit
+from .implicit import implicit
+
+# The functions a chapter's registry entry names (`chapter(..., findings=...)`).
+JUDGES = {"capacity": capacity, "explicit": explicit, "implicit": implicit}
+
+
+def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:
+    """{chapter: {key: Verdict}} for chapters 02-04, from the stores (trains nothing)."""
+    from ...chapters import CHAPTER_EXPERIMENTS
+    from ..glue import ChapterRuns
+    out = {}
+    for chapter, entry in _CHAPTERS.items():  # entry.findings: the JUDGES entry that judges it
+        if entry.findings not in JUDGES:
+            raise KeyError(f"chapter {chapter}: unknown findings function {entry.findings!r}; "
+                           f"valid: {', '.join(JUDGES)}")
+        judge = JUDGES[entry.findings]
+        s = settings_by_chapter[chapter]
+        runs = ChapterRuns(s, CHAPTER_EXPERIMENTS[chapter], stores)
+        if entry.baselines:
+            out[chapter] = judge(runs, linear_baselines(s["dataset"], baseline_sizes(s), s["seed"]))
+        else:
+            out[chapter] = judge(runs)
+    return out
+
+
+def _items(found: dict, outcome: str) -> list[tuple[str, V.Verdict]]:
+    """(chapter, verdict) pairs with this outcome; a combined verdict is opened into its parts,
+    so one model that differs is listed as such even where the others agree."""
+    out = []
+    for chapter, verdicts in found.items():
+        for v in verdicts.values():
+            for part in (v.parts or (v,)):
+                if part.outcome == outcome:
+                    out.append((chapter, part))
+    return out
+
+
+def outcome_list(found: dict, outcome: str) -> str:
+    """A Markdown bullet list of every verdict with `outcome`: '- **topic** (chapter): text'."""
+    items = _items(found, outcome)
+    if not items:
+        return "None."
+    return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {v.text}" for ch, v in items)
+
+
+def outcome_counts(found: dict) -> str:
+    """One sentence: how many verdicts of the book came out each way."""
+    n = {o: len(_items(found, o)) for o in V.OUTCOMES}
+    total = sum(n.values())
+    return V._sentence(
+        f"Of the {total} findings the chapters state, {n['agrees']} reproduce the paper (or the "
+        f"report, where it is the one compared with), {n['differs']} do not, {n['inconclusive']} "
+        f"cannot be decided by the runs as they came out, and {n['missing']} wait for runs that "
+        "are not stored yet")
+
+
+def book_differences(settings: dict, stores) -> "pd.DataFrame":
+    """Every Table I and Table II number that differs from the paper's or the report's by more
+    than THRESHOLD points and the noise: table, source, row, metric, ours, theirs, difference."""
+    import pandas as pd
+
+    from ...experiments import CHAPTER_EXPERIMENTS
+    from ..glue import ChapterRuns
+    runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores)
+    no_wd = {ModelKey(k.model, k.seed): r for k, r in runs["table1"].items()
+             if k.label == "random labels"}
+    frames = {"Table I": table1_frame(runs["table1"]),
+              "Table II": table2_frame(runs["table2"], without_wd=no_wd)}
+    rows = []
+    for table, frame in frames.items():
+        for against in ("paper", "report"):
+            if frame.empty or (f"ours - {against}", "train") not in frame.columns:
+                continue
+            d = difference_frame(frame, against).rename(columns={against: "theirs"})
+            rows += [{"table": table, "source": against, **r} for r in d.to_dict("records")]
+    return pd.DataFrame(rows, columns=["table", "source", "row", "metric", "ours", "theirs",
+                                       "difference", "bar"])

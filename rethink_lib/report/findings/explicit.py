@@ -1,0 +1,114 @@
+"""Chapter 03, explicit regularization: Table I with the linear row, and Table II."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ...builders import ModelKey
+from ...chapters import TOPICS
+from ...data import get_spec
+from ...reference import PAPER_TABLE1
+from .. import verdicts as V
+from ..names import key_name, listing, model_name
+from ..stats import by_seed
+from ..tables import REGULARIZED, regularizer_effect, table1_frame, table2_frame
+from .common import _finish, data_caveat, fits_either, _fit_claim, _published_fit_context, _one
+from .differences import differences
+
+
+def _t1_confound(table1_runs, model: str, best: str) -> str:
+    """What else differs between a model's best regularized Table I runs and its runs with
+    neither: config fields and recorded precision (first seed of each), a run that did not
+    reach the stopping target (then the two did not stop by the same rule), and precisions
+    mixed among the seeds."""
+    groups = by_seed({k: r for k, r in table1_runs.items() if k.model == model})
+    with_, neither = groups.get((model, best), {}), groups.get((model, "neither"), {})
+    if not with_ or not neither:
+        return ""
+    names = (f"the {key_name(best)} run" + ("s" if len(with_) > 1 else ""),
+             "the run" + ("s" if len(neither) > 1 else "") + " with neither")
+    text = V.confounds(with_[min(with_)], neither[min(neither)],
+                       ["augment", "weight_decay", "dropout"], names,
+                       (all(r.summary["fitted"] for r in with_.values()),
+                        all(r.summary["fitted"] for r in neither.values())),
+                       missed="the stopping target")
+    mixed = V.mixed_precision({f"{lab} (seed {sd})": V.run_precision(r)
+                               for lab, sd_runs in ((key_name(best), with_), ("neither", neither))
+                               for sd, r in sd_runs.items()})
+    return " ".join(t for t in (text, mixed if "precision" not in text else "") if t)
+
+
+# ---------------------------------------------------------- 03: explicit regularization
+def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
+    """Verdicts of the explicit-regularization chapter (Table I with the linear row, Table II)."""
+    out, topic = {}, TOPICS["03_explicit"]
+    parts = {"t1_effects": [], "t1_generalize": [], "t1_linear": [], "t1_random": []}
+    n = runs.n_train(["table1"])
+    t1 = table1_frame(runs["table1"], linear=[b for b in baselines if b["n_train"] == n])
+    r0 = _one(runs["table1"])
+    if r0 is not None:
+        caveat = data_caveat(r0)
+        num_classes = get_spec(r0.config.dataset).num_classes
+        out["t1_fit"] = _fit_claim(runs["table1"], r0.config, topic["t1_fit"])
+        for m, row in regularizer_effect(t1, "ours").iterrows():
+            if pd.isna(row["best"]) or (m, "neither") not in t1.index:
+                continue
+            n_test = int(t1.loc[(m, "neither"), ("ours", "n_test")])
+            pub = PAPER_TABLE1.get((m, row["best"]), (None, None))[1]
+            base = PAPER_TABLE1.get((m, "neither"), (None, None))[1]
+            k = int(t1.loc[m][("ours", "test")].reindex(REGULARIZED).notna().sum())
+            parts["t1_effects"].append(V.effect(
+                model_name(m), row["with"], row["neither"], n_test,
+                key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
+                                         "favours a positive effect)" if k > 1 else ""),
+                topic["t1_effects"], published=(pub - base) if pub is not None and base is not None
+                else None, caveat=caveat, confound=_t1_confound(runs["table1"], m, row["best"])))
+        rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
+                if reg in t1.index.get_level_values(1)}
+        linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
+        for m, row in rows.get("neither", {}).iterrows() if "neither" in rows else []:
+            if m == "linear":
+                continue
+            acc, n_test = row[("ours", "test")], int(row[("ours", "n_test")])
+            parts["t1_generalize"].append(V.chance(f"{model_name(m)} without regularizers", acc,
+                                                   n_test, num_classes, topic["t1_generalize"],
+                                                   expected="above"))
+            if linear is not None:
+                parts["t1_linear"].append(V.effect(model_name(m), acc, linear[("ours", "test")], n_test,
+                                                   "the network instead of the linear classifier",
+                                                   topic["t1_linear"]))
+        for m, row in rows.get("random labels", {}).iterrows() if "random labels" in rows else []:
+            if m != "linear":
+                parts["t1_random"].append(V.chance(f"{model_name(m)} on random labels",
+                                                   row[("ours", "test")], int(row[("ours", "n_test")]),
+                                                   num_classes, topic["t1_random"]))
+        out["t1_vs_paper"] = differences(t1, "paper", topic["t1_vs_paper"], caveat)
+        out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"], caveat)
+
+    # Table I at the paper's scale (all training images): its numbers compare directly
+    full = {**runs["table1_full"], **runs["table1_full_late"]}  # RowKeys: distinct models
+    if full:
+        tf = table1_frame(full)
+        out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"],
+                                        caveat=_published_fit_context(full))
+        out["t1_full_vs_paper"] = differences(tf, "paper", topic["t1_full_vs_paper"],
+                                              data_caveat(_one(full)))
+        out["t1_full_vs_report"] = differences(tf, "report", topic["t1_full_vs_report"],
+                                               data_caveat(_one(full)))
+
+    # Table II, beside Table I's random-label runs without weight decay
+    t2_runs = runs["table2"]
+    if t2_runs:
+        no_wd = {ModelKey(k.model, k.seed): r for k, r in runs["table1"].items()
+                 if k.label == "random labels"}
+        fit = _fit_claim(t2_runs, _one(t2_runs).config, topic["t2_fit"], what=" with weight decay on")
+        failed = list(dict.fromkeys(k.model for k, r in t2_runs.items() if not fits_either(r)))
+        plain_too = [model_name(m) for m in failed
+                     if any(k.model == m and not fits_either(r) for k, r in no_wd.items())]
+        if plain_too:
+            fit = V.Verdict(fit.topic, "inconclusive", V._also(fit.text, (
+                f"Without weight decay {listing(plain_too)} did not fit random labels either, "
+                "so the budget, not weight decay, may be what held them back")))
+        out["t2_fit"] = fit
+        out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
+                                          topic["t2_vs_report"])
+    return _finish("03_explicit", out, parts, runs)

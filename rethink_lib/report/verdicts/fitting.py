@@ -1,0 +1,133 @@
+"""Verdicts on fitting the training set: whether runs fitted, where the lr stood when
+they did, and how far a run that missed was from fitting."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .core import Verdict, _also, _sentence
+from ..names import listing, pct
+
+# ------------------------------------------------------------------------ schedule
+LR_FLOOR = 0.05  # the issue's rule: fit random labels before the lr falls below ~5% of its start
+
+
+def lr_fit_phrase(name: str, point: tuple[int | None, float, int], target: str,
+                  floor: float = LR_FLOOR) -> str:
+    """One run's clause of lr_at_fit (no final period): point = (epoch it first reached
+    `target` or None, lr then as a fraction of the start, or at its last epoch; last epoch)."""
+    epoch, frac, last = point
+    if epoch is None:
+        return (f"{name} did not reach {target} in its {last} epochs (its lr at the end: "
+                f"{100 * frac:.1f}% of its start)")
+    return (f"{name} reached {target} at epoch {epoch}, with its lr at {100 * frac:.1f}% of "
+            f"its start ({'below' if frac < floor else 'above'} {100 * floor:g}%)")
+
+
+def lr_at_fit(runs: Mapping[str, tuple[int | None, float, int]], topic: str, target: str,
+              floor: float = LR_FLOOR, caveat: str = "") -> Verdict:
+    """Whether each run reached `target` (e.g. "a training loss of at most 0.01") while its
+    learning rate was still at least `floor` of its start (else the schedule, not the labels,
+    may decide its time to fit). runs: {name: (epoch it first reached the target or None, lr
+    then as a fraction of the start, or at its last epoch when never reached; last epoch)}."""
+    if not runs:
+        return Verdict(topic, "missing", _sentence("The random-label runs are not stored yet"))
+    ok = all(epoch is not None and frac >= floor for epoch, frac, _ in runs.values())
+    text = _sentence("; ".join(lr_fit_phrase(n, pt, target, floor) for n, pt in runs.items()))
+    return Verdict(topic, "agrees" if ok else "differs", _also(text, caveat))
+
+
+# ------------------------------------------------------------------------ fitting
+def _seeds_pooled(short: Mapping[str, tuple], where, accuracy: str) -> dict[str, str]:
+    """{printed name: how far it got} with the seeds of one config pooled: 'MLP 1x512, weight
+    decay (seed 0)' and '(seed 1)' become 'MLP 1x512, weight decay (2 seeds)' with the range
+    of their accuracies (and losses)."""
+    groups: dict[str, list[tuple[str, tuple]]] = {}
+    for name, v in short.items():
+        groups.setdefault(re.sub(r" \(seed \d+\)$", "", name), []).append((name, v))
+    out = {}
+    for base, members in groups.items():
+        if len(members) == 1:
+            name, v = members[0]
+            out[name] = where(v)
+            continue
+        def span(values, fmt):
+            lo, hi = fmt(min(values)), fmt(max(values))
+            return lo if lo == hi else f"{lo} to {hi}"
+        accs = [v[1] for _, v in members]
+        losses = [v[2] for _, v in members if len(v) > 2 and v[2] is not None]
+        text = f"{span(accs, pct)} {accuracy}"
+        if len(losses) == len(members):
+            text += f", loss {span(losses, lambda x: f'{x:.3f}')}"
+        out[f"{base} ({len(members)} seeds)"] = text
+    return out
+
+
+def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
+              tolerance: float = 0.05) -> str:
+    """Where runs that missed 100% training accuracy stood at their end, so a reader can tell a
+    cap that cut a climb short from a plateau. runs: {printed name: (rise, left)}: rise, the
+    points their running training accuracy's mean over the last `window` epochs lies above
+    the `window` before (None: too short; tables.late_rise), left, the points short of 100%.
+    A rise below `tolerance` points counts as levelled off; seeds of one config are pooled."""
+    known = {k: v for k, v in runs.items() if v[0] is not None}
+    if not known:
+        return ""
+    def span(values, fmt):
+        lo, hi = fmt(min(values)), fmt(max(values))
+        return lo if lo == hi else f"{lo} to {hi}"
+    def pts(x: float) -> str:  # 0.002 stays 0.002, not 0.00
+        return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.1g}"
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for name, v in known.items():
+        groups.setdefault(re.sub(r" \(seed \d+\)$", "", name), []).append(v)
+    parts = []
+    for base, vals in groups.items():
+        name = base if len(vals) == 1 else f"{base} ({len(vals)} seeds)"
+        rises, lefts = [r for r, _ in vals], [left for _, left in vals]
+        if max(rises) < tolerance:
+            parts.append(f"{name} had levelled off, {span(lefts, pts)} points "
+                         f"short (a rise of less than {tolerance:g} points)")
+            continue
+        more = [window * left / r for r, left in vals if r >= tolerance]
+        parts.append(f"{name} was still rising by {span(rises, pts)} points, "
+                     f"{span(lefts, pts)} short of 100%: at that pace, which a "
+                     f"falling lr only slows, {span(more, lambda x: f'{x:,.0f}')} more epochs")
+    return _sentence(f"At the end (the mean running training accuracy of the last {window} "
+                     f"epochs against the {window} before), " + "; ".join(parts))
+
+
+def fitted(runs: Mapping[str, tuple[bool, float | None]], target: str, topic: str,
+           expected: bool = True, caveat: str = "",
+           accuracy: str = "running training accuracy") -> Verdict:
+    """Did every run reach its stopping target? runs: {printed name: (fitted, final train %)}
+    or (fitted, final train %, final training loss): a run that missed only the loss target
+    then says so. accuracy: what the train % measures (a run's last epoch's running accuracy,
+    or its accuracy on the whole training set after training).
+
+    expected: the paper's finding (True: they all fit)."""
+    if not runs:
+        return Verdict(topic, "missing", _sentence("None of these runs is stored yet"))
+    def where(v) -> str:  # how far a run got: its accuracy, and its loss when known
+        acc, loss = v[1], (v[2] if len(v) > 2 else None)
+        return f"{pct(acc)} {accuracy}" + (f", loss {loss:.3f}" if loss is not None else "")
+
+    short = _seeds_pooled({k: v for k, v in runs.items() if not v[0]}, where, accuracy)
+    if len(runs) == 1:
+        (name, v), = runs.items()
+        ok = v[0]
+        text = _also(_sentence(f"{name} reached {target}" if ok else
+                               f"{name} did not reach {target}: {where(v)}"), caveat)
+        return Verdict(topic, "agrees" if ok == expected else "differs", text)
+    if not short:
+        text = _also(_sentence(f"{'Both' if len(runs) == 2 else 'All ' + str(len(runs))} runs reached "
+                               f"{target}"), caveat)
+        return Verdict(topic, "agrees" if expected else "differs", text)
+    missed = sum(not v[0] for v in runs.values())
+    listed = listing(f"{k} ({w})" for k, w in short.items())
+    if missed == len(runs):
+        head = f"{'Neither' if len(runs) == 2 else 'None'} of the {len(runs)} runs reached {target}"
+        text = _also(_sentence(head + f": {listed}"), caveat)
+    else:
+        text = _also(_sentence(f"{missed} of {len(runs)} runs did not reach {target}: {listed}"), caveat)
+    return Verdict(topic, "differs" if expected else "agrees", text)
