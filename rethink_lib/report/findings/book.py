@@ -71,8 +71,6 @@ def outcome_counts(found: dict) -> str:
 def book_differences(settings: dict, stores) -> "pd.DataFrame":
     """Every Table I and Table II number that differs from the paper's or the report's by more
     than THRESHOLD points and the noise: table, source, row, metric, ours, theirs, difference."""
-    import pandas as pd
-
     from ...experiments import CHAPTER_EXPERIMENTS
     from ..glue import ChapterRuns
     runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores)

@@ -2,6 +2,7 @@
 differ beyond 2 points and the noise, and one verdict over them all."""
 from __future__ import annotations
 
+import pandas as pd
 
 from ...reference import PAPER_RECIPE
 from .. import verdicts as V
@@ -35,7 +36,6 @@ def difference_cells(frame, against: str, topic: str = "", threshold: float = V.
 def difference_frame(frame, against: str, threshold: float = V.THRESHOLD):
     """The cells where ours and `against` differ by more than the bar (2 points or the noise),
     largest first: row, metric, ours, theirs, difference, bar (points)."""
-    import pandas as pd
     cells = [c for c in difference_cells(frame, against, threshold=threshold)
              if c["verdict"].outcome == "differs"]
     out = pd.DataFrame([{k: v for k, v in c.items() if k != "verdict"} for c in cells],
@@ -47,7 +47,6 @@ def difference_frame(frame, against: str, threshold: float = V.THRESHOLD):
 def difference_table(frame, threshold: float = V.THRESHOLD):
     """`difference_frame` against the paper and against the report in one table, with a
     `source` column (Table 3.2)."""
-    import pandas as pd
     parts = [difference_frame(frame, a, threshold).rename(columns={a: "theirs"}).assign(source=a)
              for a in ("paper", "report")]
     out = pd.concat(parts, ignore_index=True)

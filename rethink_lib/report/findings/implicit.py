@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
+
 from ...chapters import TOPICS
 from .. import verdicts as V
 from ..tables import curve_table, late_rise
@@ -107,5 +109,4 @@ def _fig3c_verdicts(c, out, topic) -> None:
 
 
 def _na(v):
-    import pandas as pd
     return None if pd.isna(v) else int(v)
