@@ -64,7 +64,7 @@ class Experiment:
     params: tuple[Param, ...] = ()  # chapter parameters it adds (models, levels, data)
     topics: dict[str, Topic] = field(default_factory=dict)  # verdict keys that judge it
     figure: str | None = None   # function of report/figures.py that draws it
-    table: str | None = None    # function of report/tables.py that tabulates it
+    table: str | None = None    # function of report/tables/ (its namespace) that tabulates it
 
     def __call__(self, settings: Mapping) -> dict:
         return self.build(settings)

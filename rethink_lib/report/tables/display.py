@@ -1,0 +1,58 @@
+"""Display forms shared by every table: number formats, percent, compact type."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..names import missing
+
+
+def _pct(x) -> float:
+    """Fraction -> percent; None/NaN -> NaN."""
+    return math.nan if missing(x) else 100.0 * x
+
+
+def compact(styler):
+    """Small type and some room between cells, so wide tables fit the book's page."""
+    return (styler.set_table_attributes('style="font-size: 0.85em"')
+            .set_table_styles([{"selector": sel, "props": "padding: 0.1em 0.45em"}
+                               for sel in ("td", "th")]))
+
+
+# Columns that count things (steps, epochs, images, seeds, parameters): whole numbers, always.
+COUNT_WORDS = ("step", "epoch", "images", "seeds", "parameters", "n_", "runs")
+
+
+def plain_number(v: float) -> str:
+    """As short as exact, never in scientific notation: 0.005, 0.9897, 1,030, 5e-05 -> 0.00005."""
+    if v != v:
+        return "-"
+    if float(v).is_integer():
+        return f"{v:,.0f}"
+    text = f"{v:,.8f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{v:.2g}"
+
+
+def _column_format(col: pd.Series, digits: int | None):
+    """One format per column: counts and whole-number columns with thousands separators and
+    no decimals; other floats with `digits` decimals (None: `plain_number`)."""
+    name = str(col.name).lower()
+    values = col.dropna()
+    whole = col.dtype.kind == "i" or (len(values) > 0 and (values == values.round()).all()
+                                      and any(w in name for w in COUNT_WORDS))
+    if whole or any(w in name for w in COUNT_WORDS) and col.dtype.kind == "i":
+        return "{:,.0f}"
+    return plain_number if digits is None else f"{{:,.{digits}f}}"
+
+
+def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True,
+                 empty: str = "no run is stored yet"):
+    """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
+    learning rate 0.005), thousands separators for integers, '-' for missing."""
+    fmt = {c: _column_format(frame[c], digits) for c in frame.columns
+           if frame[c].dtype.kind in "fi"}
+    if frame.empty:
+        return pd.DataFrame({"": [empty]}).style.hide(axis="index")
+    styler = frame.style.format(fmt, na_rep="-")
+    return compact(styler if index else styler.hide(axis="index"))
