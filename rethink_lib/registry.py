@@ -40,6 +40,7 @@ class Topic:
     """One verdict a chapter glues (computed in report/findings/)."""
     text: str                   # what it is about, as the book's lists of findings say it
     names_missing: bool = True  # the verdict names its experiment's runs not stored yet
+    also: tuple[str, ...] = ()  # other experiments whose runs it judges too (their gaps count)
 
 
 @dataclass(frozen=True)

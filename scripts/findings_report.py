@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     for chapter, vs in found.items():
         print(f"\n## {chapter}")
         for key, v in vs.items():
-            print(f"- [{v.outcome}] {key}: {v.text}")
+            print(f"- [{v.outcome}{', so far' if v.so_far else ''}] {key}: {v.text}")
     pd.set_option("display.width", 200)
     capacity = ChapterRuns(s, ["fig1bc"], stores)
     print("\n## Fig. 1b: random/true time-to-fit factor by each metric (mean over seeds)")

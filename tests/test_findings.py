@@ -238,8 +238,10 @@ def test_an_extension_verdict_names_its_runs_not_stored_yet():
     v = findings.capacity(runs, ())["gaussian_large"]
     assert v.outcome == "agrees" and v.text.startswith(f"All {len(stored)} runs reached")
     assert v.text.endswith("(Not stored yet, so not part of this verdict: AlexNet.)")
+    assert v.pending == sum(k[0] == "alexnet_small" for k in c) > 0 and v.so_far
     runs.missing = runs.missing[-1:]  # another experiment's gap is not this verdict's
-    assert "Not stored yet" not in findings.capacity(runs, ())["gaussian_large"].text
+    alone = findings.capacity(runs, ())["gaussian_large"]
+    assert "Not stored yet" not in alone.text and alone.pending == 0 and not alone.so_far
 
 
 def test_a_run_left_to_a_gpu_is_named_apart_from_the_runs_still_to_come():
@@ -251,7 +253,7 @@ def test_a_run_left_to_a_gpu_is_named_apart_from_the_runs_still_to_come():
             if k[0] == "alexnet_small"]
     runs.missing = gone
     v = findings.capacity(runs, ())["gaussian_large"]
-    assert "Not stored yet" not in v.text
+    assert "Not stored yet" not in v.text and v.pending == 0  # cut, not to come
     assert v.text.endswith("(Not part of this verdict: AlexNet, left to a GPU, since even the "
                            "fastest CPU measured would take longer than a session; execution "
                            "report, Table E.2.)")
@@ -280,7 +282,7 @@ def test_a_table1_verdict_made_from_part_of_its_runs_names_the_rest():
     lacking = [key_name(k) for k in t if k[0] == "inception_small_nobn"]
     assert len(lacking) == 3
     for key in ("t1_fit", "t1_generalize", "t1_random"):
-        assert found[key].outcome == "agrees"
+        assert found[key].outcome == "agrees" and found[key].pending == 3
         assert found[key].text.endswith(f"(Not stored yet, so not part of this verdict: "
                                         f"{'; '.join(lacking)}.)")  # the names hold commas
     assert "Not stored yet" not in findings.explicit(Runs(S, table1=stored), ())["t1_fit"].text
@@ -405,3 +407,46 @@ def test_factor_spread_is_the_median_seed_spread_of_the_fig1b_factor():
     assert "over 2 levels of MLP 1x512" in where
     one_seed = {key: {0: sd[0]} for key, sd in levels.items()}
     assert findings.factor_spread(one_seed) is None
+
+
+def test_paper_scale_phrase_counts_each_networks_rows():
+    from rethink_lib.builders import RowKey
+    def key(m, label, seed=0):
+        return RowKey(m, label, seed)
+    runs = Runs(S, table1_full={key("mlp_1x512", "neither"): None, key("mlp_1x512", "neither", 1): None,
+                                key("mlp_1x512", "wd"): None},
+                table1_full_late={key("alexnet_small", "neither"): None})
+    runs.missing = [("table1_full_late", key("alexnet_small", lab), None, "not stored")
+                    for lab in ("crop", "wd", "random labels")] + [
+                    ("table1", key("alexnet_small", "crop+wd"), None, "not stored")]
+    assert findings.paper_scale_phrase(runs) == ("MLP 1x512 (all 2 rows) and AlexNet "
+                                                 "(1 of its 4 rows so far)")
+    runs = Runs(S)
+    assert findings.paper_scale_phrase(runs).startswith("none (this profile plans no rows")
+    runs.missing = [("table1_full", key("mlp_1x512", "neither"), None, "not stored")]
+    assert findings.paper_scale_phrase(runs) == "none yet"
+
+
+def test_a_verdict_on_part_of_its_runs_holds_so_far_even_where_it_names_no_gap():
+    c = fig1bc(S)
+    stored = {k: run(cfg, test=0.85 if k.level == 0 else 0.1) for k, cfg in c.items()
+              if k.model == "mlp_1x512"}
+    runs = Runs(S, fig1bc=stored)
+    runs.missing = [("fig1bc", k, cfg, "not stored") for k, cfg in c.items() if k.model != "mlp_1x512"]
+    fit = findings.capacity(runs, BASELINES)["fig1b_fit"]
+    assert fit.outcome == "agrees" and fit.pending == len(runs.missing) > 0 and fit.so_far
+    assert "Not stored yet" not in fit.text  # fig1bc's topics name no gaps (the chapter lists them)
+    runs.missing = []
+    assert not findings.capacity(runs, BASELINES)["fig1b_fit"].so_far
+
+
+def test_table1_at_the_paper_scale_counts_the_late_rows_as_its_gaps():
+    from rethink_lib.experiments import table1_full, table1_full_late
+    c = resolve("cifar")
+    stored = {k: run(cfg, n_train=50_000) for k, cfg in table1_full(c).items()}
+    late = table1_full_late(c)
+    runs = Runs(c, table1_full=stored)
+    runs.missing = [("table1_full_late", k, cfg, "not stored") for k, cfg in late.items()]
+    fit = findings.explicit(runs, ())["t1_full_fit"]
+    assert fit.pending == len(late) > 0 and fit.so_far
+    assert "(Not stored yet, so not part of this verdict: AlexNet" in fit.text

@@ -7,7 +7,7 @@ import pytest
 from rethink_lib import registry
 from rethink_lib.builders import CorruptionKey, LevelKey, ModelKey, RowKey
 from rethink_lib.chapter_params import CHAPTER_PARAMETERS
-from rethink_lib.chapters import CHAPTER_EXPERIMENTS, EXPERIMENT_OF, TOPICS
+from rethink_lib.chapters import CHAPTER_EXPERIMENTS, EXPERIMENT_OF, JUDGED, TOPICS
 from rethink_lib.experiments import EXPERIMENTS, QUEUE, resolve
 from rethink_lib.plan import FIGURES
 from rethink_lib.profiles import NAMES
@@ -67,7 +67,9 @@ def test_views_are_derived_from_the_registry():
     assert CHAPTER_EXPERIMENTS["04_implicit"][:3] == ["fig3a", "fig3b", "fig3c"]
     assert FIGURES["fig1bc"] == ("Fig. 1b/1c", "capacity_models") and FIGURES["fig3a"] == ("Fig. 3a", None)
     assert findings.TOPICS is TOPICS and findings.EXPERIMENT_OF is EXPERIMENT_OF
-    assert EXPERIMENT_OF["t2_fit"] == "table2" and "fig1a_order" not in EXPERIMENT_OF
+    assert EXPERIMENT_OF["t2_fit"] == ("table2",) and "fig1a_order" not in EXPERIMENT_OF
+    assert JUDGED["fig1a_order"] == ("fig1a",) and "linear" not in JUDGED  # a chapter's own
+    assert EXPERIMENT_OF["t1_full_fit"] == JUDGED["t1_full_fit"] == ("table1_full", "table1_full_late")
     assert list(TOPICS["02_capacity"])[:4] == ["linear", "fig1a_fit", "fig1a_order", "decay_rule"]
     # every verdict key belongs to one chapter only
     keys = [k for c in TOPICS.values() for k in c]

@@ -108,3 +108,31 @@ def test_precision_phrase_from_the_profile():
     assert S.precision_phrase(resolve("cifar"), ("alexnet_small", "mlp_1x512")) == "float32"
     mixed = S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small"))
     assert "bfloat16 (Inception)" in mixed and "float32 (AlexNet)" in mixed
+
+
+def test_verdicts_on_part_of_their_runs_say_so_far():
+    found = {"02_capacity": {
+        "fig1a_fit": V.Verdict("Fig. 1a fit", "agrees", "True labels fitted.", pending=4),
+        "fig1b_ratio": V.Verdict("Fig. 1b ratio", "differs", "Too slow.", pending=2),
+        "fig1c_rise": V.Verdict("Fig. 1c rise", "agrees", "Rises."),
+        "fig2": V.Verdict("Fig. 2", "missing", "Not stored.", pending=3)}}
+    main = S.classify(found, SMALL)
+    assert [v.so_far for v in main["02_capacity"].values()] == [True, True, False, False]
+    frame = S.claims_frame({"cifar10": main, "fashion_mnist": S.classify(_found(
+        fig1a_fit="agrees", fig1b_ratio="differs", fig1c_rise="agrees"), SMALL)})
+    rows = frame.set_index("claim")["ours: CIFAR-10"]
+    assert rows["Random labels take a small constant factor longer"] == "does not so far"
+    assert rows["Test error rises with the corruption level"] == "reproduces"
+    assert rows["Clean labels are learned before corrupted ones"] == "not stored yet"
+    # a claim decided so far on one data set is not counted as decided on both
+    assert S.agreement_sentence(frame).startswith("Of the 1 findings decided on both data sets, 1")
+    counts = S.counts_sentence(main)
+    assert "2 reproduce" in counts and ("; 2 of the decided ones rest on the runs stored so far, "
+                                        "with more of their runs to come (Fig. 1a fit; Fig. 1b "
+                                        "ratio)") in counts
+    assert S.outcome_list(main, "agrees").splitlines()[0] == (
+        "- **Fig. 1a fit** (Effective capacity): True labels fitted. (So far: 4 of its planned "
+        "runs are not stored yet.)")
+    summary = S.chapter_summary(main["02_capacity"], "cifar10")
+    assert "rest on the runs stored so far" in summary
+    assert "so far" not in S.chapter_summary(_found(fig1a_fit="agrees")["02_capacity"], "cifar10")

@@ -249,3 +249,16 @@ def test_runs_table_keeps_runs_whose_keys_collide_across_experiments():
     assert len(t) == 6 and list(t.columns[:2]) == ["experiment", "data"]
     assert t.groupby("experiment").size().to_dict() == {"Gaussian noise": 3, "random labels, MNIST": 3}
     assert set(t["data"]) == {"Fashion-MNIST", "MNIST"}
+
+
+@pytest.mark.parametrize("ours_n, times, why", [
+    (10_000, "5.0 times", "fewer training images than the paper's"),
+    (100_000, "0.5 times", "more training images than the paper's"),
+    (50_000, "1.0 times", "the paper's networks and sizes")])
+def test_per_image_sentence_says_how_many_times_the_papers(ours_n, times, why):
+    frame = pd.DataFrame({"parameters": [1_000_000.0, 2_000_000.0],
+                          f"per image, ours (n = {ours_n:,})": [1e6 / ours_n, 2e6 / ours_n],
+                          "per image, paper (n = 50,000)": [20.0, 40.0]}, index=["a", "b"])
+    text = tables.per_image_sentence(frame)
+    assert text.endswith(f": {times} as many for each network ({why}).")
+    assert text.startswith(f"Parameters per training image: ours {1e6 / ours_n:,.0f} to ")

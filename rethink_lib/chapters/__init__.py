@@ -13,12 +13,13 @@ from .. import registry
 from . import capacity, explicit, implicit  # noqa: F401  (registers, in book order)
 from ..registry import CHAPTERS, EXPERIMENTS, get_chapter, get_experiment  # noqa: F401
 
-# {chapter: [experiment names]}, {chapter: {verdict key: topic text}}, and the experiment
-# whose missing runs a verdict names (where it is one)
+# {chapter: [experiment names]}, {chapter: {verdict key: topic text}}, the experiments whose
+# runs a verdict judges (its own and its topic's `also`: their gaps make it hold "so far"), and
+# those whose missing runs it names after its text (where it names them)
 CHAPTER_EXPERIMENTS = {c: [e.name for e in registry.of_chapter(c)] for c in CHAPTERS}
 TOPICS = {c: {k: t.text for k, t in registry.topics(c).items()} for c in CHAPTERS}
-EXPERIMENT_OF = {k: e.name for e in EXPERIMENTS.values() for k, t in e.topics.items()
-                 if t.names_missing}
+JUDGED = {k: (e.name, *t.also) for e in EXPERIMENTS.values() for k, t in e.topics.items()}
+EXPERIMENT_OF = {k: v for k, v in JUDGED.items() if EXPERIMENTS[v[0]].topics[k].names_missing}
 CHAPTER_TITLES = {c.name: c.title for c in CHAPTERS.values()}
 
 

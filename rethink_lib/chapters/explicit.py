@@ -51,7 +51,7 @@ def table1(s):
 
 @experiment("table1_full", chapter=EXPLICIT, label="Table I, paper scale",
             models="paper_scale_models", table="table1_frame",
-            topics={k: Topic(t) for k, t in {
+            topics={k: Topic(t, also=("table1_full_late",)) for k, t in {
                 "t1_full_fit": "Table I at the paper's scale: every run fits its training set",
                 "t1_full_vs_paper": "Table I at the paper's scale against the paper's numbers",
                 "t1_full_vs_report": "Table I at the paper's scale against the report's "

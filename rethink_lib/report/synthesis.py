@@ -115,7 +115,8 @@ def counts_sentence(found: dict) -> str:
         f"Of the {n} findings the chapters test, {f['agrees']} reproduce the paper (or the "
         f"report, where it is the one compared with), {f['differs']} do not, "
         f"{f['inconclusive']} cannot be decided by the runs as they came out, and "
-        f"{f['missing']} wait for runs not stored yet")
+        f"{f['missing']} wait for runs not stored yet"
+        + _so_far_phrase(_items(found, "finding")))
     n_ch = sum(ch.values())
     second = V._sentence(
         f"Apart from these, {ch['agrees']} of {n_ch} checks of our own set-up pass"
@@ -128,6 +129,22 @@ def counts_sentence(found: dict) -> str:
 
 _MARK = {"agrees": "reproduces", "differs": "does not", "inconclusive": "undecided",
          "missing": "not stored yet"}
+SO_FAR = " so far"  # a mark's suffix where the verdict rests on part of its runs (`Verdict.so_far`)
+
+
+def mark(v: V.Verdict) -> str:
+    """A verdict's cell in the claims table: 'reproduces', or 'reproduces so far' where some of
+    its planned runs are not stored yet."""
+    return _MARK[v.outcome] + (SO_FAR if v.so_far else "")
+
+
+def _so_far_phrase(verdicts) -> str:
+    """'; 2 of these rest on part of their runs (Fig. 1a; Table I), more of which are to come'."""
+    partial = [v.topic for v in verdicts if v.so_far]
+    if not partial:
+        return ""
+    return (f"; {len(partial)} of the decided ones rest on the runs stored so far, with more of "
+            f"their runs to come ({'; '.join(partial)})")
 
 
 def claims_frame(found_by_data: dict) -> pd.DataFrame:
@@ -139,8 +156,7 @@ def claims_frame(found_by_data: dict) -> pd.DataFrame:
         kind = None
         for data, found in found_by_data.items():
             v = next((vs[key] for vs in found.values() if key in vs), None)
-            row[f"ours: {dataset_name(data)}"] = \
-                _MARK[v.outcome] if v is not None else "-"
+            row[f"ours: {dataset_name(data)}"] = mark(v) if v is not None else "-"
             kind = kind or (v.kind if v is not None else None)
         row["kind"] = kind or "-"
         rows.append(row)
@@ -148,7 +164,8 @@ def claims_frame(found_by_data: dict) -> pd.DataFrame:
 
 
 def agreement_sentence(frame: pd.DataFrame) -> str:
-    """Where two data sets' columns exist: how many claims came out the same way on both."""
+    """Where two data sets' columns exist: how many claims came out the same way on both
+    (decided on both: 'reproduces' or 'does not', not 'so far' on either)."""
     cols = [c for c in frame.columns if c.startswith("ours: ")]
     if len(cols) < 2:
         return ""
@@ -183,7 +200,8 @@ def outcome_list(found: dict, outcome, kind: str = "finding") -> str:
     if not items:
         return "None."
     return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {_without_gaps(v.text)}"
-                     for ch, v in items)
+                     + (f" (So far: {v.pending} of its planned runs are not stored yet.)"
+                        if v.so_far else "") for ch, v in items)
 
 
 def chapter_summary(found_chapter: dict, data: str) -> str:
@@ -201,6 +219,7 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
         text += "; the runs cannot decide: " + "; ".join(by["inconclusive"])
     if by["missing"]:
         text += f"; {len(by['missing'])} wait for runs not stored yet"
+    text += _so_far_phrase(f)
     checks = [v for v in found_chapter.values() if v.kind == "check"]
     if checks:
         failed = [v.topic for v in checks if v.outcome == "differs"]

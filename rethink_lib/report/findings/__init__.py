@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...chapters import CHAPTER_TITLES, EXPERIMENT_OF, TOPICS  # noqa: F401
 from ...ops import probes as probe_records  # noqa: F401  (tests replace its loader)
-from .book import (JUDGES, book_differences, chapter_findings, outcome_counts,  # noqa: F401
+from .book import (JUDGES, book_differences, book_paper_scale, chapter_findings, outcome_counts,  # noqa: F401
                    outcome_list)
 from .capacity import _slower_decay_note, baseline_sizes, capacity  # noqa: F401
 from .common import (CHAPTERS, LEVEL_WINDOW, PACE_WINDOW, REACH, SIGNAL,  # noqa: F401
@@ -19,5 +19,5 @@ from .common import (CHAPTERS, LEVEL_WINDOW, PACE_WINDOW, REACH, SIGNAL,  # noqa
                      linear_baselines, lr_fit_point, not_stored_phrase, report_bn_pairs,
                      schedule_caveat, seeds_phrase, target_phrase)
 from .differences import difference_cells, difference_frame, difference_table, differences  # noqa: F401
-from .explicit import explicit  # noqa: F401
+from .explicit import PAPER_SCALE, explicit, paper_scale_phrase  # noqa: F401
 from .implicit import implicit  # noqa: F401

@@ -11,7 +11,7 @@ from ..tables import table1_frame, table2_frame
 from .capacity import baseline_sizes, capacity
 from .common import linear_baselines
 from .differences import difference_frame
-from .explicit import explicit
+from .explicit import explicit, paper_scale_phrase
 from .implicit import implicit
 
 # The functions a chapter's registry entry names (`chapter(..., findings=...)`).
@@ -87,3 +87,11 @@ def book_differences(settings: dict, stores) -> "pd.DataFrame":
             rows += [{"table": table, "source": against, **r} for r in d.to_dict("records")]
     return pd.DataFrame(rows, columns=["table", "source", "row", "metric", "ours", "theirs",
                                        "difference", "bar"])
+
+
+def book_paper_scale(settings: dict, stores) -> str:
+    """`explicit.paper_scale_phrase` for the whole book (the conclusion): which networks have
+    Table I rows at the paper's scale stored, and how many of their planned rows."""
+    from ...experiments import CHAPTER_EXPERIMENTS
+    from ..glue import ChapterRuns
+    return paper_scale_phrase(ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores))

@@ -8,7 +8,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ...baselines import linear_baseline
-from ...chapters import CHAPTERS as _CHAPTERS, EXPERIMENT_OF, TOPICS
+from ...chapters import CHAPTERS as _CHAPTERS, EXPERIMENT_OF, JUDGED, TOPICS
 from ...metrics import FIT_LOSS
 from ...reference import PAPER_RECIPE, PAPER_TABLE1, REPORT_TABLE1
 from .. import verdicts as V
@@ -32,12 +32,16 @@ SIGNAL = 0.9  # Fig. 2: running accuracy at which a part of the training set cou
 CHAPTERS = tuple(_CHAPTERS)
 
 
-def not_stored_phrase(runs, experiment: str) -> str:
-    """'(Not stored yet, so not part of this verdict: AlexNet.)' for an experiment's planned
-    runs that are missing from the store (each printed once), else ''."""
+def _names(experiments) -> tuple:
+    return (experiments,) if isinstance(experiments, str) else tuple(experiments)
+
+
+def not_stored_phrase(runs, experiments) -> str:
+    """'(Not stored yet, so not part of this verdict: AlexNet.)' for the planned runs of an
+    experiment (or of several) that are missing from the store (each printed once), else ''."""
     from ..glue import LONG
     found = [(key_name(key), why) for name, key, _, why in getattr(runs, "missing", ())
-             if name == experiment]
+             if name in _names(experiments)]
     def listed(names):
         return "; ".join(names) if any("," in n for n in names) else listing(names)
     later = list(dict.fromkeys(n for n, why in found if not why.startswith(LONG)))
@@ -53,6 +57,14 @@ def not_stored_phrase(runs, experiment: str) -> str:
     return text
 
 
+def pending_runs(runs, experiments) -> int:
+    """How many planned runs of an experiment (or of several) are not stored yet and are not
+    left to a GPU: a verdict decided without them holds 'so far' (`Verdict.pending`)."""
+    from ..glue import LONG
+    return len({(name, key) for name, key, _, why in getattr(runs, "missing", ())
+                if name in _names(experiments) and not why.startswith(LONG)})
+
+
 def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> dict[str, V.Verdict]:
     """Combine per-model verdicts into their section's key, name the runs each verdict still
     lacks (`runs.missing`), fill absent keys with a 'missing' verdict, and keep the
@@ -61,9 +73,12 @@ def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> di
         if items:
             out[key] = V.combine(TOPICS[chapter][key], items)
     for key, v in out.items():
+        if v is None:
+            continue
         lacking = not_stored_phrase(runs, EXPERIMENT_OF[key]) if key in EXPERIMENT_OF else ""
-        if v is not None and lacking:
-            out[key] = replace(v, text=V._also(v.text, lacking))
+        pending = pending_runs(runs, JUDGED[key]) if key in JUDGED else 0
+        if lacking or pending:
+            out[key] = replace(v, text=V._also(v.text, lacking), pending=pending)
     return {key: out.get(key) or V.Verdict(topic, "missing", "The runs for this are not stored yet.")
             for key, topic in TOPICS[chapter].items()}
 

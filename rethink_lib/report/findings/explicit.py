@@ -112,3 +112,28 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
                                           topic["t2_vs_report"])
     return _finish("03_explicit", out, parts, runs)
+
+
+PAPER_SCALE = ("table1_full", "table1_full_late")  # the experiments of Table I at full size
+
+
+def paper_scale_phrase(runs) -> str:
+    """Which networks have Table I rows at the paper's scale (all training images) stored, and
+    how many of their planned rows: 'MLP 1x512 (all 3 rows), MLP 3x512 (all 3 rows) and AlexNet
+    (2 of its 5 rows so far)'; 'none yet' when no row is stored."""
+    planned: dict[str, set] = {}
+    stored: dict[str, set] = {}
+    for name, key, *_ in getattr(runs, "missing", ()):
+        if name in PAPER_SCALE:
+            planned.setdefault(key.model, set()).add(key.label)
+    for name in PAPER_SCALE:
+        for key in runs[name]:
+            planned.setdefault(key.model, set()).add(key.label)
+            stored.setdefault(key.model, set()).add(key.label)
+    parts = []
+    for model, labels in stored.items():
+        n, k = len(planned[model]), len(labels)
+        parts.append(f"{model_name(model)} ({f'all {n} rows' if k == n else f'{k} of its {n} rows so far'})")
+    if not planned:
+        return "none (this profile plans no rows at the paper's scale)"
+    return listing(parts) if parts else "none yet"

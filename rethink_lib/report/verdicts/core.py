@@ -26,12 +26,19 @@ class Verdict:
     text: str      # the sentence, Markdown
     parts: tuple = ()  # the verdicts a `combine`d one was made of
     kind: str = "finding"  # one of KINDS
+    pending: int = 0  # planned runs of its experiment not stored yet (a GPU's apart): the
+    # outcome rests on the runs stored so far and may change when these land
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, got {self.outcome!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+    @property
+    def so_far(self) -> bool:
+        """Decided (agrees, differs or inconclusive) on part of its runs only."""
+        return self.pending > 0 and self.outcome != "missing"
 
     def __str__(self) -> str:
         return self.text
