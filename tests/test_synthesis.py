@@ -136,3 +136,12 @@ def test_verdicts_on_part_of_their_runs_say_so_far():
     summary = S.chapter_summary(main["02_capacity"], "cifar10")
     assert "rest on the runs stored so far" in summary
     assert "so far" not in S.chapter_summary(_found(fig1a_fit="agrees")["02_capacity"], "cifar10")
+
+
+def test_a_gap_note_said_once_for_the_page_speaks_of_the_verdicts_below():
+    note = "(Not stored yet, so not part of this verdict: Inception.)"
+    found = {"a": V.Verdict("a", "agrees", f"A held. {note}"),
+             "b": V.Verdict("b", "agrees", f"B held. {note}")}
+    stripped, caveats = S.page_caveats(found)
+    assert caveats == "- Not stored yet, so not part of the verdicts below: Inception."
+    assert stripped["a"].text == "A held."

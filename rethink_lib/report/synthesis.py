@@ -251,7 +251,13 @@ def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
     out = {k: replace(v, text=strip(v.text), parts=tuple(replace(p, text=strip(p.text))
                                                          for p in v.parts))
            for k, v in found.items()}
-    return out, "\n".join(f"- {n[1:-1]}" for n in common)
+    return out, "\n".join(f"- {_page_wide(n[1:-1])}" for n in common)
+
+
+def _page_wide(note: str) -> str:
+    """A verdict's note said once for its page: 'this verdict' becomes 'the verdicts below'."""
+    return (note.replace("part of this verdict either", "part of the verdicts below either")
+            .replace("part of this verdict", "part of the verdicts below"))
 
 
 def precision_phrase(settings, models) -> str:
