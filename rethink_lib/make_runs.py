@@ -72,12 +72,15 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
     from .planner import cost_predictor
     configs = all_configs(resolve(profile), experiments or QUEUE)
     predict = cost_predictor(device, [results_dir])
+    from .ops.progress import checkpoint_progress
     rows = []
     for c in configs:
         minutes, entry = predict(c)
-        rows.append({"run_id": c.run_id, "status": _status(c, results_dir),
+        status = _status(c, results_dir)
+        rows.append({"run_id": c.run_id, "status": status,
                      "minutes": None if minutes is None else round(minutes, 1),
-                     "cost_table": entry, "config": c.to_dict(), "_config": c})
+                     "cost_table": entry, "config": c.to_dict(), "_config": c,
+                     "progress": checkpoint_progress(c, results_dir) if status == "missing" else None})
     if order == "cheap":
         rows.sort(key=lambda r: float("inf") if r["minutes"] is None else r["minutes"])
     return rows
@@ -98,9 +101,11 @@ def _print_plan(rows, profile, device="cpu") -> None:
     note = emulated_bf16_note([r["_config"] for r in todo], device)
     if note:
         print(f"  {note}")
+    from .ops.progress import progress_phrase
     for r in todo + long:
         mins = "?" if r["minutes"] is None else f"{r['minutes']:.1f}"
-        print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}")
+        started = progress_phrase(r.get("progress"))
+        print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}" + (f"  ({started})" if started else ""))
 
 
 def _long(todo: list[dict], args):
@@ -267,7 +272,8 @@ def _main(argv=None) -> int:
                 r["status"] = "long"
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
-                                   predicted_minutes=r["minutes"]) for r in rows], indent=1))
+                                   predicted_minutes=r["minutes"], checkpoint=r["progress"])
+                              for r in rows], indent=1))
         else:
             _print_plan(rows, args.profile, args.device)
         return 0

@@ -172,3 +172,31 @@ def test_machine_name_carries_the_instruction_set(monkeypatch):
     assert costs.machine_name("cpu") == "AMD EPYC (AVX2)"
     monkeypatch.setattr(metrics, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
     assert costs.machine_name("cpu") == "AMD EPYC (AVX-512 BF16)"
+
+
+def test_dry_run_shows_how_far_a_checkpointed_run_got(capsys, tmp_path):
+    from rethink_lib.checkpoint import save_checkpoint
+    from rethink_lib.ops.progress import checkpoint_progress, progress_phrase
+    from rethink_lib.results import checkpoint_path, ensure_checkpoint_dir
+    rows = make_runs.plan("smoke", results_dir=tmp_path)
+    started, other = rows[0]["_config"], rows[1]["_config"]
+    ensure_checkpoint_dir(tmp_path)
+    save_checkpoint(checkpoint_path(started, tmp_path),
+                    {"config": started.to_dict(), "epoch": 1, "wall_seconds": 5400.0, "threads": 2})
+    checkpoint_path(other, tmp_path).write_bytes(b"not a checkpoint")
+    got = checkpoint_progress(started, tmp_path)
+    assert got == {"epoch": 1, "max_epochs": started.max_epochs, "threads": 2, "hours": 1.5}
+    assert progress_phrase(got) == (f"checkpoint: epoch 1 of at most {started.max_epochs}, "
+                                    "1.5 h so far; resume with --threads 2")
+    assert checkpoint_progress(other, tmp_path)["problem"].startswith("unreadable checkpoint")
+    assert checkpoint_progress(rows[2]["_config"], tmp_path) is None and progress_phrase(None) == ""
+    plan = {r["run_id"]: r["checkpoint"] for r in _plan(capsys, tmp_path)}
+    assert plan[started.run_id]["epoch"] == 1 and plan[rows[2]["run_id"]] is None
+    # another config's checkpoint under this run's name is said, not trusted
+    save_checkpoint(checkpoint_path(other, tmp_path),
+                    {"config": started.to_dict(), "epoch": 1, "wall_seconds": 1.0, "threads": 1})
+    assert checkpoint_progress(other, tmp_path) == {"problem": "checkpoint of another config"}
+    assert make_runs.main(["--profile", "smoke", "--dry-run", "--results-dir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert f"{started.run_id}  (checkpoint: epoch 1 of at most" in text
+    assert f"{other.run_id}  (checkpoint of another config)" in text
