@@ -162,6 +162,11 @@ def test_conclusion_lists_open_combined_verdicts():
     assert findings.outcome_list(found, "differs") == "- **Fig. 1b** (Effective capacity): B."
     assert findings.outcome_list(found, "missing") == "None."
     assert findings.outcome_counts(found).startswith("Of the 2 findings the chapters state, 1 reproduce")
+    assert "so far" not in findings.outcome_counts(found)
+    from dataclasses import replace
+    found["02_capacity"]["x"] = replace(found["02_capacity"]["x"], pending=3)  # its parts too
+    assert findings.outcome_counts(found).endswith(
+        "; 2 of the decided ones rest on the runs stored so far.")
 
 
 @pytest.mark.parametrize("dataset,n,expected", [("cifar10", None, ""), ("fashion_mnist", 5000, "Not like-for-like")])

@@ -2,6 +2,8 @@
 lists by outcome, and every published number we differ from."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from ...builders import ModelKey
@@ -43,9 +45,9 @@ def _items(found: dict, outcome: str) -> list[tuple[str, V.Verdict]]:
     out = []
     for chapter, verdicts in found.items():
         for v in verdicts.values():
-            for part in (v.parts or (v,)):
+            for part in (v.parts or (v,)):  # a part holds "so far" where its verdict does
                 if part.outcome == outcome:
-                    out.append((chapter, part))
+                    out.append((chapter, replace(part, pending=v.pending)))
     return out
 
 
@@ -60,12 +62,14 @@ def outcome_list(found: dict, outcome: str) -> str:
 def outcome_counts(found: dict) -> str:
     """One sentence: how many verdicts of the book came out each way."""
     n = {o: len(_items(found, o)) for o in V.OUTCOMES}
+    so_far = sum(v.so_far for o in V.OUTCOMES for _, v in _items(found, o))
     total = sum(n.values())
     return V._sentence(
         f"Of the {total} findings the chapters state, {n['agrees']} reproduce the paper (or the "
         f"report, where it is the one compared with), {n['differs']} do not, {n['inconclusive']} "
         f"cannot be decided by the runs as they came out, and {n['missing']} wait for runs that "
-        "are not stored yet")
+        "are not stored yet"
+        + (f"; {so_far} of the decided ones rest on the runs stored so far" if so_far else ""))
 
 
 def book_differences(settings: dict, stores) -> "pd.DataFrame":
