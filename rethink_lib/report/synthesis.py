@@ -256,8 +256,7 @@ def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
 
 def _page_wide(note: str) -> str:
     """A verdict's note said once for its page: 'this verdict' becomes 'the verdicts below'."""
-    return (note.replace("part of this verdict either", "part of the verdicts below either")
-            .replace("part of this verdict", "part of the verdicts below"))
+    return note.replace("part of this verdict", "part of the verdicts below")  # "... either" too
 
 
 def precision_phrase(settings, models) -> str:

@@ -61,8 +61,9 @@ def outcome_list(found: dict, outcome: str) -> str:
 
 def outcome_counts(found: dict) -> str:
     """One sentence: how many verdicts of the book came out each way."""
-    n = {o: len(_items(found, o)) for o in V.OUTCOMES}
-    so_far = sum(v.so_far for o in V.OUTCOMES for _, v in _items(found, o))
+    items = {o: _items(found, o) for o in V.OUTCOMES}
+    n = {o: len(v) for o, v in items.items()}
+    so_far = sum(v.so_far for got in items.values() for _, v in got)
     total = sum(n.values())
     return V._sentence(
         f"Of the {total} findings the chapters state, {n['agrees']} reproduce the paper (or the "

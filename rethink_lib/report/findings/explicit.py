@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...builders import ModelKey
-from ...chapters import TOPICS
+from ...chapters import JUDGED, TOPICS
 from ...data import get_spec
 from ...reference import PAPER_TABLE1
 from .. import verdicts as V
@@ -13,6 +13,8 @@ from ..stats import by_seed
 from ..tables import REGULARIZED, regularizer_effect, table1_frame, table2_frame
 from .common import _finish, data_caveat, fits_either, _fit_claim, _published_fit_context, _one
 from .differences import differences
+
+PAPER_SCALE = JUDGED["t1_full_fit"]  # the experiments of Table I at full size (the registry's)
 
 
 def _t1_confound(table1_runs, model: str, best: str) -> str:
@@ -85,7 +87,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"], caveat)
 
     # Table I at the paper's scale (all training images): its numbers compare directly
-    full = {**runs["table1_full"], **runs["table1_full_late"]}  # RowKeys: distinct models
+    full = {k: r for name in PAPER_SCALE for k, r in runs[name].items()}  # distinct models
     if full:
         tf = table1_frame(full)
         out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"],
@@ -112,9 +114,6 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
                                           topic["t2_vs_report"])
     return _finish("03_explicit", out, parts, runs)
-
-
-PAPER_SCALE = ("table1_full", "table1_full_late")  # the experiments of Table I at full size
 
 
 def paper_scale_phrase(runs) -> str:
