@@ -147,6 +147,20 @@ def test_gaussian_left_out_when_none_is_left_out_or_no_budget(tmp_path):
     assert "has no machine-time budget" in text and "cost table" not in text
 
 
+@pytest.mark.parametrize("per_1k, expected", [
+    (10.0, "longer than a 3-hour working session even there, so it is left out"),
+    (0.001, "would fit in a 3-hour session: add it to `gaussian_models`"),
+])
+def test_gaussian_left_out_without_a_budget_weighs_the_session(tmp_path, per_1k, expected):
+    """The cifar profile has no budget: a left-out run is weighed against a session."""
+    s = resolve("cifar", gaussian_models=["alexnet_small", "mlp_1x512"])
+    cost = {"train_s_per_1k": per_1k, "eval_s_per_1k": 0.0, "final_eval_s_per_1k": 0.0}
+    table = {"machines": {"m / bf16": {"models": {"inception_small": cost}}}}
+    text = B.gaussian_left_out(s, tmp_path, table)
+    assert text.startswith("Inception is left out of this extension in the cifar profile")
+    assert expected in text and "no machine-time budget" not in text
+
+
 def test_superseded_runs_are_reported_beside_the_profiles_time(tmp_path):
     assert "No stored run has left the profile" in B.superseded_sentence(tmp_path / "absent")
     from rethink_lib.results import save_result

@@ -194,6 +194,15 @@ def test_recipe_and_runs_frames():
     assert r.loc["MLP 1x512", "lr factor per epoch"] == 0.995
     assert r.loc["MLP 1x512", "steps per epoch"] == 40 and r.loc["Inception", "initial lr"] == 0.1
     assert r.loc["Inception", "BatchNorm"] == "yes" and r.loc["MLP 1x512", "BatchNorm"] == "no"
+    # a run not stored yet with n_test None tests on the whole split, as its stored partner
+    # says: one value, not "10000 / -"
+    c = RunConfig(model="mlp_1x512", dataset="fashion_mnist", n_train=5000, n_test=None,
+                  curve_n_test=2000)
+    stored = SimpleNamespace(config=RunConfig(**{**c.to_dict(), "seed": 1}),
+                             summary={"n_test": 10000, "n_train": 5000, "n_curve_test": 2000})
+    r2 = tables.recipe_frame([c, stored.config], [stored])
+    assert r2.loc["MLP 1x512", "test images"] == 10000
+    assert r2.loc["MLP 1x512", "curve test images"] == 2000
     assert tables.steps_per_epoch(129, 128) == 1 and tables.steps_per_epoch(130, 128) == 2
     rows = tables.runs_frame({("mlp_1x512", 0): fake(1.0, 0.1, losses=[1.0] * 9 + [0.005],
                                                      steps_to_loss=999)})
@@ -234,6 +243,12 @@ def test_format_frame_counts_are_whole_numbers_with_separators():
     assert "2,784<" in html and "2,784.00" not in html and "44.68" in html and "300" in html
     html = tables.format_frame(f, digits=None).to_html()
     assert ">0.03<" in html and "0.030000" not in html
+    # counts held as objects (ints beside None, rows built one by one) get separators too;
+    # a column of truth values or text is left as it is
+    f = pd.DataFrame({"steps to loss": pd.Series([19550, None], dtype=object),
+                      "fitted": pd.Series([True, False], dtype=object), "run": ["a", "b"]})
+    html = tables.format_frame(f).to_html()
+    assert "19,550<" in html and ">-<" in html and ">True<" in html and ">a<" in html
 
 
 def test_runs_table_keeps_runs_whose_keys_collide_across_experiments():

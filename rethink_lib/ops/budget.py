@@ -178,6 +178,28 @@ def walls_from_store(results_dir: Path) -> dict[str, float]:
             if r.summary and r.summary.get("wall_seconds") is not None}
 
 
+def _session_reason(profile: str, costs: list) -> str:
+    """Why a profile without a machine-time budget leaves a run out: it would not finish in a
+    working session (ops.long_runs.SESSION_HOURS), as the runs left to a GPU do not; or, when
+    it would, that it could go in. costs: (model, worker-hours, entry, epochs)."""
+    from ..report.names import model_name
+    from .long_runs import SESSION_HOURS
+    if not costs:
+        return (f". No cost is measured for it, and the {profile} profile has no machine-time "
+                "budget to weigh it against.")
+    long = [m for m, h, _, _ in costs if h > SESSION_HOURS]
+    short = [m for m, h, _, _ in costs if h <= SESSION_HOURS]
+    out = ""
+    if long:
+        out += (f": longer than a {SESSION_HOURS:g}-hour working session even there, so it is "
+                "left out as the runs left to a GPU are")
+    if short:
+        out += ("; " if long else ": ") + (
+            f"{listing(model_name(m) for m in short)} would fit in a {SESSION_HOURS:g}-hour "
+            "session: add it to `gaussian_models` to train it")
+    return out + "."
+
+
 def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> str:
     """Which networks of Fig. 1b the Gaussian extension leaves out (settings `s`: not in
     `gaussian_models`), what the cost table predicts each would cost, and whether the
@@ -207,7 +229,7 @@ def gaussian_left_out(s: dict, results_dir: Path, table: dict | None = None) -> 
             "that stops once fitted)"
             for m, h, k, e in costs)
     if s["profile"] not in BUDGETS:
-        return head + f". The {s['profile']} profile has no machine-time budget."
+        return head + _session_reason(s["profile"], costs)
     budget, workers = BUDGETS[s["profile"]]
     spent, _, _ = stored_time(s["profile"], walls_from_store(results_dir))
     left_h = budget * workers - spent

@@ -34,6 +34,7 @@ def probe_record(config: dict, summary: dict, metrics, command: str,
              for m in metrics]
     return {"command": command, "cpu": summary.get("device_name"),
             "threads": summary.get("threads"), "model": config["model"],
+            "dataset": config["dataset"],
             "level": config["level"], "lr": config["lr"], "lr_decay": config["lr_decay"],
             "warmup_epochs": config["warmup_epochs"], "epochs": summary["epochs"],
             "n_train": summary["n_train"], "precision": summary.get("precision"),

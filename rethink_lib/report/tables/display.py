@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+import numbers
 
+import numpy as np
 import pandas as pd
 
 from ..names import missing
@@ -46,10 +48,23 @@ def _column_format(col: pd.Series, digits: int | None):
     return plain_number if digits is None else f"{{:,.{digits}f}}"
 
 
+def _numeric_if_numbers(col: pd.Series) -> pd.Series:
+    """A column of numbers held as objects (ints beside None, from rows built one by one) as
+    numbers, so it gets its column's format; a column with any text or truth value is kept."""
+    if col.dtype.kind != "O":
+        return col
+    values = [v for v in col if not missing(v)]
+    if not values or not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                             for v in values):
+        return col
+    return pd.to_numeric(col.map(lambda v: math.nan if missing(v) else v))
+
+
 def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True,
                  empty: str = "no run is stored yet"):
     """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
     learning rate 0.005), thousands separators for integers, '-' for missing."""
+    frame = frame.apply(_numeric_if_numbers)
     fmt = {c: _column_format(frame[c], digits) for c in frame.columns
            if frame[c].dtype.kind in "fi"}
     if frame.empty:

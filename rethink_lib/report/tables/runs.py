@@ -23,19 +23,21 @@ def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
 
     configs: RunConfigs; results: stored RunResults of them, for the sizes the configs leave
     to the data set (n_test None = the whole test split)."""
+    from ...data import get_spec
     from ...models import model_spec
     sizes = {r.config.run_id: r.summary for r in results}
     rows: dict[str, dict] = {}
     for c in configs:
         s = sizes.get(c.run_id, {})
         n_train = s.get("n_train", c.n_train)
+        n_test = s.get("n_test", c.n_test or get_spec(c.dataset).sizes[1])  # None: whole split
         row = {"BatchNorm": "yes" if model_spec(c.model).uses_batchnorm(c.batchnorm) else "no",
                "initial lr": c.lr0, "lr factor per epoch": c.decay,
                "warm-up epochs": c.warmup_epochs, "epoch cap": c.max_epochs,
                "batch": c.batch_size, "training images": n_train,
                "steps per epoch": steps_per_epoch(n_train, c.batch_size) if n_train else None,
-               "test images": s.get("n_test", c.n_test),
-               "curve test images": s.get("n_curve_test", c.curve_n_test),
+               "test images": n_test,
+               "curve test images": s.get("n_curve_test", c.curve_n_test or n_test),
                "precision": s.get("precision", c.precision)}
         acc = rows.setdefault(model_name(c.model), {k: [] for k in row})
         for k, v in row.items():
