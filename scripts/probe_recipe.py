@@ -9,7 +9,8 @@ The run is the profile's (--profile, default cpu) Table I run of the model (same
 precision, seeds), or its run in --experiment (e.g. other_dataset_random, the random labels
 on MNIST), with the given lr, decay and warm-up. --decay is per epoch, or per the profile's
 lr_decay_steps SGD steps where it sets them (the cifar profile: per 391 steps, as its own
-lr_decay is). The probe is not stored in the results store and has no checkpoint. The record goes to docs/probes/<model>-p<level>-lr<lr>-x<decay>-w<warmup>.json:
+lr_decay is). The probe is not stored in the results store and has no checkpoint. The record
+goes to docs/probes/<model>-p<level>-lr<lr>-x<decay>-w<warmup>.json:
 the command, the CPU, each epoch's lr, loss and running training accuracy, and the final
 precise-BN train / full test accuracy.
 """
