@@ -75,8 +75,9 @@ class Settings(Mapping):
     extension_dataset: str = "digits"  # that data set
     extension_n_train: int | None = None  # its training images (None: the whole split)
     extension_max_epochs: int = 300   # its epoch cap
-    extension_lr_decay: float | None = None  # its lr factor, per epoch or per lr_decay_steps
-    #   steps as lr_decay is (None: lr_decay); slower where the lr is spent before it fits
+    extension_lr_decay: float | None | PerModel = None  # its lr factor, per epoch or per
+    #   lr_decay_steps steps as lr_decay is (None: lr_decay), per model family where it differs;
+    #   slower where the lr is spent before it fits
     # --- Tables I and II (chapter 03)
     regularization_models: list[str] = field(default_factory=list)  # Table I/II rows
     weight_decay: float = 5e-5        # weight decay of the wd columns (paper Table 1)

@@ -168,7 +168,7 @@ CHECKS: dict[str, Callable] = {
     "corruption_levels": _levels, "fig2_level": _level,
     "fig1a_corruptions": _fig1a_corruptions,
     "lr": _per_model(_opt(_pos_num)), "lr_decay": _per_model(_opt(_decay)),
-    "extension_lr_decay": _opt(_decay),
+    "extension_lr_decay": _per_model(_opt(_decay)),
     "warmup_epochs": _per_model(_nonneg_int), "batchnorm": _per_model(_bool),
     "target_train_loss": _opt(_pos_num), "seeds": _per_model(_pos_int),
     "seed": _nonneg_int,

@@ -133,6 +133,10 @@ def test_verdicts_on_part_of_their_runs_say_so_far():
     assert S.outcome_list(main, "agrees").splitlines()[0] == (
         "- **Fig. 1a fit** (Effective capacity): True labels fitted. (So far: 4 of its planned "
         "runs are not stored yet.)")
+    one = S.classify({"02_capacity": {"fig1a_fit": V.Verdict("Fig. 1a fit", "agrees", "Fitted.",
+                                                             pending=1)}}, SMALL)
+    assert S.outcome_list(one, "agrees").endswith("(So far: 1 of its planned runs is not stored "
+                                                  "yet.)")
     summary = S.chapter_summary(main["02_capacity"], "cifar10")
     assert "rest on the runs stored so far" in summary
     assert "so far" not in S.chapter_summary(_found(fig1a_fit="agrees")["02_capacity"], "cifar10")

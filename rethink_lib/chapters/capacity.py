@@ -3,6 +3,7 @@ and its extensions (Gaussian noise at ten times the data, random labels on a 2nd
 from __future__ import annotations
 
 from ..builders import CorruptionKey, LevelKey, ModelKey, corruption_of, seeded
+from ..profiles import by_family
 from ..registry import Param, Topic, chapter, experiment
 
 DATA = (Param("n_train", "training images per run (None: the whole split)"),
@@ -108,14 +109,14 @@ def gaussian_large(s):
                     Param("extension_dataset", "the second real data set"),
                     Param("extension_n_train", "its training images (None: the whole split)"),
                     Param("extension_max_epochs", "its epoch cap"),
-                    Param("extension_lr_decay", "its lr factor (None: lr_decay)")],
+                    Param("extension_lr_decay", "its lr factor (None: lr_decay), per model family")],
             topics={"other_dataset_random": Topic("Extension: random labels on another real "
                                                   "data set")})
 def other_dataset_random(s):
     """Report Sec. II-B: random labels on another real data set (offline: sklearn's digits)."""
     out = {}
-    decay = s.get("extension_lr_decay")
     for m in s["extension_models"]:
+        decay = by_family(s.get("extension_lr_decay"), m)
         out.update(seeded(s, ModelKey, m, model=m, corruption="labels", level=1.0,
                           dataset=s["extension_dataset"], n_train=s["extension_n_train"],
                           n_test=None, curve_n_test=None, max_epochs=s["extension_max_epochs"],

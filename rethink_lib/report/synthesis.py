@@ -200,7 +200,8 @@ def outcome_list(found: dict, outcome, kind: str = "finding") -> str:
     if not items:
         return "None."
     return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {_without_gaps(v.text)}"
-                     + (f" (So far: {v.pending} of its planned runs are not stored yet.)"
+                     + (f" (So far: {v.pending} of its planned runs "
+                        f"{'is' if v.pending == 1 else 'are'} not stored yet.)"
                         if v.so_far else "") for ch, v in items)
 
 
