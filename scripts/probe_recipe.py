@@ -32,9 +32,14 @@ from rethink_lib.train import TrainingDivergedError, train
 
 
 def probe_config(model: str, level: float, lr: float, decay: float, warmup: int, epochs: int,
-                 profile: str = "cpu", experiment: str | None = None):
+                 profile: str = "cpu", experiment: str | None = None, batchnorm: bool = False):
     """The profile's Table I / Fig. 1b run of `model` at `level` (or its run in `experiment`),
-    with the probe's recipe; `decay` is per the profile's lr_decay_steps where it has them."""
+    with the probe's recipe; `decay` is per the profile's lr_decay_steps where it has them;
+    `batchnorm`: the report's BatchNorm variant (models whose BatchNorm is a flag)."""
+    from rethink_lib.models import model_spec
+    if batchnorm and model_spec(model).batchnorm != "flag":
+        raise SystemExit(f"probe_recipe: --batchnorm is for models whose BatchNorm is a switch "
+                         f"(AlexNet, the MLPs); {model} has batchnorm={model_spec(model).batchnorm!r}")
     s = resolve(profile)
     for name in (experiment,) if experiment else ("table1", "table2", "fig1bc"):
         for cfg in get_experiment(name)(s).values():
@@ -43,7 +48,8 @@ def probe_config(model: str, level: float, lr: float, decay: float, warmup: int,
                 per_epoch = epoch_decay(decay, s.get("lr_decay_steps"), cfg.dataset,
                                         cfg.n_train, cfg.batch_size)
                 return dataclasses.replace(cfg, lr=lr, lr_decay=per_epoch, warmup_epochs=warmup,
-                                           max_epochs=epochs)
+                                           max_epochs=epochs,
+                                           **({"batchnorm": True} if batchnorm else {}))
     where = f"experiment {experiment}" if experiment else "Table I / Fig. 1b"
     raise SystemExit(f"probe_recipe: the {profile} profile's {where} has no run of {model} "
                      f"at level {level}")
@@ -62,11 +68,13 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default="cpu", help="the profile whose run is probed")
     p.add_argument("--experiment", default=None,
                    help="the experiment whose run is probed (default: Table I / Fig. 1b)")
+    p.add_argument("--batchnorm", action="store_true",
+                   help="the report's BatchNorm variant (AlexNet, the MLPs)")
     p.add_argument("--out", type=Path, default=OUT)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = probe_config(a.model, a.level, a.lr, a.decay, a.warmup, a.epochs, a.profile,
-                       a.experiment)
+                       a.experiment, a.batchnorm)
     command = "python scripts/probe_recipe.py " + " ".join(argv or sys.argv[1:])
     try:
         res = train(cfg, device="cpu", progress=sys.stderr)

@@ -25,6 +25,21 @@ def test_overrides_parse_papermill_strings():
     assert configs[("mlp_1x512", 0.5, 0)].n_train == 50
 
 
+def test_extension_lr_decay_is_one_factor_or_one_per_family():
+    """The second data set's lr factor (per 391 steps in the cifar profile) is one value for
+    every network, or one per family, the others keeping the profile's lr_decay."""
+    from rethink_lib.builders import epoch_decay
+    one = get_experiment("other_dataset_random")(resolve("cifar"))
+    assert {c.lr_decay for c in one.values()} == {epoch_decay(0.99, 391, "mnist", None, 128)}
+    per = get_experiment("other_dataset_random")(
+        resolve("cifar", extension_lr_decay="{'mlp': 0.998}"))
+    decay = {c.model: c.lr_decay for c in per.values()}
+    assert decay["mlp_1x512"] == pytest.approx(0.998 ** (469 / 391))
+    assert decay["alexnet_small"] == pytest.approx(0.95 ** (469 / 391))  # lr_decay: x0.95
+    with pytest.raises(ValueError, match="unknown key 'vgg'"):
+        resolve("cifar", extension_lr_decay={"vgg": 0.99})
+
+
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_every_experiment_builds_valid_configs(profile):
     s = resolve(profile)

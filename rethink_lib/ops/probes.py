@@ -34,7 +34,7 @@ def probe_record(config: dict, summary: dict, metrics, command: str,
              for m in metrics]
     return {"command": command, "cpu": summary.get("device_name"),
             "threads": summary.get("threads"), "model": config["model"],
-            "dataset": config["dataset"],
+            "dataset": config["dataset"], "batchnorm": bool(config.get("batchnorm", False)),
             "level": config["level"], "lr": config["lr"], "lr_decay": config["lr_decay"],
             "warmup_epochs": config["warmup_epochs"], "epochs": summary["epochs"],
             "n_train": summary["n_train"], "precision": summary.get("precision"),
@@ -49,7 +49,8 @@ def write_probe(record: dict, out: Path = PROBES_DIR) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / (f"{record['model']}-p{record['level']:g}-lr{record['lr']:g}"
-                  f"-x{record['lr_decay']:g}-w{record['warmup_epochs']}.json")
+                  f"-x{record['lr_decay']:g}-w{record['warmup_epochs']}"
+                  f"{'-bn' if record.get('batchnorm') else ''}.json")
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path
 
@@ -71,7 +72,8 @@ def probe_dataset(r: dict) -> str:
 
 def recipe_label(r: dict) -> str:
     warm = f", warm-up {r['warmup_epochs']}" if r["warmup_epochs"] else ""
-    return f"lr {r['lr']:g} x{r['lr_decay']:g}{warm}"
+    bn = ", BatchNorm" if r.get("batchnorm") else ""
+    return f"lr {r['lr']:g} x{r['lr_decay']:g}{warm}{bn}"
 
 
 def learns(r: dict, num_classes: int = 10) -> bool:

@@ -8,6 +8,7 @@ from ...chapters import TOPICS
 from ...data import get_spec
 from ...experiments import CIFAR_EPOCH_STEPS, by_family
 from ...metrics import FIT_LOSS, first_step, time_to_fit
+from ...models import model_spec
 from ...reference import FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, REPORT_EXTENSIONS
 from .. import verdicts as V
 from ..names import METRIC_NAMES, corruption_name, count, dataset_name, model_name, pct
@@ -182,12 +183,15 @@ def _extension_verdicts(runs, out, topic) -> None:
         out[name] = _fit_claim(found, r0.config, topic[name], caveat=(
             f"(The report: {ref['data']}, {count(ref['n_train'])} images; "
             f"ours: {data}, {count(r0.summary['n_train'])} images.)"
-            + (_slower_decay_note(r0) if name == "other_dataset_random" else "")))
+            + (_slower_decay_note(r0) + _report_bn_probe_note(r0)
+               if name == "other_dataset_random" else "")))
 
 
 def _slower_decay_note(run) -> str:
     """Where a run's lr falls more slowly than the paper's x0.95 per 391-step CIFAR-10 epoch
-    at its size: by how much, and the probe record (same model and data set) that showed why."""
+    at its size: by how much, and the probe records of the same network (same data set and
+    level, no BatchNorm added) at other factors: the paper's schedule, which showed why, and
+    any other factor tried, slower ones included."""
     c = run.config
     paper = epoch_decay(PAPER_RECIPE["lr_decay"], CIFAR_EPOCH_STEPS, c.dataset, c.n_train,
                         c.batch_size)
@@ -196,13 +200,41 @@ def _slower_decay_note(run) -> str:
     note = (f" (A deviation from the paper's recipe: the lr falls by x{c.lr_decay:.4f} per "
             f"epoch, not x{paper:.4f} as x{PAPER_RECIPE['lr_decay']:g} per "
             f"{CIFAR_EPOCH_STEPS} steps gives at this size.")
-    probes = [r for r in probe_records.load_probes(c.model)
-              if probe_records.probe_dataset(r) == c.dataset and r["level"] == c.level
-              and abs(r["lr_decay"] - paper) < 1e-6 and r["curve"]]
-    for r in probes[:1]:
-        last = r["curve"][-1]
-        note += (f" Under the paper's schedule {model_name(c.model)} reached "
-                 f"{pct(100 * r['final_train_acc'])} training accuracy in {r['epochs']} "
-                 f"epochs, its lr at {pct(100 * last['lr'] / r['lr'])} of the start "
-                 f"(probe record in docs/probes/).")
+    probes = sorted((r for r in _probes_like(c) if not r.get("batchnorm")
+                     and abs(r["lr_decay"] - c.lr_decay) > 1e-6), key=lambda r: r["lr_decay"])
+    said = []
+    for r in probes:
+        where = ("Under the paper's schedule" if abs(r["lr_decay"] - paper) < 1e-6
+                 else f"At x{r['lr_decay']:.4f} per epoch"
+                 + (" (slower than ours)" if r["lr_decay"] > c.lr_decay else ""))
+        said.append(f"{where} {model_name(c.model)} reached {_probe_reach(r)}")
+    if said:
+        note += " " + "; ".join(said) + " (probe records in docs/probes/)."
     return note + ")"
+
+
+def _probes_like(c) -> list[dict]:
+    """The probe records of run config `c`'s model on its data set and label level."""
+    return [r for r in probe_records.load_probes(c.model)
+            if probe_records.probe_dataset(r) == c.dataset and r["level"] == c.level
+            and r["curve"]]
+
+
+def _probe_reach(r: dict) -> str:
+    last = r["curve"][-1]
+    return (f"{pct(100 * r['final_train_acc'])} training accuracy in {r['epochs']} epochs, "
+            f"its lr at {pct(100 * last['lr'] / r['lr'])} of the start")
+
+
+def _report_bn_probe_note(run) -> str:
+    """For a run without BatchNorm of a model where it is a switch: what a probe of the
+    report's BatchNorm variant (same data set, level and lr factor) reached, as context for
+    the report's numbers, which its BatchNorm networks made."""
+    c = run.config
+    if c.batchnorm or model_spec(c.model).batchnorm != "flag":
+        return ""
+    bn = [r for r in _probes_like(c) if r.get("batchnorm")
+          and abs(r["lr_decay"] - (c.lr_decay or 0)) < 1e-6]
+    return "".join(f" (The report's networks had BatchNorm; with it, at our lr factor, "
+                   f"{model_name(c.model)} reached {_probe_reach(r)}: probe record in "
+                   "docs/probes/.)" for r in bn[:1])
