@@ -94,6 +94,22 @@ def test_chapter_executed_by_papermill(book):
     assert got.executed_at == "2026-01-02 03:04 UTC"
 
 
+def test_chapters_display_reads_missing_values_as_a_dash(book):
+    """A chapter that trained nothing glues device "n/a", one never executed has no time: the
+    page shows '-', never "nan"."""
+    done = ex.ChapterExecution(file="book/a.ipynb", title="A", source="papermill",
+                               executed_at="2026-01-02 03:04 UTC", seconds=90.0,
+                               profile="cifar", device="n/a")
+    never = ex.ChapterExecution(file="book/b.ipynb", title="B", source="not executed",
+                                executed_at=None, seconds=None, profile=None, device=None)
+    report = ex.ExecutionReport(book, book / "results", [done, never], [], {})
+    html = ex.chapters_display(report).to_html()
+    assert "nan" not in html and "n/a" not in html and "None" not in html
+    rows = ex.chapters_display(report).data
+    assert list(rows.device) == ["-", "-"] and list(rows.profile) == ["cifar", "-"]
+    assert rows.time[1] == "-" and rows.time[0] != "-"
+
+
 def stored_run(store, level):
     """A real run stored by the real code (synthetic 40 images: seconds), as the store holds it."""
     from rethink_lib.results import save_result
@@ -152,8 +168,10 @@ def test_store_empty_missing_partial_or_damaged(tmp_path):
     assert by_device.runs.sum() == 2
     hours = sum(r.summary["wall_seconds"] for r in good) / 3600
     assert by_device.hours.sum() == pytest.approx(hours)  # the fake run's hour is not counted
-    assert ex.store_sentence(report).startswith(
-        "The results store `results` holds 7 run folders, 2 of them complete")
+    device = good[0].summary["device_name"]
+    assert ex.store_sentence(report) == (
+        f"The results store `results` holds 7 run folders, 2 of them complete, made on 1 kind "
+        f"of device ({device}).")
     from rethink_lib.ops.budget import walls_from_store
     assert walls_from_store(store) == {r.path.name: r.summary["wall_seconds"] for r in good}
     empty = ex.ExecutionReport(tmp_path, store, [], [], {})

@@ -269,6 +269,25 @@ def chapters_frame(report: ExecutionReport):
         "seconds": c.seconds} for c in report.chapters])
 
 
+def devices_display(report: ExecutionReport):
+    """`runs_by_device` for the page, its machine time in hours and minutes."""
+    from .status import hm
+    frame = runs_by_device(report)
+    return (frame.assign(time=frame.hours.map(hm)).drop(columns="hours")
+            .style.hide(axis="index"))
+
+
+def chapters_display(report: ExecutionReport):
+    """`chapters_frame` for the page: its time in hours and minutes, '-' where a chapter has
+    no value (no device when it trained nothing, no time when it was not executed)."""
+    from .status import hm
+    frame = chapters_frame(report)
+    frame["time"] = [hm(s / 3600) if s is not None and s == s else None for s in frame.seconds]
+    frame = frame.drop(columns="seconds").astype(object)
+    frame = frame.where(frame.notna() & ~frame.isin(["n/a", "nan", "None"]), "-")
+    return frame.style.hide(axis="index")
+
+
 def runs_frame(report: ExecutionReport):
     """One row per run folder: its summary fields, or why it has none."""
     import pandas as pd
@@ -303,10 +322,12 @@ def store_sentence(report: ExecutionReport) -> str:
     runs = runs_frame(report)
     if runs.empty:
         return f"The results store `{where}` holds no runs at build time."
+    from ..report.names import listing
     complete = int((runs.status == "complete").sum())
+    devices = sorted(runs_by_device(report).device_name.unique())
     return (f"The results store `{where}` holds {len(runs)} run folders, {complete} of them "
-            f"complete, made on {runs_by_device(report).device_name.nunique()} kind(s) of "
-            f"device. Complete runs per device and precision:")
+            f"complete, made on {len(devices)} kind{'' if len(devices) == 1 else 's'} of "
+            f"device ({listing(devices)}).")
 
 
 def show(frame, **formats) -> None:
