@@ -386,7 +386,7 @@ def test_slower_decay_note_names_the_deviation_and_its_probe(monkeypatch):
     monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [same, between, probe])
     note = F._slower_decay_note(slow)
     assert note.index("Under the paper's schedule") < note.index(
-        "At x0.9500 per epoch MLP 1x512 reached 94.45% training accuracy in 200 epochs, its lr "
+        "at x0.9500 per epoch MLP 1x512 reached 94.45% training accuracy in 200 epochs, its lr "
         "at 9.00% of the start") and "99.90%" not in note
     # a slower factor tried is named as such; a BatchNorm probe is not part of this note
     slower = dict(probe, lr_decay=0.9976, epochs=300, final_train_acc=0.9674,
@@ -395,8 +395,8 @@ def test_slower_decay_note_names_the_deviation_and_its_probe(monkeypatch):
               curve=[{"epoch": 200, "lr": 0.0009, "train_acc": 0.99}])
     monkeypatch.setattr(F.probe_records, "load_probes", lambda m: [slower, bn, probe])
     note = F._slower_decay_note(slow)
-    assert ("At x0.9976 per epoch (slower than ours) MLP 1x512 reached 96.74% training accuracy "
-            "in 300 epochs") in note and "99.50%" not in note
+    assert ("; at x0.9976 per epoch (slower than ours) MLP 1x512 reached 96.74% training "
+            "accuracy in 300 epochs") in note and "99.50%" not in note
     # ...it is the report's variant, named beside the run without BatchNorm only
     assert F._report_bn_probe_note(slow) == (
         " (The report's networks had BatchNorm; with it, at our lr factor, MLP 1x512 reached "

@@ -204,12 +204,13 @@ def _slower_decay_note(run) -> str:
                      and abs(r["lr_decay"] - c.lr_decay) > 1e-6), key=lambda r: r["lr_decay"])
     said = []
     for r in probes:
-        where = ("Under the paper's schedule" if abs(r["lr_decay"] - paper) < 1e-6
-                 else f"At x{r['lr_decay']:.4f} per epoch"
+        where = ("under the paper's schedule" if abs(r["lr_decay"] - paper) < 1e-6
+                 else f"at x{r['lr_decay']:.4f} per epoch"
                  + (" (slower than ours)" if r["lr_decay"] > c.lr_decay else ""))
         said.append(f"{where} {model_name(c.model)} reached {_probe_reach(r)}")
     if said:
-        note += " " + "; ".join(said) + " (probe records in docs/probes/)."
+        text = "; ".join(said)
+        note += " " + text[0].upper() + text[1:] + " (probe records in docs/probes/)."
     return note + ")"
 
 
