@@ -107,3 +107,42 @@ def test_probe_record_from_a_stored_run(tmp_path):
     path = probes.write_probe(rec, tmp_path)
     assert path.name == f"inception_small-p1-lr0.1-x{rec['lr_decay']:g}-w0.json"
     assert probes.load_probes("inception_small", tmp_path) == [json.loads(path.read_text())]
+
+
+def test_extension_records_set_the_stored_run_beside_its_probes(monkeypatch):
+    """The MNIST probes of the MLP, with its stored run as one more record (named as such)
+    and the recipe that run used; probes on other data or levels stay out."""
+    from types import SimpleNamespace
+
+    from rethink_lib import results
+    from rethink_lib.experiments import resolve
+    s = resolve("cifar")
+    mnist = dict(record(0.01, [0.2, 0.4], decay=0.94, model="mlp_1x512"), dataset="mnist",
+                 level=1.0)
+    bn = dict(mnist, lr_decay=0.988, batchnorm=True)
+    other = dict(mnist, dataset="fashion_mnist")
+    monkeypatch.setattr(probes, "load_probes", lambda m: [mnist, bn, other])
+    rows = [{"epoch": 1, "lr": 0.01, "train_loss": 2.0, "train_acc": 0.3, "test_acc": 0.1},
+            {"epoch": 2, "lr": 0.0099, "train_loss": 1.5, "train_acc": 0.6, "test_acc": 0.1}]
+    summary = {"device_name": "AMD EPYC", "threads": 1, "epochs": 2, "n_train": 60000,
+               "precision": "fp32", "wall_seconds": 10.0, "final_train_acc": 0.61,
+               "final_test_acc": 0.1}
+    seen = []
+    monkeypatch.setattr(results, "find_result",
+                        lambda c, stores: seen.append(c) or SimpleNamespace(summary=summary,
+                                                                            metrics=rows))
+    records, chosen = probes.extension_records(s, ["store"])
+    assert seen[0].dataset == "mnist" and seen[0].model == "mlp_1x512" and seen[0].seed == 0
+    assert [r.get("stored", False) for r in records] == [False, False, True]  # by decay
+    assert chosen["lr_decay"] == seen[0].lr_decay and chosen["lr"] == 0.01
+    text = probes.probes_verdict(records, chosen)
+    assert "lr 0.01 x0.988017 (fp32), the stored run: 60.0%" in text
+    assert "lr 0.01 x0.988, BatchNorm (fp32): 40.0%" in text
+    assert "The profile uses lr 0.01 x0.988017, the best of these probes at that epoch." in text
+    assert list(probes.probes_frame(records).recipe) == [
+        "lr 0.01 x0.94", "lr 0.01 x0.988, BatchNorm", "lr 0.01 x0.988017, the stored run"]
+    monkeypatch.setattr(results, "find_result", lambda c, stores: None)
+    assert len(probes.extension_records(s, ["store"])[0]) == 2
+    import pytest
+    with pytest.raises(ValueError, match="extension has no run of mlp_3x512"):
+        probes.extension_records(s, ["store"], model="mlp_3x512")

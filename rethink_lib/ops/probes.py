@@ -93,7 +93,8 @@ def probes_frame(records: list[dict], num_classes: int = 10) -> pd.DataFrame:
     def last(r, key, scale=1.0):
         return scale * r["curve"][-1][key] if r["curve"] else float("nan")
     return pd.DataFrame([{
-        "recipe": recipe_label(r), "level p": r["level"], "precision": r.get("precision"),
+        "recipe": recipe_label(r) + (", the stored run" if r.get("stored") else ""),
+        "level p": r["level"], "precision": r.get("precision"),
         "epochs": len(r["curve"]), "outcome": diverged_at(r) or "trained",
         "last running train acc (%)": last(r, "train_acc", 100),
         "last loss": last(r, "train_loss"),
@@ -141,8 +142,34 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
 
 
 def _named(r: dict) -> str:
-    """A probe's recipe with its precision: 'lr 0.03 x0.98, warm-up 5 (bf16)'."""
-    return recipe_label(r) + (f" ({r['precision']})" if r.get("precision") else "")
+    """A probe's recipe with its precision: 'lr 0.03 x0.98, warm-up 5 (bf16)'; a stored run
+    set beside the probes says so."""
+    return (recipe_label(r) + (f" ({r['precision']})" if r.get("precision") else "")
+            + (", the stored run" if r.get("stored") else ""))
+
+
+def extension_records(settings, stores, model: str = "mlp_1x512") -> tuple[list[dict], dict]:
+    """The recipe probes of `model` on the profile's second data set (its random labels:
+    experiment other_dataset_random), its stored run of the profile's seed set beside them as
+    one more record (marked "stored"), and the recipe that run uses ({"lr", "lr_decay"
+    per epoch, "warmup_epochs"}, for `probes_verdict`)."""
+    from ..experiments import get_experiment
+    from ..results import find_result
+    configs = [c for c in get_experiment("other_dataset_random")(settings).values()
+               if c.model == model and c.seed == settings["seed"]]
+    if not configs:
+        raise ValueError(f"the {settings['profile']} profile's extension has no run of {model}; "
+                         f"its extension_models: {', '.join(settings['extension_models'])}")
+    c = configs[0]
+    records = [r for r in load_probes(model)
+               if probe_dataset(r) == c.dataset and r["level"] == c.level]
+    run = find_result(c, stores)
+    if run is not None:
+        records.append({**probe_record(c.to_dict(), run.summary, run.metrics,
+                                       f"stored run {c.run_id}"), "stored": True})
+    records.sort(key=lambda r: (r["lr"], r["lr_decay"], r["warmup_epochs"],
+                                bool(r.get("batchnorm")), bool(r.get("stored"))))
+    return records, {"lr": c.lr0, "lr_decay": c.decay, "warmup_epochs": c.warmup_epochs}
 
 
 def probes_verdict(records: list[dict], chosen: dict, num_classes: int = 10) -> str:
