@@ -9,7 +9,10 @@
 Runs are taken in queue order (Fig. 1 and Table I before the extensions; --order cheap:
 cheapest first; --first: the named runs, then the rest). --cpu-precision fixes what a
 config's precision "auto" means on a CPU, so a model's runs keep one precision when the queue
-moves between an AVX2 machine (fp32) and a Xeon with AMX (bf16 by default). Stored runs
+moves between an AVX2 machine (fp32) and a Xeon with AMX (bf16 by default). On a CPU that
+only emulates bf16 (no AMX, no AVX-512 BF16) the runs whose config fixes bf16 are skipped
+(--include-emulated trains them, many times slower); runs predicted longer than a session on
+every CPU measured are left to a GPU (--include-long trains them). Stored runs
 are skipped, a killed run resumes from its checkpoint, and workers share the queue through
 lock files (an fcntl lock held for the run's life, so a
 dead worker's lock frees itself). A run that fails, or a stored run whose files are
@@ -30,7 +33,7 @@ import time
 from .experiments import EXPERIMENTS, PROFILES, QUEUE, all_configs, resolve
 from .checkpoint import CheckpointError
 from .cli import _positive as _positive_int
-from .planner import emulated_bf16_note
+from .planner import emulated_bf16, emulated_bf16_note, emulated_skip_note
 from .preflight import check_device, check_runs
 from .train import resolve_device
 from .results import (DEFAULT_RESULTS_DIR, ResultMismatchError, StoreError, check_writable,
@@ -87,22 +90,27 @@ def plan(profile: str, experiments=None, results_dir=DEFAULT_RESULTS_DIR, device
 
 
 def _print_plan(rows, profile, device="cpu") -> None:
-    todo = [r for r in rows if r["status"] not in ("stored", "long")]
+    todo = [r for r in rows if r["status"] not in ("stored", "long", "skipped")]
     long = [r for r in rows if r["status"] == "long"]
+    skipped = [r for r in rows if r["status"] == "skipped"]
     total = sum(r["minutes"] or 0 for r in todo)
     unknown = sum(r["minutes"] is None for r in todo)
-    print(f"profile {profile}: {len(rows)} runs, {len(rows) - len(todo) - len(long)} stored, "
+    stored = len(rows) - len(todo) - len(long) - len(skipped)
+    print(f"profile {profile}: {len(rows)} runs, {stored} stored, "
           f"{len(todo)} to train, predicted {total:.0f} min ({total / 60:.1f} h) of one worker"
           + (f"; {unknown} runs have no cost entry" if unknown else "")
           + (f"; {len(long)} left to a GPU (long: over a session on every CPU measured; "
-             "--include-long trains them)" if long else ""))
-    if todo and todo[0]["cost_table"]:
-        print(f"  (cost table: {todo[0]['cost_table']})")
+             "--include-long trains them)" if long else "")
+          + (f"; {len(skipped)} skipped (bf16, which this CPU only emulates; "
+             "--include-emulated trains them)" if skipped else ""))
+    priced = todo or skipped
+    if priced and priced[0]["cost_table"]:
+        print(f"  (cost table: {priced[0]['cost_table']})")
     note = emulated_bf16_note([r["_config"] for r in todo], device)
     if note:
         print(f"  {note}")
     from .ops.progress import progress_phrase
-    for r in todo + long:
+    for r in todo + long + skipped:
         mins = "?" if r["minutes"] is None else f"{r['minutes']:.1f}"
         started = progress_phrase(r.get("progress"))
         print(f"  {r['status'][:7]:8s} {mins:>7s} min  {r['run_id']}" + (f"  ({started})" if started else ""))
@@ -238,6 +246,10 @@ def _main(argv=None) -> int:
     p.add_argument("--include-long", action="store_true",
                    help="on a CPU, also train the runs predicted to take longer than a "
                         "session even on the fastest CPU measured (rethink_lib/ops/long_runs.py)")
+    p.add_argument("--include-emulated", action="store_true",
+                   help="on a CPU without native bf16 (no AMX, no AVX-512 BF16), also train the "
+                        "runs whose config says bf16, emulated and many times slower; by "
+                        "default they are skipped there")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local: this process; ray: each missing run as a Ray task "
                         "(docs/runbook-ray.md; pip install -e .[ray])")
@@ -266,10 +278,16 @@ def _main(argv=None) -> int:
         rows = _first(rows, args.first, p)
     long = _long([r for r in rows if r["status"] != "stored"], args)
     cut = set() if long is None else set(long["run"])
+    skip = [] if args.include_emulated else emulated_bf16(
+        [r["_config"] for r in rows if r["status"] != "stored" and r["run_id"] not in cut],
+        args.device)
+    skip_ids = {c.run_id for c in skip}
     if args.dry_run:
         for r in rows:  # cut from the CPU queue (ops/long_runs.py): listed, not counted
             if r["run_id"] in cut:
                 r["status"] = "long"
+            elif r["run_id"] in skip_ids:
+                r["status"] = "skipped"
         if args.json:
             print(json.dumps([dict(r["config"], run_id=r["run_id"], status=r["status"],
                                    predicted_minutes=r["minutes"], checkpoint=r["progress"])
@@ -280,7 +298,9 @@ def _main(argv=None) -> int:
     if cut:
         from .ops.long_runs import main_note
         print(main_note(long), file=sys.stderr, flush=True)
-    todo = [r for r in rows if r["status"] != "stored" and r["run_id"] not in cut]
+    if skip:
+        print(emulated_skip_note(skip), file=sys.stderr, flush=True)
+    todo = [r for r in rows if r["status"] != "stored" and r["run_id"] not in cut | skip_ids]
     print(f"profile {args.profile}: {len(rows)} runs, {len(todo)} to train", flush=True)
     note = emulated_bf16_note([r["_config"] for r in todo], args.device)
     if note:

@@ -51,19 +51,34 @@ def cost_predictor(device: str, stores: Iterable) -> Callable[[RunConfig], Predi
     return predict
 
 
-def emulated_bf16_note(configs: Iterable[RunConfig], device: str = "cpu") -> str | None:
-    """A warning when some of `configs` would train in bf16 on a CPU that only emulates it
-    (no AMX, no AVX-512 BF16: many times slower than fp32), naming the models; else None."""
-    from .metrics import cpu_isa, cpu_name
+def emulated_bf16(configs: Iterable[RunConfig], device: str = "cpu") -> list[RunConfig]:
+    """The `configs` that would train in bf16 on a CPU that only emulates it (no AMX, no
+    AVX-512 BF16: many times slower than fp32); none on a GPU or a CPU with native bf16."""
     from .train import cpu_has_bf16, resolve_device, resolve_precision
     dev = resolve_device(device)
     if dev.type != "cpu" or cpu_has_bf16():
-        return None
-    slow = [c for c in configs if resolve_precision(c.precision, dev) == "bf16"]
+        return []
+    return [c for c in configs if resolve_precision(c.precision, dev) == "bf16"]
+
+
+def _emulated_what(slow: list[RunConfig]) -> str:
+    from .metrics import cpu_isa, cpu_name
+    models = sorted({c.model for c in slow})
+    return (f"{len(slow)} of these runs train in bf16 ({', '.join(models)}), which this CPU "
+            f"({cpu_name()}, {cpu_isa() or 'no AVX2'}) only emulates, many times slower than fp32")
+
+
+def emulated_bf16_note(configs: Iterable[RunConfig], device: str = "cpu") -> str | None:
+    """A warning when some of `configs` would train in bf16 on a CPU that only emulates it
+    (`emulated_bf16`), naming the models; else None."""
+    slow = emulated_bf16(configs, device)
     if not slow:
         return None
-    models = sorted({c.model for c in slow})
-    return (f"note: {len(slow)} of these runs train in bf16 ({', '.join(models)}), which this "
-            f"CPU ({cpu_name()}, {cpu_isa() or 'no AVX2'}) only emulates, many times slower "
-            "than fp32; leave them to a CPU with AMX or AVX-512 BF16 (--models picks the "
-            "others)")
+    return (f"note: {_emulated_what(slow)}; leave them to a CPU with AMX or AVX-512 BF16 "
+            "(--models picks the others)")
+
+
+def emulated_skip_note(skipped: list[RunConfig]) -> str:
+    """What make_runs says when it leaves the emulated-bf16 runs out of this CPU's queue."""
+    return (f"skipping {_emulated_what(skipped)}: they wait for a CPU with AMX or AVX-512 "
+            "BF16, or a GPU; --include-emulated trains them here")

@@ -200,3 +200,37 @@ def test_dry_run_shows_how_far_a_checkpointed_run_got(capsys, tmp_path):
     text = capsys.readouterr().out
     assert f"{started.run_id}  (checkpoint: epoch 1 of at most" in text
     assert f"{other.run_id}  (checkpoint of another config)" in text
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_make_runs_skips_emulated_bf16_runs_unless_asked(tmp_path, monkeypatch, capsys, native):
+    """On a CPU without native bf16 a run fixed at bf16 is skipped (listed, not trained, not
+    counted as missing); --include-emulated puts it back in the queue with the warning."""
+    import dataclasses
+
+    from rethink_lib import make_runs, train
+    monkeypatch.setattr(train, "cpu_has_bf16", lambda: native)
+    real = make_runs.plan
+
+    def plan(*a, **k):  # the smoke profile's runs are fp32: make the first MLP run bf16
+        rows = real(*a, **k)
+        first = next(r for r in rows if r["_config"].model == "mlp_1x512")
+        c = dataclasses.replace(first["_config"], precision="bf16")
+        first.update(run_id=c.run_id, _config=c, config=c.to_dict())
+        return rows
+    monkeypatch.setattr(make_runs, "plan", plan)
+    args = ["--profile", "smoke", "--device", "cpu", "--results-dir", str(tmp_path), "--dry-run",
+            "--models", "mlp_1x512", "--experiments", "fig1bc"]
+    assert make_runs.main(args) == 0
+    out = capsys.readouterr().out
+    head, rows = out.splitlines()[0], out.splitlines()[1:]
+    skipped = [line for line in rows if line.strip().startswith("skipped")]
+    if native:
+        assert not skipped and "skipped" not in head
+    else:
+        assert len(skipped) == 1, out
+        assert "1 skipped (bf16, which this CPU only emulates; --include-emulated" in head
+    assert make_runs.main(args + ["--include-emulated"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped" not in out
+    assert ("train in bf16 (mlp_1x512)" in out) is (not native)  # the warning instead
