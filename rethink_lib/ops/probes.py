@@ -64,6 +64,11 @@ def load_probes(model: str, probes_dir: Path = PROBES_DIR) -> list[dict]:
     return sorted(records, key=lambda r: (r["lr"], r["lr_decay"], r["warmup_epochs"]))
 
 
+def probes_of(model: str, dataset: str, level: float) -> list[dict]:
+    """The probe records of `model` on `dataset` at label level `level` (`load_probes` order)."""
+    return [r for r in load_probes(model) if probe_dataset(r) == dataset and r["level"] == level]
+
+
 def probe_dataset(r: dict) -> str:
     """The data set a probe ran on; records before the field existed ran on the cpu
     profile's Fashion-MNIST."""
@@ -161,8 +166,7 @@ def extension_records(settings, stores, model: str = "mlp_1x512") -> tuple[list[
         raise ValueError(f"the {settings['profile']} profile's extension has no run of {model}; "
                          f"its extension_models: {', '.join(settings['extension_models'])}")
     c = configs[0]
-    records = [r for r in load_probes(model)
-               if probe_dataset(r) == c.dataset and r["level"] == c.level]
+    records = probes_of(model, c.dataset, c.level)
     run = find_result(c, stores)
     if run is not None:
         records.append({**probe_record(c.to_dict(), run.summary, run.metrics,

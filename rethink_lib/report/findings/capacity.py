@@ -216,9 +216,7 @@ def _slower_decay_note(run) -> str:
 
 def _probes_like(c) -> list[dict]:
     """The probe records of run config `c`'s model on its data set and label level."""
-    return [r for r in probe_records.load_probes(c.model)
-            if probe_records.probe_dataset(r) == c.dataset and r["level"] == c.level
-            and r["curve"]]
+    return [r for r in probe_records.probes_of(c.model, c.dataset, c.level) if r["curve"]]
 
 
 def _probe_reach(r: dict) -> str:
