@@ -73,3 +73,14 @@ def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
     assert why["alexnet_small"] == "not stored"  # no entry measured it: no prediction, no cut
     frame = runs.missing_frame()
     assert frame.loc[frame["run id"].str.startswith("inception"), "why"].str.startswith(LONG).all()
+
+
+def test_missing_frame_of_one_experiment_lists_only_its_runs(tmp_path):
+    """Under a figure with nothing stored, the table lists that figure's runs, not the page's."""
+    from rethink_lib.report.glue import ChapterRuns
+    runs = ChapterRuns(resolve("cifar"), ["fig3a", "fig3b", "fig3c"], tmp_path)  # nothing stored
+    every = runs.missing_frame()
+    only = runs.missing_frame("fig3b")
+    assert len(only) == 2 and set(only["run"]) == {"with BN", "without BN"}
+    assert len(every) > len(only) and set(only["run id"]) < set(every["run id"])
+    assert len(runs.missing_frame("fig3a", "fig3c")) == len(every) - len(only)

@@ -68,11 +68,18 @@ def test_chapter_summary_names_what_did_not_reproduce():
     found = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="differs", fig2="missing",
                               linear="agrees"), SMALL)["02_capacity"]
     text = S.chapter_summary(found, "cifar10")
-    assert text == ("On CIFAR-10, 1 of this chapter's 3 findings reproduce; these do not: "
-                    "fig1b_ratio; 1 wait for runs not stored yet. Of its 1 checks of the set-up, "
-                    "1 pass, none fails.")
+    assert text == ("On CIFAR-10, 1 of this chapter's 3 findings reproduces; these do not: "
+                    "fig1b_ratio; 1 waits for runs not stored yet. Its one check of the set-up "
+                    "(linear) passes.")
+    two = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="agrees", linear="missing",
+                            decay_rule="agrees"), SMALL)["02_capacity"]
+    assert ("2 of this chapter's 2 findings reproduce. Of its 2 checks of the set-up, 1 pass, "
+            "none fails and 1 cannot be made yet") in S.chapter_summary(two, "cifar10")
     failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
-    assert "1 fail (linear)" in S.chapter_summary(failing, "cifar10")
+    assert "Its one check of the set-up (linear) fails." in S.chapter_summary(failing, "cifar10")
+    both = S.classify(_found(fig1a_fit="agrees", linear="differs", decay_rule="differs"),
+                      SMALL)["02_capacity"]
+    assert "2 fail (linear; decay_rule)" in S.chapter_summary(both, "cifar10")
 
 
 def test_page_caveats_said_once():
@@ -149,3 +156,17 @@ def test_a_gap_note_said_once_for_the_page_speaks_of_the_verdicts_below():
     stripped, caveats = S.page_caveats(found)
     assert caveats == "- Not stored yet, so not part of the verdicts below: Inception."
     assert stripped["a"].text == "A held."
+
+
+def test_say_verdicts_names_the_topic_of_a_verdict_with_no_runs(monkeypatch):
+    """Three verdicts under one figure with nothing stored read as three topics still to be
+    judged, not as one sentence said three times; a decided verdict is glued as it is."""
+    from rethink_lib.report import glue
+    from rethink_lib.report.findings.common import NOTHING_STORED
+    said = {}
+    monkeypatch.setattr(glue, "say", lambda key, sentence: said.update({key: str(sentence)}))
+    glue.say_verdicts({"a": V.Verdict("Fig. 3a: early stopping", "missing", NOTHING_STORED),
+                       "b": V.Verdict("Fig. 3b: BatchNorm", "missing", "Inception: too few."),
+                       "c": V.Verdict("Fig. 3c", "agrees", "Held.")})
+    assert said == {"a": "*Fig. 3a: early stopping*: the runs for this are not stored yet.",
+                    "b": "Inception: too few.", "c": "Held."}

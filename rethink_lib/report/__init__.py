@@ -20,5 +20,5 @@ glue       glue helpers and ChapterRuns (a chapter's runs from a possibly partia
 """
 from . import (figures, findings, glue, names, stats, structure, synthesis, tables,  # noqa: F401
                verdicts, widgets)
-from .glue import ChapterRuns, figure, say, table, text  # noqa: F401
+from .glue import ChapterRuns, figure, say, say_verdicts, table, text  # noqa: F401
 from .names import model_name  # noqa: F401

@@ -36,6 +36,17 @@ def say(key: str, sentence) -> None:
     _glue(key, Markdown(str(sentence)))
 
 
+def say_verdicts(found: dict) -> None:
+    """Glue each of a page's verdicts under its key. One with none of its runs stored names
+    its topic ("*Fig. 3a: early stopping*: the runs for this are not stored yet."), so that
+    several under one figure read as the list of what is still to be judged, not as one
+    sentence repeated."""
+    from .findings.common import NOTHING_STORED
+    for key, v in found.items():
+        missing = getattr(v, "outcome", None) == "missing" and str(v) == NOTHING_STORED
+        say(key, f"*{v.topic}*: the runs for this are not stored yet." if missing else v)
+
+
 def table(key: str, frame) -> None:
     """Glue a table (a DataFrame or Styler) for a numbered ```{glue:figure} key``` caption."""
     _glue(key, frame)
@@ -174,10 +185,13 @@ class ChapterRuns:
                 f"(listed at the end of the page); figures, tables and sentences use the "
                 f"{total - n} that are, and say where a comparison lacks its runs.")
 
-    def missing_frame(self) -> pd.DataFrame:
-        """One row per run not stored: experiment, what it is, run id, why."""
+    def missing_frame(self, *experiments: str) -> pd.DataFrame:
+        """One row per run not stored: experiment, what it is, run id, why; only those of
+        `experiments` when any are named (a figure's own gaps under the figure)."""
         rows = {}
         for name, key, config, why in self.missing:
+            if experiments and name not in experiments:
+                continue
             row = rows.setdefault(config.run_id, {"experiments": [], "run": key_name(key),
                                                   "seed": config.seed, "why": why})
             row["experiments"].append(name)

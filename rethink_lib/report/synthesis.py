@@ -112,10 +112,12 @@ def counts_sentence(found: dict) -> str:
     f, ch, cx = c["finding"], c["check"], c["context"]
     n = sum(f.values())
     first = V._sentence(
-        f"Of the {n} findings the chapters test, {f['agrees']} reproduce the paper (or the "
-        f"report, where it is the one compared with), {f['differs']} do not, "
+        f"Of the {n} findings the chapters test, {f['agrees']} "
+        f"{_verb(f['agrees'], 'reproduces', 'reproduce')} the paper (or the "
+        f"report, where it is the one compared with), {f['differs']} "
+        f"{_verb(f['differs'], 'does', 'do')} not, "
         f"{f['inconclusive']} cannot be decided by the runs as they came out, and "
-        f"{f['missing']} wait for runs not stored yet"
+        f"{f['missing']} {_verb(f['missing'], 'waits', 'wait')} for runs not stored yet"
         + _so_far_phrase(_items(found, "finding")))
     n_ch = sum(ch.values())
     second = V._sentence(
@@ -143,8 +145,13 @@ def _so_far_phrase(verdicts) -> str:
     partial = [v.topic for v in verdicts if v.so_far]
     if not partial:
         return ""
-    return (f"; {len(partial)} of the decided ones rest on the runs stored so far, with more of "
-            f"their runs to come ({'; '.join(partial)})")
+    return (f"; {len(partial)} of the decided ones {_verb(len(partial), 'rests', 'rest')} on the "
+            f"runs stored so far, with more of their runs to come ({'; '.join(partial)})")
+
+
+def _verb(n: int, one: str, many: str) -> str:
+    """The verb agreeing with a count: 1 reproduces, 0 or 2 reproduce."""
+    return one if n == 1 else many
 
 
 def claims_frame(found_by_data: dict) -> pd.DataFrame:
@@ -213,16 +220,21 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
         return ""
     by = {o: [v.topic for v in f if v.outcome == o] for o in V.OUTCOMES}
     text = (f"On {dataset_name(data)}, {len(by['agrees'])} of this "
-            f"chapter's {len(f)} findings reproduce")
+            f"chapter's {len(f)} findings {_verb(len(by['agrees']), 'reproduces', 'reproduce')}")
     if by["differs"]:
         text += "; these do not: " + "; ".join(by["differs"])
     if by["inconclusive"]:
         text += "; the runs cannot decide: " + "; ".join(by["inconclusive"])
     if by["missing"]:
-        text += f"; {len(by['missing'])} wait for runs not stored yet"
+        text += (f"; {len(by['missing'])} {_verb(len(by['missing']), 'waits', 'wait')} for runs "
+                 "not stored yet")
     text += _so_far_phrase(f)
     checks = [v for v in found_chapter.values() if v.kind == "check"]
-    if checks:
+    if len(checks) == 1:
+        v = checks[0]
+        text += (f". Its one check of the set-up ({v.topic}) "
+                 + {"agrees": "passes", "differs": "fails"}.get(v.outcome, "cannot be made yet"))
+    elif checks:
         failed = [v.topic for v in checks if v.outcome == "differs"]
         passed = sum(v.outcome == "agrees" for v in checks)
         waiting = len(checks) - passed - len(failed)
