@@ -204,3 +204,12 @@ def test_default_results_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("RETHINK_RESULTS_DIR", str(tmp_path))
     assert ex.default_results_dir(REPO) == tmp_path.resolve()
     assert os.environ["RETHINK_RESULTS_DIR"] == str(tmp_path)
+
+
+def test_machine_names_the_cpus_instruction_set(monkeypatch):
+    """'AMD EPYC' covers CPUs with and without native bf16: the page says which built it."""
+    from rethink_lib import metrics
+    monkeypatch.setattr(metrics, "cpu_isa", lambda flags=None: "AVX-512 BF16")
+    assert ex.machine()["cpu"].endswith(" (AVX-512 BF16)")
+    monkeypatch.setattr(metrics, "cpu_isa", lambda flags=None: "")
+    assert not ex.machine()["cpu"].endswith(")")

@@ -239,7 +239,10 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    info = {"cpu": cpu, "cores": str(os.cpu_count()), "os": platform.platform(terse=True)}
+    from ..metrics import cpu_isa
+    isa = cpu_isa()  # one model name covers CPUs with and without native bf16
+    info = {"cpu": f"{cpu} ({isa})" if isa else cpu, "cores": str(os.cpu_count()),
+            "os": platform.platform(terse=True)}
     try:
         import torch
         info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
