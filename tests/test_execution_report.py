@@ -212,4 +212,5 @@ def test_machine_names_the_cpus_instruction_set(monkeypatch):
     monkeypatch.setattr(metrics, "cpu_isa", lambda flags=None: "AVX-512 BF16")
     assert ex.machine()["cpu"].endswith(" (AVX-512 BF16)")
     monkeypatch.setattr(metrics, "cpu_isa", lambda flags=None: "")
-    assert not ex.machine()["cpu"].endswith(")")
+    assert not ex.machine()["cpu"].endswith(" (AVX-512 BF16)")
+    assert " (" not in ex.machine()["cpu"].replace(metrics.cpu_name(), "")
