@@ -162,7 +162,7 @@ def test_say_verdicts_names_the_topic_of_a_verdict_with_no_runs(monkeypatch):
     """Three verdicts under one figure with nothing stored read as three topics still to be
     judged, not as one sentence said three times; a decided verdict is glued as it is."""
     from rethink_lib.report import glue
-    from rethink_lib.report.findings.common import NOTHING_STORED
+    NOTHING_STORED = V.NOTHING_STORED
     said = {}
     monkeypatch.setattr(glue, "say", lambda key, sentence: said.update({key: str(sentence)}))
     glue.say_verdicts({"a": V.Verdict("Fig. 3a: early stopping", "missing", NOTHING_STORED),

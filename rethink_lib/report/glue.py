@@ -41,7 +41,7 @@ def say_verdicts(found: dict) -> None:
     its topic ("*Fig. 3a: early stopping*: the runs for this are not stored yet."), so that
     several under one figure read as the list of what is still to be judged, not as one
     sentence repeated."""
-    from .findings.common import NOTHING_STORED
+    from .verdicts import NOTHING_STORED
     for key, v in found.items():
         missing = getattr(v, "outcome", None) == "missing" and str(v) == NOTHING_STORED
         say(key, f"*{v.topic}*: the runs for this are not stored yet." if missing else v)

@@ -65,9 +65,6 @@ def pending_runs(runs, experiments) -> int:
                 if name in _names(experiments) and not why.startswith(LONG)})
 
 
-NOTHING_STORED = "The runs for this are not stored yet."  # a verdict with none of its runs
-
-
 def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> dict[str, V.Verdict]:
     """Combine per-model verdicts into their section's key, name the runs each verdict still
     lacks (`runs.missing`), fill absent keys with a 'missing' verdict, and keep the
@@ -82,7 +79,7 @@ def _finish(chapter: str, out: dict, parts: dict | None = None, runs=None) -> di
         pending = pending_runs(runs, JUDGED[key]) if key in JUDGED else 0
         if lacking or pending:
             out[key] = replace(v, text=V._also(v.text, lacking), pending=pending)
-    return {key: out.get(key) or V.Verdict(topic, "missing", NOTHING_STORED)
+    return {key: out.get(key) or V.Verdict(topic, "missing", V.NOTHING_STORED)
             for key, topic in TOPICS[chapter].items()}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 OUTCOMES = ("agrees", "differs", "inconclusive", "missing")
+NOTHING_STORED = "The runs for this are not stored yet."  # a verdict with none of its runs
 # What a verdict is, for the conclusion's counts (issue 25): a *finding* tests a claim of the
 # paper or the report and can come out either way; *context* compares with numbers measured
 # on other data or at another scale, or cannot come out "differs"; a *check* is a sanity check
