@@ -58,8 +58,10 @@ def test_verdict_diverged_probes_and_levels_apart():
         "On true labels, lr 0.05 x0.95, warm-up 5 (bf16) diverged in epoch 3 (lr 0.0288) "
         "(chance: 10%). The profile's recipe, lr 0.05 x0.95, warm-up 5, diverged in a probe on "
         "true labels.")
-    frame = probes.probes_frame([blew, ok])
+    frame = probes.probes_frame([blew, dict(ok, final_train_acc=0.912)])
     assert list(frame["outcome"]) == ["diverged in epoch 3 (lr 0.0288)", "trained"]
+    final = frame["final train acc (%)"]  # measured after training: none for a diverged probe
+    assert final.isna().iloc[0] and round(final.iloc[1], 1) == 91.2
     assert list(frame["above 2x chance"]) == [False, True]
     fig = probes.probes_figure([blew, ok, rand])
     assert len(fig.axes) == 2  # true and random labels side by side

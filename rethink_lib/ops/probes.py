@@ -102,6 +102,8 @@ def probes_frame(records: list[dict], num_classes: int = 10) -> pd.DataFrame:
         "level p": r["level"], "precision": r.get("precision"),
         "epochs": len(r["curve"]), "outcome": diverged_at(r) or "trained",
         "last running train acc (%)": last(r, "train_acc", 100),
+        "final train acc (%)": (100 * r["final_train_acc"] if r.get("final_train_acc")
+                                is not None else float("nan")),
         "last loss": last(r, "train_loss"),
         "best curve test acc (%)": 100 * max((c["test_acc"] for c in r["curve"]), default=float("nan")),
         f"above {LEARNS_ABOVE:g}x chance": learns(r, num_classes), "cpu": r["cpu"],
