@@ -325,11 +325,11 @@ def store_sentence(report: ExecutionReport) -> str:
     runs = runs_frame(report)
     if runs.empty:
         return f"The results store `{where}` holds no runs at build time."
-    from ..report.names import listing
+    from ..report.names import by_count, listing
     complete = int((runs.status == "complete").sum())
     devices = sorted(runs_by_device(report).device_name.unique())
     return (f"The results store `{where}` holds {len(runs)} run folders, {complete} of them "
-            f"complete, made on {len(devices)} kind{'' if len(devices) == 1 else 's'} of "
+            f"complete, made on {len(devices)} {by_count(len(devices), 'kind', 'kinds')} of "
             f"device ({listing(devices)}).")
 
 

@@ -112,6 +112,11 @@ def points(x: float | None, digits: int = 2) -> str:
     return "n/a" if missing(x) else f"{x:+.{digits}f} points"
 
 
+def by_count(n: int, one: str, many: str) -> str:
+    """The word agreeing with a count: by_count(1, "reproduces", "reproduce")."""
+    return one if n == 1 else many
+
+
 def count(n: int | float | None) -> str:
     """'1,234'; None -> 'n/a'."""
     return "n/a" if missing(n) else f"{int(round(n)):,}"

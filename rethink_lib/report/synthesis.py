@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import verdicts as V
 from ..chapters import CHAPTER_TITLES
-from .names import dataset_name
+from .names import by_count, dataset_name
 
 # Verdict keys that are not findings (every other key is one).
 CHECKS = ("linear", "decay_rule", "fig1c_chance", "t1_random", "t1_linear", "fig3a_long_enough")
@@ -113,11 +113,11 @@ def counts_sentence(found: dict) -> str:
     n = sum(f.values())
     first = V._sentence(
         f"Of the {n} findings the chapters test, {f['agrees']} "
-        f"{_verb(f['agrees'], 'reproduces', 'reproduce')} the paper (or the "
+        f"{by_count(f['agrees'], 'reproduces', 'reproduce')} the paper (or the "
         f"report, where it is the one compared with), {f['differs']} "
-        f"{_verb(f['differs'], 'does', 'do')} not, "
+        f"{by_count(f['differs'], 'does', 'do')} not, "
         f"{f['inconclusive']} cannot be decided by the runs as they came out, and "
-        f"{f['missing']} {_verb(f['missing'], 'waits', 'wait')} for runs not stored yet"
+        f"{f['missing']} {by_count(f['missing'], 'waits', 'wait')} for runs not stored yet"
         + _so_far_phrase(_items(found, "finding")))
     n_ch = sum(ch.values())
     second = V._sentence(
@@ -145,13 +145,9 @@ def _so_far_phrase(verdicts) -> str:
     partial = [v.topic for v in verdicts if v.so_far]
     if not partial:
         return ""
-    return (f"; {len(partial)} of the decided ones {_verb(len(partial), 'rests', 'rest')} on the "
+    return (f"; {len(partial)} of the decided ones {by_count(len(partial), 'rests', 'rest')} on the "
             f"runs stored so far, with more of their runs to come ({'; '.join(partial)})")
 
-
-def _verb(n: int, one: str, many: str) -> str:
-    """The verb agreeing with a count: 1 reproduces, 0 or 2 reproduce."""
-    return one if n == 1 else many
 
 
 def claims_frame(found_by_data: dict) -> pd.DataFrame:
@@ -208,7 +204,7 @@ def outcome_list(found: dict, outcome, kind: str = "finding") -> str:
         return "None."
     return "\n".join(f"- **{v.topic}** ({CHAPTER_TITLES.get(ch, ch)}): {_without_gaps(v.text)}"
                      + (f" (So far: {v.pending} of its planned runs "
-                        f"{'is' if v.pending == 1 else 'are'} not stored yet.)"
+                        f"{by_count(v.pending, 'is', 'are')} not stored yet.)"
                         if v.so_far else "") for ch, v in items)
 
 
@@ -220,13 +216,13 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
         return ""
     by = {o: [v.topic for v in f if v.outcome == o] for o in V.OUTCOMES}
     text = (f"On {dataset_name(data)}, {len(by['agrees'])} of this "
-            f"chapter's {len(f)} findings {_verb(len(by['agrees']), 'reproduces', 'reproduce')}")
+            f"chapter's {len(f)} findings {by_count(len(by['agrees']), 'reproduces', 'reproduce')}")
     if by["differs"]:
         text += "; these do not: " + "; ".join(by["differs"])
     if by["inconclusive"]:
         text += "; the runs cannot decide: " + "; ".join(by["inconclusive"])
     if by["missing"]:
-        text += (f"; {len(by['missing'])} {_verb(len(by['missing']), 'waits', 'wait')} for runs "
+        text += (f"; {len(by['missing'])} {by_count(len(by['missing']), 'waits', 'wait')} for runs "
                  "not stored yet")
     text += _so_far_phrase(f)
     checks = [v for v in found_chapter.values() if v.kind == "check"]
