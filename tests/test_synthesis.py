@@ -52,7 +52,8 @@ def test_claims_frame_and_agreement_across_data_sets():
     assert frame.set_index("claim").loc["Clean labels are learned before corrupted ones",
                                         "ours: CIFAR-10"] == "-"
     text = S.agreement_sentence(frame)
-    assert text.startswith("Of the 3 findings decided on both data sets, 2 came out the same way")
+    assert text.startswith("Of the 3 findings decided on both data sets with all their runs "
+                           "stored, 2 came out the same way")
     assert "random labels take a small constant factor longer" in text
 
 
@@ -132,7 +133,16 @@ def test_verdicts_on_part_of_their_runs_say_so_far():
     assert rows["Test error rises with the corruption level"] == "reproduces"
     assert rows["Clean labels are learned before corrupted ones"] == "not stored yet"
     # a claim decided so far on one data set is not counted as decided on both
-    assert S.agreement_sentence(frame).startswith("Of the 1 findings decided on both data sets, 1")
+    text = S.agreement_sentence(frame)
+    assert text.startswith("Of the 1 finding decided on both data sets with all their runs "
+                           "stored, 1 came out")
+    assert "so far" not in text  # "does not so far" and "does not" came out the same way
+    # a claim that came out differently on the runs stored so far is named apart
+    other = S.claims_frame({"cifar10": main, "fashion_mnist": S.classify(_found(
+        fig1a_fit="differs", fig1b_ratio="differs", fig1c_rise="agrees"), SMALL)})
+    assert S.agreement_sentence(other).endswith(
+        "on the runs stored so far, with more to come, they also came out differently for "
+        "networks fit random labels and random pixels.")
     counts = S.counts_sentence(main)
     assert "2 reproduce" in counts and ("; 2 of the decided ones rest on the runs stored so far, "
                                         "with more of their runs to come (Fig. 1a fit; Fig. 1b "

@@ -15,7 +15,7 @@ from ..names import METRIC_NAMES, corruption_name, count, dataset_name, model_na
 from ...ops import probes as probe_records
 from ..stats import by_seed, stat
 from ..tables import fit_factor
-from .common import (SIGNAL, _finish, data_caveat, _fit_claim, _one, lr_fit_point, _pct, _linear_at,
+from .common import (LATE_SIGNAL, SIGNAL, _finish, data_caveat, _fit_claim, _one, lr_fit_point, _pct, _linear_at,
                      schedule_caveat, factor_spread)
 
 
@@ -73,8 +73,9 @@ def _fig1a_verdicts(runs, out, topic) -> None:
     s = runs.settings
     model = s["fig1a_models"][0] if s["fig1a_models"] else FIG1A_REFERENCE["model"]
     first = {c: seeds[min(seeds)] for (m, c), seeds in by_seed(runs["fig1a"]).items() if m == model}
+    if set(first) - {"labels0"}:  # the claim is about the corruptions: true labels alone say
+        out["fig1a_fit"] = _fit_claim(first, _one(first).config, topic["fig1a_fit"])  # nothing
     if first:
-        out["fig1a_fit"] = _fit_claim(first, _one(first).config, topic["fig1a_fit"])
         ref_name = (f"{FIG1A_REFERENCE['source']} ({model_name(FIG1A_REFERENCE['model'])}, "
                     f"{FIG1A_REFERENCE['dataset']}, n = {count(FIG1A_REFERENCE['n_train'])})")
         caveat = data_caveat(_one(first))
@@ -141,11 +142,17 @@ def _fig2_verdicts(runs, parts, topic) -> None:
     for (m, p), sd in by_seed(runs["fig2"]).items():
         clean = stat(first_step(r.metrics, "clean_acc", SIGNAL) for r in sd.values())
         noisy = stat(first_step(r.metrics, "corrupted_acc", SIGNAL) for r in sd.values())
+        late = [stat(first_step(r.metrics, part, LATE_SIGNAL) for r in sd.values())
+                for part in ("clean_acc", "corrupted_acc")]
+        context = (f"(Near the end of fitting the two come closer: {100 * LATE_SIGNAL:g}% at step "
+                   f"{late[0].mean:,.0f} and {late[1].mean:,.0f}.)"
+                   if all(x.absent == 0 for x in late) else "")
+        mean = f"(Mean steps over {clean.seeds} seeds.)" if clean.seeds > 1 else ""
         parts["fig2"].append(V.earlier(
             f"{model_name(m)} at p = {p:g}", clean.mean if clean.absent == 0 else None,
             noisy.mean if noisy.absent == 0 else None, "the clean examples",
             "the corrupted examples", f"{100 * SIGNAL:g}% running training accuracy", topic["fig2"],
-            caveat=f"(Mean step over {clean.seeds} seeds.)" if clean.seeds > 1 else ""))
+            caveat=" ".join(c for c in (mean, context) if c)))
 
 
 def _report_bn_verdicts(runs, levels, parts, topic) -> None:
