@@ -464,3 +464,28 @@ def test_pace_note_levelled_off_and_tiny_gaps():
 def test_pace_note_without_a_long_enough_curve_says_nothing():
     assert V.pace_note({"AlexNet": (None, 3.0)}, 10) == ""
     assert V.pace_note({}, 10) == ""
+
+
+@pytest.mark.parametrize("short, outcome, phrase", [
+    ({"MLP 1x512, random labels": (99.14, 99.34), "MLP 1x512, weight decay": (99.97, 99.80)},
+     "agrees", "came within 0.5 points of the training accuracy the paper published for it, "
+               "or beat it (MLP 1x512, random labels: 99.14% against 99.34%; MLP 1x512, weight "
+               "decay: 99.97% against 99.80%): they fitted as far as the paper's networks did"),
+    ({"MLP 1x512, random labels": (98.50, 99.34), "MLP 1x512, weight decay": (99.97, 99.80)},
+     "differs", "MLP 1x512, random labels: 98.50% against 99.34%: more than 0.5 points short of "
+                "the training accuracy the paper published."),
+    ({"AlexNet, random crop": (99.00, None)}, "differs",
+     "AlexNet, random crop has no published number in the paper."),
+])
+def test_fitted_as_published_judges_a_miss_against_the_published_row(short, outcome, phrase):
+    fit = V.fitted({name: (False, acc) for name, (acc, _) in short.items()},
+                   "100% training accuracy", "fit", accuracy="training accuracy")
+    assert fit.outcome == "differs"
+    got = V.fitted_as_published(fit, short)
+    assert got.outcome == outcome and phrase in got.text and got.text.startswith(fit.text)
+
+
+def test_fitted_as_published_leaves_a_fit_alone():
+    fit = V.fitted({"MLP": (True, 100.0)}, "100% training accuracy", "fit")
+    assert V.fitted_as_published(fit, {}) is fit
+    assert V.fitted_as_published(fit, {"MLP": (99.0, 99.3)}) is fit

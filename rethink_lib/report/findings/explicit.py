@@ -90,8 +90,9 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
     full = {k: r for name in PAPER_SCALE for k, r in runs[name].items()}  # distinct models
     if full:
         tf = table1_frame(full)
-        out["t1_full_fit"] = _fit_claim(full, _one(full).config, topic["t1_full_fit"],
-                                        caveat=_published_fit_context(full))
+        out["t1_full_fit"] = V.fitted_as_published(
+            _fit_claim(full, _one(full).config, topic["t1_full_fit"],
+                       caveat=_published_fit_context(full)), _short_of_paper(full))
         out["t1_full_vs_paper"] = differences(tf, "paper", topic["t1_full_vs_paper"],
                                               data_caveat(_one(full)))
         out["t1_full_vs_report"] = differences(tf, "report", topic["t1_full_vs_report"],
@@ -114,6 +115,18 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
                                           topic["t2_vs_report"])
     return _finish("03_explicit", out, parts, runs)
+
+
+def _short_of_paper(results: dict) -> dict:
+    """{row name: (lowest whole-set training accuracy % over its seeds, the paper's Table 1
+    training accuracy % or None)} for the Table I rows where a run missed 100%."""
+    rows: dict = {}
+    for k, r in results.items():
+        rows.setdefault((k.model, k.label), []).append(r)
+    return {f"{model_name(m)}, {key_name(lab)}": (
+                min(100 * r.summary["final_train_acc"] for r in rs),
+                PAPER_TABLE1[(m, lab)][0] if (m, lab) in PAPER_TABLE1 else None)
+            for (m, lab), rs in rows.items() if not all(fits_either(r) for r in rs)}
 
 
 def paper_scale_phrase(runs) -> str:
