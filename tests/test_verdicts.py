@@ -489,3 +489,17 @@ def test_fitted_as_published_leaves_a_fit_alone():
     fit = V.fitted({"MLP": (True, 100.0)}, "100% training accuracy", "fit")
     assert V.fitted_as_published(fit, {}) is fit
     assert V.fitted_as_published(fit, {"MLP": (99.0, 99.3)}) is fit
+
+
+@pytest.mark.parametrize("rises, outcome", [
+    ({"MLP (seed 0)": 0.22, "MLP (seed 1)": 0.24}, "inconclusive"),  # both still climbing
+    ({"MLP (seed 0)": 0.22, "MLP (seed 1)": 0.01}, "differs"),       # one levelled off
+    ({"MLP (seed 0)": 0.22, "MLP (seed 1)": None}, "differs"),       # one too short to tell
+])
+def test_cut_short_a_miss_still_rising_at_the_cap_is_undecided(rises, outcome):
+    fit = V.fitted({name: (False, 94.4) for name in rises}, "100% training accuracy", "fit")
+    got = V.cut_short(fit, rises)
+    assert got.outcome == outcome and got.text.startswith(fit.text)
+    assert ("still rising when its epoch cap stopped it" in got.text) == (outcome == "inconclusive")
+    agreed = V.fitted({"MLP": (True, 100.0)}, "100% training accuracy", "fit")
+    assert V.cut_short(agreed, {"MLP": 0.5}) is agreed

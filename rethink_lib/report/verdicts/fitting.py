@@ -165,3 +165,20 @@ def fitted_as_published(fit: Verdict, short: Mapping[str, tuple[float, float | N
         f"{source} published for it, or beat it ({'; '.join(pair(k, v) for k, v in short.items())})"
         f": they fitted as far as {source}'s networks did, so this agrees with {source}")),
         fit.parts, fit.kind, fit.pending)
+
+
+def cut_short(fit: Verdict, rises: Mapping[str, float | None], tolerance: float = 0.05) -> Verdict:
+    """A `fitted` verdict that came out "differs" where every run that missed was still
+    climbing when its epoch cap stopped it: undecided, not a failure, since the runs cannot
+    say whether the network would have fitted. rises: {run name: the points its running
+    training accuracy rose over its last epochs (`pace_note`'s rise), None when too short}
+    for the runs that missed. A run that levelled off (a rise below `tolerance`), or one too
+    short to tell, keeps the verdict as it was."""
+    if fit.outcome != "differs" or not rises:
+        return fit
+    if any(r is None or r < tolerance for r in rises.values()):
+        return fit
+    return Verdict(fit.topic, "inconclusive", _also(fit.text, (
+        "Every run that missed was still rising when its epoch cap stopped it, so the runs "
+        "cannot say whether the network would fit: undecided, not a failure")),
+        fit.parts, fit.kind, fit.pending)
