@@ -372,6 +372,7 @@ def test_chapter_sections_on_mnist():
     assert nk["k_train_err"] == 0 and nk["k_rand_train_err"] == 0
     assert nk["k_test_err"] < 25 < 80 < nk["k_rand_test_err"]  # chance is 90%
     assert nk["k_norm_ratio"] > 1.5 and nk["k_point"].startswith("What carries over")
+    assert nk["k_point"].endswith(f"on MNIST {90 - nk['k_test_err']:.1f} points below chance.")
     assert nk["k_paper"] == "the paper reports 1.2% with all 60,000 training images"
 
     sweep = tc.bandwidth_sweep(ds, cfg["n_sweep"], cfg["n_kernel_test"], seed=0)
