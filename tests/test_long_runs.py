@@ -84,3 +84,15 @@ def test_missing_frame_of_one_experiment_lists_only_its_runs(tmp_path):
     assert len(only) == 2 and set(only["run"]) == {"with BN", "without BN"}
     assert len(every) > len(only) and set(only["run id"]) < set(every["run id"])
     assert len(runs.missing_frame("fig3a", "fig3c")) == len(every) - len(only)
+
+
+def test_a_page_with_nothing_stored_says_so_and_its_caveats_name_the_gaps(tmp_path):
+    from rethink_lib.report.glue import ChapterRuns
+    runs = ChapterRuns(resolve("cifar"), ["fig3b"], tmp_path)  # nothing stored
+    assert runs.missing_sentence().startswith("**None of the 2 runs this page needs is in the")
+    assert "use the 0" not in runs.missing_sentence()
+    assert runs.caveats_text("").endswith("besides the runs not stored yet (listed at the end of the page).")
+    assert runs.caveats_text("- Not like-for-like.") == "- Not like-for-like."
+    runs.missing = []
+    assert runs.caveats_text("") == "None beyond those each result names."
+    assert runs.missing_sentence() == "All 2 runs this page needs are in the results store."

@@ -181,9 +181,23 @@ class ChapterRuns:
         n, total = len(self.missing_ids), self.total
         if n == 0:
             return f"All {total} runs this page needs are in the results store."
+        if n == total:
+            return (f"**None of the {total} runs this page needs is in the results store yet** "
+                    "(listed below): its figures and tables stay empty until "
+                    "they are, and its verdicts wait for them.")
         return (f"**{n} of the {total} runs this page needs are not in the results store yet** "
                 f"(listed at the end of the page); figures, tables and sentences use the "
                 f"{total - n} that are, and say where a comparison lacks its runs.")
+
+    def caveats_text(self, caveats: str) -> str:
+        """The page's common caveats (`synthesis.page_caveats`), or what stands in for none:
+        that each result names its own, and, while runs are missing, that those are apart."""
+        if caveats:
+            return caveats
+        if self.missing_ids:
+            return ("None beyond those each result names, besides the runs not stored yet "
+                    "(listed at the end of the page).")
+        return "None beyond those each result names."
 
     def missing_frame(self, *experiments: str) -> pd.DataFrame:
         """One row per run not stored: experiment, what it is, run id, why; only those of
