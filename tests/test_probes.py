@@ -62,7 +62,7 @@ def test_verdict_diverged_probes_and_levels_apart():
     assert list(frame["outcome"]) == ["diverged in epoch 3 (lr 0.0288)", "trained"]
     final = frame["final train acc (%)"]  # measured after training: none for a diverged probe
     assert final.isna().iloc[0] and round(final.iloc[1], 1) == 91.2
-    assert list(frame["above 2x chance"]) == [False, True]
+    assert list(frame["train acc above 2x chance"]) == ["no", "yes"]
     fig = probes.probes_figure([blew, ok, rand])
     assert len(fig.axes) == 2  # true and random labels side by side
     assert len(fig.axes[0].lines) == 4  # two probes, the diverged one's x, chance
@@ -74,7 +74,7 @@ def test_frame_and_loading(tmp_path):
     got = probes.load_probes("inception_small_nobn", tmp_path)
     assert [r["warmup_epochs"] for r in got] == [0, 5]  # sorted by recipe, other models left out
     frame = probes.probes_frame(got)
-    assert list(frame["above 2x chance"]) == [False, True]
+    assert list(frame["train acc above 2x chance"]) == ["no", "yes"]
     assert list(frame["last running train acc (%)"].round(1)) == [9.0, 70.0]
     assert probes.load_probes("x", tmp_path / "absent") == []
     fig = probes.probes_figure(got)
