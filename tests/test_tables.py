@@ -244,11 +244,11 @@ def test_format_frame_counts_are_whole_numbers_with_separators():
     html = tables.format_frame(f, digits=None).to_html()
     assert ">0.03<" in html and "0.030000" not in html
     # counts held as objects (ints beside None, rows built one by one) get separators too;
-    # a column of truth values or text is left as it is
+    # a column of truth values reads yes / no, text is left as it is
     f = pd.DataFrame({"steps to loss": pd.Series([19550, None], dtype=object),
                       "fitted": pd.Series([True, False], dtype=object), "run": ["a", "b"]})
     html = tables.format_frame(f).to_html()
-    assert "19,550<" in html and ">-<" in html and ">True<" in html and ">a<" in html
+    assert "19,550<" in html and ">-<" in html and ">yes<" in html and ">a<" in html
 
 
 def test_runs_table_keeps_runs_whose_keys_collide_across_experiments():
@@ -277,3 +277,13 @@ def test_per_image_sentence_says_how_many_times_the_papers(ours_n, times, why):
     text = tables.per_image_sentence(frame)
     assert text.endswith(f": {times} as many for each network ({why}).")
     assert text.startswith(f"Parameters per training image: ours {1e6 / ours_n:,.0f} to ")
+
+
+def test_format_frame_reads_yes_no_and_puts_the_index_name_in_the_header_row():
+    from rethink_lib.report.tables.display import format_frame
+    frame = pd.DataFrame({"fitted": [True, False, None], "acc (%)": [99.5, 12.25, None]},
+                         index=pd.Index(["AlexNet", "MLP 1x512", "Inception"], name="model"))
+    html = format_frame(frame).to_html()
+    assert html.count("<tr>") == 4  # one header row, three body rows: no row for "model"
+    assert ">yes</td>" in html and ">no</td>" in html and "True" not in html
+    assert 'class="index_name level0" >model</th>' in html and ">12.25</td>" in html

@@ -48,6 +48,14 @@ def _column_format(col: pd.Series, digits: int | None):
     return plain_number if digits is None else f"{{:,.{digits}f}}"
 
 
+def _yes_no(col: pd.Series) -> pd.Series:
+    """A column of truth values (None beside them allowed) reads yes / no, not True / False."""
+    values = [v for v in col if not missing(v)]
+    if not values or not all(isinstance(v, (bool, np.bool_)) for v in values):
+        return col
+    return col.map(lambda v: v if missing(v) else ("yes" if v else "no")).astype(object)
+
+
 def _numeric_if_numbers(col: pd.Series) -> pd.Series:
     """A column of numbers held as objects (ints beside None, from rows built one by one) as
     numbers, so it gets its column's format; a column with any text or truth value is kept."""
@@ -64,10 +72,13 @@ def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True
                  empty: str = "no run is stored yet"):
     """Any frame for display: `digits` decimals for floats (None: as short as exact, e.g. a
     learning rate 0.005), thousands separators for integers, '-' for missing."""
-    frame = frame.apply(_numeric_if_numbers)
+    frame = frame.apply(_numeric_if_numbers).apply(_yes_no)
     fmt = {c: _column_format(frame[c], digits) for c in frame.columns
            if frame[c].dtype.kind in "fi"}
     if frame.empty:
         return pd.DataFrame({"": [empty]}).style.hide(axis="index")
+    if index and frame.index.nlevels == 1 and frame.index.name and frame.columns.nlevels == 1:
+        # the index's name in the header row's first cell, not in a row of its own
+        frame = frame.rename_axis(index=None, columns=frame.index.name)
     styler = frame.style.format(fmt, na_rep="-")
     return compact(styler if index else styler.hide(axis="index"))
