@@ -32,7 +32,7 @@ def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
         n_train = s.get("n_train", c.n_train)
         n_test = s.get("n_test", c.n_test or get_spec(c.dataset).sizes[1])  # None: whole split
         row = {"BatchNorm": "yes" if model_spec(c.model).uses_batchnorm(c.batchnorm) else "no",
-               "initial lr": c.lr0, "lr factor per epoch": c.decay,
+               "initial lr": c.lr0, "lr factor per epoch": round(c.decay, 4),
                "warm-up epochs": c.warmup_epochs, "epoch cap": c.max_epochs,
                "batch": c.batch_size, "training images": n_train,
                "steps per epoch": steps_per_epoch(n_train, c.batch_size) if n_train else None,
