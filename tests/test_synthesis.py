@@ -74,8 +74,13 @@ def test_chapter_summary_names_what_did_not_reproduce():
                     "(linear) passes.")
     two = S.classify(_found(fig1a_fit="agrees", fig1b_ratio="agrees", linear="missing",
                             decay_rule="agrees"), SMALL)["02_capacity"]
-    assert ("2 of this chapter's 2 findings reproduce. Of its 2 checks of the set-up, 1 pass, "
-            "none fails and 1 cannot be made yet") in S.chapter_summary(two, "cifar10")
+    assert ("On CIFAR-10, all 2 of this chapter's findings reproduce. Of its 2 checks of the "
+            "set-up, 1 pass, none fails and 1 cannot be made yet") in S.chapter_summary(two, "cifar10")
+    passing = S.classify(_found(fig1a_fit="missing", fig1b_ratio="missing", linear="agrees",
+                                decay_rule="agrees"), SMALL)["02_capacity"]
+    assert S.chapter_summary(passing, "cifar10") == (
+        "On CIFAR-10, none of this chapter's 2 findings can be judged yet: their runs are not "
+        "stored. All 2 of its checks of the set-up pass.")
     failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
     assert "Its one check of the set-up (linear) fails." in S.chapter_summary(failing, "cifar10")
     both = S.classify(_found(fig1a_fit="agrees", linear="differs", decay_rule="differs"),
@@ -141,7 +146,7 @@ def test_verdicts_on_part_of_their_runs_say_so_far():
     other = S.claims_frame({"cifar10": main, "fashion_mnist": S.classify(_found(
         fig1a_fit="differs", fig1b_ratio="differs", fig1c_rise="agrees"), SMALL)})
     assert S.agreement_sentence(other).endswith(
-        "on the runs stored so far, with more to come, they also came out differently for "
+        "on the runs stored so far, with more to come, the two data sets disagree on "
         "networks fit random labels and random pixels.")
     counts = S.counts_sentence(main)
     assert "2 reproduce" in counts and ("; 2 of the decided ones rest on the runs stored so far, "
@@ -180,3 +185,12 @@ def test_say_verdicts_names_the_topic_of_a_verdict_with_no_runs(monkeypatch):
                        "c": V.Verdict("Fig. 3c", "agrees", "Held.")})
     assert said == {"a": "*Fig. 3a: early stopping*: the runs for this are not stored yet.",
                     "b": "Inception: too few.", "c": "Held."}
+
+
+def test_by_chapter_is_each_chapters_summary_as_a_linked_bullet():
+    found = S.classify({"02_capacity": _found(fig1a_fit="agrees", fig1b_ratio="differs")["02_capacity"],
+                        "03_explicit": {}}, SMALL)
+    lines = S.by_chapter(found, "cifar10").splitlines()
+    assert lines[0].startswith("- **") and "({doc}`02_capacity`): On CIFAR-10, 1 of this" in lines[0]
+    assert "these do not: " in lines[0]
+    assert lines[1].endswith("({doc}`03_explicit`): No finding of this chapter is decided yet.")

@@ -190,8 +190,8 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
                if SO_FAR in r[a] + r[b] and r[a].removesuffix(SO_FAR) != r[b].removesuffix(SO_FAR)
                and all(r[c].removesuffix(SO_FAR) in decided for c in (a, b))]
     if partial:
-        text += ("; on the runs stored so far, with more to come, they also came out "
-                 "differently for " + "; ".join(_lower(d) for d in partial))
+        text += ("; on the runs stored so far, with more to come, the two data sets disagree "
+                 "on " + "; ".join(_lower(d) for d in partial))
     return V._sentence(text)
 
 
@@ -230,13 +230,19 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
     if not f:
         return ""
     by = {o: [v.topic for v in f if v.outcome == o] for o in V.OUTCOMES}
-    text = (f"On {dataset_name(data)}, {len(by['agrees'])} of this "
-            f"chapter's {len(f)} findings {by_count(len(by['agrees']), 'reproduces', 'reproduce')}")
+    if len(by["missing"]) == len(f):
+        text = (f"On {dataset_name(data)}, none of this chapter's {len(f)} findings can be judged "
+                "yet: their runs are not stored")
+    elif len(by["agrees"]) == len(f) > 1:
+        text = f"On {dataset_name(data)}, all {len(f)} of this chapter's findings reproduce"
+    else:
+        text = (f"On {dataset_name(data)}, {len(by['agrees'])} of this chapter's {len(f)} "
+                f"findings {by_count(len(by['agrees']), 'reproduces', 'reproduce')}")
     if by["differs"]:
         text += "; these do not: " + "; ".join(by["differs"])
     if by["inconclusive"]:
         text += "; the runs cannot decide: " + "; ".join(by["inconclusive"])
-    if by["missing"]:
+    if by["missing"] and len(by["missing"]) < len(f):
         text += (f"; {len(by['missing'])} {by_count(len(by['missing']), 'waits', 'wait')} for runs "
                  "not stored yet")
     text += _so_far_phrase(f)
@@ -249,10 +255,23 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
         failed = [v.topic for v in checks if v.outcome == "differs"]
         passed = sum(v.outcome == "agrees" for v in checks)
         waiting = len(checks) - passed - len(failed)
-        text += (f". Of its {len(checks)} checks of the set-up, {passed} pass, "
-                 + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else "none fails")
-                 + (f" and {waiting} cannot be made yet" if waiting else ""))
+        if passed == len(checks):
+            text += f". All {len(checks)} of its checks of the set-up pass"
+        else:
+            text += (f". Of its {len(checks)} checks of the set-up, {passed} pass, "
+                     + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else "none fails")
+                     + (f" and {waiting} cannot be made yet" if waiting else ""))
     return V._sentence(text)
+
+
+def by_chapter(found: dict, data: str) -> str:
+    """The conclusion's synthesis by theme: a Markdown bullet per chapter, its title linked,
+    then its closing paragraph (`chapter_summary`) as the chapter's own page states it."""
+    items = []
+    for ch, vs in found.items():
+        text = chapter_summary(vs, data) or "No finding of this chapter is decided yet."
+        items.append(f"- **{CHAPTER_TITLES.get(ch, ch)}** ({{doc}}`{ch}`): {text}")
+    return "\n".join(items) or "None."
 
 
 def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
