@@ -13,7 +13,7 @@ from ..tables import table1_frame, table2_frame
 from .capacity import baseline_sizes, capacity
 from .common import linear_baselines
 from .differences import difference_frame
-from .explicit import explicit, paper_scale_phrase
+from .explicit import PAPER_SCALE, explicit, paper_scale_phrase
 from .implicit import implicit
 
 # The functions a chapter's registry entry names (`chapter(..., findings=...)`).
@@ -81,17 +81,23 @@ def book_differences(settings: dict, stores) -> "pd.DataFrame":
     runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS["03_explicit"], stores)
     no_wd = {ModelKey(k.model, k.seed): r for k, r in runs["table1"].items()
              if k.label == "random labels"}
-    frames = {"Table I": table1_frame(runs["table1"]),
-              "Table II": table2_frame(runs["table2"], without_wd=no_wd)}
+    full = {k: r for name in PAPER_SCALE for k, r in runs[name].items()}
+    def images(results):  # training images of a table's runs, as stored
+        return next((r.summary["n_train"] for r in results.values()), None)
+    frames = {"Table I": (table1_frame(runs["table1"]), images(runs["table1"])),
+              "Table I, paper's scale": (table1_frame(full) if full else pd.DataFrame(),
+                                         images(full)),
+              "Table II": (table2_frame(runs["table2"], without_wd=no_wd), images(runs["table2"]))}
     rows = []
-    for table, frame in frames.items():
+    for table, (frame, n) in frames.items():
         for against in ("paper", "report"):
             if frame.empty or (f"ours - {against}", "train") not in frame.columns:
                 continue
             d = difference_frame(frame, against).rename(columns={against: "theirs"})
-            rows += [{"table": table, "source": against, **r} for r in d.to_dict("records")]
-    return pd.DataFrame(rows, columns=["table", "source", "row", "metric", "ours", "theirs",
-                                       "difference", "bar"])
+            rows += [{"table": table, "training images": n, "source": against, **r}
+                     for r in d.to_dict("records")]
+    return pd.DataFrame(rows, columns=["table", "training images", "source", "row", "metric",
+                                       "ours", "theirs", "difference", "bar"])
 
 
 def book_paper_scale(settings: dict, stores) -> str:
