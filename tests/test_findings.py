@@ -243,7 +243,8 @@ def test_an_extension_verdict_names_its_runs_not_stored_yet():
                     if k[0] == "alexnet_small"] + [("fig1bc", ("mlp_1x512", 0.0, 0), None, "not stored")]
     v = findings.capacity(runs, ())["gaussian_large"]
     assert v.outcome == "agrees" and v.text.startswith(f"All {len(stored)} runs reached")
-    assert v.text.endswith("(Not stored yet, so not part of this verdict: AlexNet.)")
+    # a run of another size than the page's says its size (here 10x the page's 5,000 images)
+    assert v.text.endswith("(Not stored yet, so not part of this verdict: AlexNet (50,000 images).)")
     assert v.pending == sum(k[0] == "alexnet_small" for k in c) > 0 and v.so_far
     runs.missing = runs.missing[-1:]  # another experiment's gap is not this verdict's
     alone = findings.capacity(runs, ())["gaussian_large"]
@@ -260,8 +261,8 @@ def test_a_run_left_to_a_gpu_is_named_apart_from_the_runs_still_to_come():
     runs.missing = gone
     v = findings.capacity(runs, ())["gaussian_large"]
     assert "Not stored yet" not in v.text and v.pending == 0  # cut, not to come
-    assert v.text.endswith("(Not part of this verdict: AlexNet, left to a GPU, since even the "
-                           "fastest CPU measured would take longer than a session; execution "
+    assert v.text.endswith("(Not part of this verdict: AlexNet (50,000 images), left to a GPU, "
+                           "since even the fastest CPU measured would take longer than a session; execution "
                            "report, Table E.2.)")
     t = {k: cfg for k, cfg in table1(S).items() if k[0] == "mlp_1x512"}
     runs = Runs(S, table1={k: run(cfg) for k, cfg in t.items() if k[1] != "random labels"})

@@ -8,6 +8,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ...baselines import linear_baseline
+from ...data import get_spec
 from ...chapters import CHAPTERS as _CHAPTERS, EXPERIMENT_OF, JUDGED, TOPICS
 from ...metrics import FIT_LOSS
 from ...reference import PAPER_RECIPE, PAPER_TABLE1, REPORT_TABLE1
@@ -43,7 +44,8 @@ def not_stored_phrase(runs, experiments) -> str:
     """'(Not stored yet, so not part of this verdict: AlexNet.)' for the planned runs of an
     experiment (or of several) that are missing from the store (each printed once), else ''."""
     from ..glue import LONG
-    found = [(key_name(key), why) for name, key, _, why in getattr(runs, "missing", ())
+    found = [(key_name(key) + _size_if_other(config, runs), why)
+             for name, key, config, why in getattr(runs, "missing", ())
              if name in _names(experiments)]
     def listed(names):
         return "; ".join(names) if any("," in n for n in names) else listing(names)
@@ -58,6 +60,15 @@ def not_stored_phrase(runs, experiments) -> str:
             "the fastest CPU measured would take longer than a session; execution report, "
             "Table E.2.)")
     return text
+
+
+def _size_if_other(config, runs) -> str:
+    """' (50,000 images)' for a missing run trained on another number of images than the
+    page's runs (Table I at the paper's scale on a 10,000-image page), else ''."""
+    settings = getattr(runs, "settings", None) or {}
+    if config is None or config.n_train == settings.get("n_train"):
+        return ""
+    return f" ({count(config.n_train or get_spec(config.dataset).sizes[0])} images)"
 
 
 def pending_runs(runs, experiments) -> int:
