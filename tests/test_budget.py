@@ -74,6 +74,7 @@ def test_breakdown_counts_each_run_once_and_sums(tmp_path):
     costs = B.run_costs("cpu", tmp_path, table)
     frame = B.breakdown(costs, walls).set_index("experiment")
     body, total = frame.drop(index="all"), frame.loc["all"]
+    assert "Table I" in body.index and "table1" not in body.index  # labels, not registry names
     assert total["runs"] == len(IDS) == body["runs"].sum()
     assert total["stored"] == 2 and total["stored h"] == pytest.approx(3.0)
     assert total["predicted h, m / fp32"] == pytest.approx(body["predicted h, m / fp32"].sum())

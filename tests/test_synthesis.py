@@ -80,7 +80,7 @@ def test_chapter_summary_names_what_did_not_reproduce():
                                 decay_rule="agrees"), SMALL)["02_capacity"]
     assert S.chapter_summary(passing, "cifar10") == (
         "On CIFAR-10, none of this chapter's 2 findings can be judged yet: their runs are not "
-        "stored. All 2 of its checks of the set-up pass.")
+        "stored. Both of its checks of the set-up pass.")
     failing = S.classify(_found(fig1a_fit="agrees", linear="differs"), SMALL)["02_capacity"]
     assert "Its one check of the set-up (linear) fails." in S.chapter_summary(failing, "cifar10")
     both = S.classify(_found(fig1a_fit="agrees", linear="differs", decay_rule="differs"),
@@ -191,6 +191,7 @@ def test_by_chapter_is_each_chapters_summary_as_a_linked_bullet():
     found = S.classify({"02_capacity": _found(fig1a_fit="agrees", fig1b_ratio="differs")["02_capacity"],
                         "03_explicit": {}}, SMALL)
     lines = S.by_chapter(found, "cifar10").splitlines()
-    assert lines[0].startswith("- **") and "({doc}`02_capacity`): On CIFAR-10, 1 of this" in lines[0]
+    assert lines[0].startswith("- {doc}`Effective capacity <02_capacity>`: On CIFAR-10, 1 of this")
     assert "these do not: " in lines[0]
-    assert lines[1].endswith("({doc}`03_explicit`): No finding of this chapter is decided yet.")
+    assert lines[1] == ("- {doc}`Explicit regularization <03_explicit>`: No finding of this "
+                        "chapter is decided yet.")

@@ -149,6 +149,15 @@ def hour_formats(frame) -> dict[str, str]:
     return {c: "{:.2f}" for c in frame.columns if c.endswith(" h") or c.startswith("predicted h")}
 
 
+def _label(name: str) -> str:
+    """An experiment's printed label ("Fig. 1b/1c" for "fig1bc"); an unregistered name as is."""
+    from ..registry import get_experiment
+    try:
+        return get_experiment(name).label
+    except ValueError:
+        return name
+
+
 def breakdown(costs, wall_seconds: dict[str, float]):
     """Where the machine time goes: per experiment (a run shared by two experiments counted
     in the first), its runs, the worker-hours its stored runs took, and the hours each
@@ -156,7 +165,7 @@ def breakdown(costs, wall_seconds: dict[str, float]):
     import pandas as pd
     rows = []
     for name, runs in costs.groupby("experiment", sort=False):
-        row = {"experiment": name, "runs": len(runs),
+        row = {"experiment": _label(name), "runs": len(runs),
                "stored": int(runs.run.isin(wall_seconds).sum()),
                "stored h": sum(wall_seconds.get(r, 0.0) for r in runs.run) / 3600}
         for key in _entries(costs):

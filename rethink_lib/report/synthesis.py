@@ -256,7 +256,8 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
         passed = sum(v.outcome == "agrees" for v in checks)
         waiting = len(checks) - passed - len(failed)
         if passed == len(checks):
-            text += f". All {len(checks)} of its checks of the set-up pass"
+            text += (". Both of its checks of the set-up pass" if passed == 2 else
+                     f". All {len(checks)} of its checks of the set-up pass")
         else:
             text += (f". Of its {len(checks)} checks of the set-up, {passed} pass, "
                      + (f"{len(failed)} fail ({'; '.join(failed)})" if failed else "none fails")
@@ -270,7 +271,7 @@ def by_chapter(found: dict, data: str) -> str:
     items = []
     for ch, vs in found.items():
         text = chapter_summary(vs, data) or "No finding of this chapter is decided yet."
-        items.append(f"- **{CHAPTER_TITLES.get(ch, ch)}** ({{doc}}`{ch}`): {text}")
+        items.append(f"- {{doc}}`{CHAPTER_TITLES.get(ch, ch)} <{ch}>`: {text}")
     return "\n".join(items) or "None."
 
 
