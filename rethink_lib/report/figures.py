@@ -45,7 +45,7 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
     log scale, with the loss target of the loss-based time to fit dotted."""
     if not runs:
         return placeholder(f"{title}: no run is stored yet")
-    fig = Figure(figsize=(HALF_WIDTH + 0.4, 3.3), layout="constrained")
+    fig = Figure(figsize=(HALF_WIDTH + 0.4, 2.9 + 0.2 * len(runs)), layout="constrained")
     ax = fig.subplots()
     longest = max(len(r.step_losses) for r in runs.values())
     scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
@@ -57,7 +57,9 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
             transform=ax.get_yaxis_transform())
     ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
            yscale="log", title=title)
-    ax.legend()
+    # below the axes: inside, the legend covered the curves where they cross the loss target
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False,
+               fontsize=8.5)
     return fig
 
 

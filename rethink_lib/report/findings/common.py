@@ -228,7 +228,7 @@ def report_bn_pairs(runs) -> dict:
         what = corruption_name("labels", p)
         out[f"{model_name(m)} with BatchNorm, {what}"] = bn
         if (m, p, seed) in plain:
-            out[f"{model_name(m)} without, {what}"] = plain[(m, p, seed)]
+            out[f"{model_name(m)} without BatchNorm, {what}"] = plain[(m, p, seed)]
     return out
 
 
