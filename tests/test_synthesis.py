@@ -195,3 +195,22 @@ def test_by_chapter_is_each_chapters_summary_as_a_linked_bullet():
     assert "these do not: " in lines[0]
     assert lines[1] == ("- {doc}`Explicit regularization <03_explicit>`: No finding of this "
                         "chapter is decided yet.")
+
+
+def test_random_labels_on_another_data_set_are_a_finding_only_on_the_reports_mnist():
+    assert S.kind_of("other_dataset_random", {"extension_dataset": "mnist"}) == "finding"
+    assert S.kind_of("other_dataset_random", {"extension_dataset": "digits"}) == "context"
+
+
+def test_a_claim_tested_only_as_context_on_the_second_data_set_says_so():
+    mnist = S.classify({"02_capacity": {"other_dataset_random": V.Verdict("x", "inconclusive", "a.")}},
+                       {"extension_dataset": "mnist"})
+    digits = S.classify({"02_capacity": {"other_dataset_random": V.Verdict("x", "agrees", "b.")}},
+                        {"extension_dataset": "digits"})
+    row = S.claims_frame({"cifar10": mnist, "fashion_mnist": digits}).set_index("claim").loc[
+        "Random labels are fitted on another real data set"]
+    assert row["ours: CIFAR-10"] == "undecided" and row["kind"] == "finding"
+    assert row["ours: Fashion-MNIST"] == "reproduces (context only)"
+    # and it is not counted as a finding decided on both
+    assert "Of the 0 findings" in S.agreement_sentence(S.claims_frame({"cifar10": mnist,
+                                                                       "fashion_mnist": digits}))
