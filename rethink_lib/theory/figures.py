@@ -195,15 +195,17 @@ def fig_sgd(demo: MinNormDemo):
     zero, rnd = demo.runs["zero"], demo.runs["random"]
     fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     ep = np.arange(len(zero.distance))
+    # where two lines coincide the wide, pale one stays visible under the thin one on top
     axes[0].semilogy(ep, zero.distance, label="$w_0 = 0$")
-    axes[0].semilogy(ep, rnd.distance, label="random $w_0$")
-    axes[0].axhline(rnd.predicted_limit, color="C1", ls=":", label="$\\|(I - P) w_0\\|$")
+    axes[0].semilogy(ep, rnd.distance, label="random $w_0$", lw=3, alpha=0.5)
+    axes[0].axhline(rnd.predicted_limit, color="k", ls=":", lw=1.2, zorder=4,
+                    label="$\\|(I - P) w_0\\|$")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("$\\|w_t - X^{+} y\\|$")
     axes[0].set_title("distance to the min-norm solution")
     axes[0].legend()
-    axes[1].semilogy(ep, zero.residual, label="$w_0 = 0$")
-    axes[1].semilogy(ep, rnd.residual, label="random $w_0$")
+    axes[1].semilogy(ep, rnd.residual, label="random $w_0$", color="C1", lw=3, alpha=0.5)
+    axes[1].semilogy(ep, zero.residual, label="$w_0 = 0$", color="C0", ls="--", zorder=3)
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("$\\max_i |x_i^\\top w_t - y_i|$")
     axes[1].set_title("both fit the training data")
