@@ -503,3 +503,15 @@ def test_cut_short_a_miss_still_rising_at_the_cap_is_undecided(rises, outcome):
     assert ("still rising when its epoch cap stopped it" in got.text) == (outcome == "inconclusive")
     agreed = V.fitted({"MLP": (True, 100.0)}, "100% training accuracy", "fit")
     assert V.cut_short(agreed, {"MLP": 0.5}) is agreed
+
+
+def test_effect_takes_the_seed_spread_where_it_is_the_larger_noise():
+    kw = dict(name="MLP", with_=46.0, without=44.5, n_test=10_000, factor="weight decay",
+              topic="t", expect="positive")
+    alone = V.effect(**kw)  # 1.5 points against 2 SE of the test sets, about 1.4 points
+    assert alone.outcome == "agrees" and "above the noise (2 standard errors of the difference =" in alone.text
+    spread = V.effect(**kw, seeds=(1.0, 3))  # seeds spread by 1 point SE: 2 points needed
+    assert spread.outcome == "differs"
+    assert ("within the noise (2 standard errors of the difference, from the spread of its 3 "
+            "seeds = 2.00 points)") in spread.text
+    assert V.effect(**kw, seeds=(0.1, 3)).text == alone.text  # a smaller spread changes nothing

@@ -63,7 +63,8 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                 key_name(row["best"]) + (f" (the best-testing of its {k} regularized runs, which "
                                          "favours a positive effect)" if k > 1 else ""),
                 topic["t1_effects"], published=(pub - base) if pub is not None and base is not None
-                else None, caveat=caveat, confound=_t1_confound(runs["table1"], m, row["best"])))
+                else None, caveat=caveat, confound=_t1_confound(runs["table1"], m, row["best"]),
+                seeds=seed_spread(runs["table1"], m, row["best"])))
         rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
                 if reg in t1.index.get_level_values(1)}
         linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
@@ -115,6 +116,21 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
                                           topic["t2_vs_report"])
     return _finish("03_explicit", out, parts, runs)
+
+
+def seed_spread(table1_runs, model: str, best: str) -> tuple[float, int] | None:
+    """(standard error in points of the mean per-seed test-accuracy difference between a
+    model's `best` regularized runs and its runs with neither, the seeds) over the seeds both
+    have; None under 2 seeds. Seeds share the test set, so this is the training noise."""
+    groups = by_seed({k: r for k, r in table1_runs.items() if k.model == model})
+    with_, neither = groups.get((model, best), {}), groups.get((model, "neither"), {})
+    diffs = [100 * (with_[s].summary["final_test_acc"] - neither[s].summary["final_test_acc"])
+             for s in sorted(set(with_) & set(neither))]
+    if len(diffs) < 2:
+        return None
+    mean = sum(diffs) / len(diffs)
+    var = sum((x - mean) ** 2 for x in diffs) / (len(diffs) - 1)
+    return (var / len(diffs)) ** 0.5, len(diffs)
 
 
 def _short_of_paper(results: dict) -> dict:

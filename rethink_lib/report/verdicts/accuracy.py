@@ -83,10 +83,12 @@ def difference(name: str, ours: float | None, theirs: float | None, source: str,
 def effect(name: str, with_: float | None, without: float | None, n_test: int | None,
            factor: str, topic: str, published: float | None = None, source: str = "the paper",
            expect: str = "positive", z: float = Z, threshold: float = THRESHOLD,
-           confound: str = "", caveat: str = "") -> Verdict:
+           confound: str = "", caveat: str = "", seeds: tuple[float, int] | None = None) -> Verdict:
     """The effect of `factor` on test accuracy: with_ - without (both %, on n_test images).
 
-    Says whether it exceeds z standard errors. With `published` (the same effect in `source`,
+    Says whether it exceeds z standard errors: of the test sets' sampling, or, where
+    `seeds` = (standard error in points of the mean per-seed difference, number of seeds)
+    is larger, of the spread between training seeds. With `published` (the same effect in `source`,
     points) the outcome is whether ours is consistent with it (within `threshold` points or
     the noise). Without it, the outcome is against `expect`: "positive" (an effect above the
     noise that raises accuracy) or "none" (within the noise)."""
@@ -97,9 +99,12 @@ def effect(name: str, with_: float | None, without: float | None, n_test: int | 
                                                    "are not all stored yet"))
     d = with_ - without
     se = 100 * se_diff(with_ / 100, n_test, without / 100, n_test)
+    of = "the difference"
+    if seeds is not None and seeds[0] > se:
+        se, of = seeds[0], f"the difference, from the spread of its {seeds[1]} seeds"
     real = abs(d) > z * se
     head = (f"{name}: {factor} moves test accuracy by {points(d)} ({pct(without)} to {pct(with_)}), "
-            + (f"{'above' if real else 'within'} the noise ({_noise(se, z)})"))
+            + (f"{'above' if real else 'within'} the noise ({_noise(se, z, of)})"))
     if published is None:
         ok = (real and d > 0) if expect == "positive" else not real
         return Verdict(topic, "agrees" if ok else "differs", _also(_sentence(head), confound, caveat))
