@@ -43,6 +43,14 @@ def test_pair_beyond_noise_differs(archive, tmp_path):
     _store(tmp_path / "results", "bf16", 0.860)
     (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
     assert v.outcome == "differs" and "above the noise" in v.text
+    assert "(bf16/fp32 = 1.00x): the same time to fit." in v.text  # 40 steps both
+
+
+def test_a_different_time_to_fit_names_both_explanations(archive, tmp_path):
+    _store(tmp_path / "results", "bf16", 0.890, steps_to_loss=50)
+    (v,) = P.precision_verdicts(P.load_pairs(archive, tmp_path / "results"))
+    assert ("(bf16/fp32 = 1.25x): a difference in time to fit of this size can come from the "
+            "arithmetic alone, or from anything else the two runs differ in.") in v.text
 
 
 def test_partner_missing_or_same_precision(archive, tmp_path):

@@ -121,8 +121,10 @@ def precision_verdicts(pairs) -> list[V.Verdict]:
         steps = [r.summary.get("steps_to_loss") for r in (old, new)]
         loss = old.summary.get("fit_loss", 0.01)
         fit = (f"It reached a training loss of {loss:g} after {steps[0]:,} steps in {po} and "
-               f"{steps[1]:,} in {pn} ({pn}/{po} = {steps[1] / steps[0]:.2f}x): a difference "
-               "in time to fit of this size can come from the arithmetic alone."
+               f"{steps[1]:,} in {pn} ({pn}/{po} = {steps[1] / steps[0]:.2f}x)"
+               + (": the same time to fit." if steps[0] == steps[1] else
+                  ": a difference in time to fit of this size can come from the arithmetic "
+                  "alone, or from anything else the two runs differ in.")
                if None not in steps else
                f"Steps to a training loss of {loss:g}: {steps[0]} in {po}, {steps[1]} in {pn} "
                "(None: not reached).")
