@@ -66,6 +66,9 @@ def test_verdict_diverged_probes_and_levels_apart():
     fig = probes.probes_figure([blew, ok, rand])
     assert len(fig.axes) == 2  # true and random labels side by side
     assert len(fig.axes[0].lines) == 4  # two probes, the diverged one's x, chance
+    # the x is explained only on the panel that has one
+    assert fig.axes[0].get_title().endswith("(x: diverged)")
+    assert not fig.axes[1].get_title().endswith("(x: diverged)")
 
 
 def test_frame_and_loading(tmp_path):

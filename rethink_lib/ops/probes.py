@@ -145,8 +145,9 @@ def probes_figure(records: list[dict], num_classes: int = 10) -> Figure:
         if not records:
             ax.text(0.5, 0.5, "no recipe probe recorded yet", ha="center", transform=ax.transAxes)
             continue
-        ax.set_title(f"{model_name(records[0]['model'])}: {corruption_name('labels', level)} "
-                     "(x: diverged)")
+        blew = any(r.get("diverged") for r in records if r["level"] == level)
+        ax.set_title(f"{model_name(records[0]['model'])}: {corruption_name('labels', level)}"
+                     + (" (x: diverged)" if blew else ""))
         ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     return fig
 
