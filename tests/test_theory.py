@@ -344,6 +344,14 @@ def test_sweep_numbers_say_what_the_numbers_show():
     assert opposite["sweep_verdict"].startswith("yet the smallest-norm interpolant is not")
     assert opposite["sweep_reversal"].startswith("As in the paper's wavelet example")
     assert (opposite["sweep_best_s"], opposite["sweep_small_s"]) == ("1/2", "1/8")
+    close = sweep_frame([4.2, 4.0, 4.1], [10.0, 40.0, 300.0])
+    close.attrs["n_test"] = 10_000  # 0.2 points apart, 2 SE = 0.57 points: within the noise
+    assert tc.sweep_numbers(close)["sweep_verdict"] == (
+        "and the smallest-norm interpolant tests within the noise of the most accurate one, 0.2 "
+        "points apart against 2 standard errors of 0.6 points on 10,000 test images")
+    far = sweep_frame([9.0, 6.0, 4.0], [10.0, 40.0, 300.0])
+    far.attrs["n_test"] = 10_000
+    assert tc.sweep_numbers(far)["sweep_verdict"].startswith("yet the smallest-norm")
     html = tf.style_sweep(sweep_frame([9.0, 6.0, 4.0], [10.0, 40.0, 3000.0])).to_html()
     assert "1/8" in html and "3,000" in html and "none" in html
 
