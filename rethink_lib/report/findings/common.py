@@ -160,8 +160,8 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
                                       f"({target_phrase(config)})", topic)
     pace = V.pace_note({k: (late_rise(r, PACE_WINDOW), 100 * (1 - r.summary["final_train_acc"]))
                         for k, r in _named(results).items() if not fits_either(r)}, PACE_WINDOW)
-    fit = V.fitted(_fits_either(results), f"100% training accuracy{what} (the paper's criterion: "
-                   f"at the stopping target, or on the whole training set after training)", topic,
+    fit = V.fitted(_fits_either(results), f"100% training accuracy{what} (the paper's "
+                   "criterion)", topic,
                    accuracy="training accuracy on the whole set",
                    caveat=" ".join(t for t in ((strict.text if strict.outcome != "agrees" else ""),
                                                caveat, pace) if t))
