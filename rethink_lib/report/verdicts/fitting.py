@@ -71,7 +71,8 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
     """Where runs that missed 100% training accuracy stood at their end, so a reader can tell a
     cap that cut a climb short from a plateau. runs: {printed name: (rise, left)}: rise, the
     points their running training accuracy's mean over the last `window` epochs lies above
-    the `window` before (None: too short; tables.late_rise), left, the points short of 100%.
+    the `window` before (None: too short; tables.late_rise), left, the points short of 100%
+    on the whole training set after training.
     A rise below `tolerance` points counts as levelled off; seeds of one config are pooled."""
     known = {k: v for k, v in runs.items() if v[0] is not None}
     if not known:
@@ -90,11 +91,12 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
         rises, lefts = [r for r, _ in vals], [left for _, left in vals]
         if max(rises) < tolerance:
             parts.append(f"{name} had levelled off, {span(lefts, pts)} points "
-                         f"short (a rise of less than {tolerance:g} points)")
+                         f"short of 100% on the whole training set (a rise of less than "
+                         f"{tolerance:g} points)")
             continue
         more = [window * left / r for r, left in vals if r >= tolerance]
         parts.append(f"{name} was still rising by {span(rises, pts)} points, "
-                     f"{span(lefts, pts)} short of 100%: at that pace, which a "
+                     f"{span(lefts, pts)} short of 100% on the whole training set: at that pace, which a "
                      f"falling lr only slows, {span(more, lambda x: f'{x:,.0f}')} more epochs")
     return _sentence(f"At the end (the mean running training accuracy of the last {window} "
                      f"epochs against the {window} before), " + "; ".join(parts))
