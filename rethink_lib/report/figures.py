@@ -58,8 +58,7 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
     ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
            yscale="log", title=title)
     # below the axes: inside, the legend covered the curves where they cross the loss target
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False,
-               fontsize=8.5)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False)
     return fig
 
 
