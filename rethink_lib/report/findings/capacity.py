@@ -46,10 +46,9 @@ def _other_marks(m: str, levels: dict) -> str:
                         ("steps_to_99", "99% running accuracy")):
         by_p = {}
         for (mm, p), sd in sorted(levels.items()):
-            got = [f for k, r in sd.items() if mm == m and p > 0
-                   and (f := fit_factor(r, base.get(k), mark)) is not None]
-            if got:
-                by_p[p] = sum(got) / len(got)
+            got = stat(fit_factor(r, base.get(k), mark) for k, r in sd.items())
+            if mm == m and p > 0 and got.n:
+                by_p[p] = got.mean
         if by_p:
             parts.append(f"until {label} holds, " + ", ".join(
                 f"{f:.1f}x at p = {p:g}" for p, f in by_p.items()))

@@ -158,15 +158,16 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
     a loss as well) is reported beside it where some run missed that."""
     strict = V.fitted(_fits(results), f"the profile's stricter stopping target "
                                       f"({target_phrase(config)})", topic)
-    pace = V.pace_note({k: (late_rise(r, PACE_WINDOW), 100 * (1 - r.summary["final_train_acc"]))
-                        for k, r in _named(results).items() if not fits_either(r)}, PACE_WINDOW)
+    missed = {k: r for k, r in _named(results).items() if not fits_either(r)}
+    rises = {k: late_rise(r, PACE_WINDOW) for k, r in missed.items()}
+    pace = V.pace_note({k: (rises[k], 100 * (1 - r.summary["final_train_acc"]))
+                        for k, r in missed.items()}, PACE_WINDOW)
     fit = V.fitted(_fits_either(results), f"100% training accuracy{what} (the paper's "
                    "criterion)", topic,
                    accuracy="training accuracy on the whole set",
                    caveat=" ".join(t for t in ((strict.text if strict.outcome != "agrees" else ""),
                                                caveat, pace) if t))
-    return V.cut_short(fit, {k: late_rise(r, PACE_WINDOW) for k, r in _named(results).items()
-                             if not fits_either(r)})
+    return V.cut_short(fit, rises)
 
 
 def _published_fit_context(results: dict) -> str:

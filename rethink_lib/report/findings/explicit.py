@@ -1,6 +1,8 @@
 """Chapter 03, explicit regularization: Table I with the linear row, and Table II."""
 from __future__ import annotations
 
+import statistics
+
 import pandas as pd
 
 from ...builders import ModelKey
@@ -128,21 +130,17 @@ def seed_spread(table1_runs, model: str, best: str) -> tuple[float, int] | None:
              for s in sorted(set(with_) & set(neither))]
     if len(diffs) < 2:
         return None
-    mean = sum(diffs) / len(diffs)
-    var = sum((x - mean) ** 2 for x in diffs) / (len(diffs) - 1)
-    return (var / len(diffs)) ** 0.5, len(diffs)
+    return statistics.stdev(diffs) / len(diffs) ** 0.5, len(diffs)
 
 
 def _short_of_paper(results: dict) -> dict:
     """{row name: (lowest whole-set training accuracy % over its seeds, the paper's Table 1
     training accuracy % or None)} for the Table I rows where a run missed 100%."""
-    rows: dict = {}
-    for k, r in results.items():
-        rows.setdefault((k.model, k.label), []).append(r)
     return {f"{model_name(m)}, {key_name(lab)}": (
-                min(100 * r.summary["final_train_acc"] for r in rs),
+                min(100 * r.summary["final_train_acc"] for r in seeds.values()),
                 PAPER_TABLE1[(m, lab)][0] if (m, lab) in PAPER_TABLE1 else None)
-            for (m, lab), rs in rows.items() if not all(fits_either(r) for r in rs)}
+            for (m, lab), seeds in by_seed(results).items()
+            if not all(fits_either(r) for r in seeds.values())}
 
 
 def paper_scale_phrase(runs) -> str:
