@@ -7,8 +7,10 @@ KeyboardInterrupt into exit 130 and SIGTERM into exit 143, each with one line on
 """
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
+import threading
 
 
 class Terminated(BaseException):
@@ -18,6 +20,28 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum, frame):
     raise Terminated()
+
+
+@contextlib.contextmanager
+def held():
+    """Hold Ctrl-C and SIGTERM until the block ends, then deliver the first one caught to
+    whatever handler was in place. A write (a checkpoint, a stored run) is never cut in half
+    by a signal, and a signal during a write still stops the process as 130 / 143 rather
+    than surfacing as a write error. Outside the main thread signals cannot be handled, so
+    the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 LINE = ("stopped ({why}): finished runs are stored; the run in progress resumes from its last "

@@ -22,6 +22,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from . import interrupts
+
 JSON_LIMIT = 4 << 20      # bytes: a summary.json or config.json is a few kB
 CSV_LIMIT = 256 << 20     # bytes: steps.csv of a paper-profile run is a few MB
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -135,19 +137,21 @@ def _remove(path: Path) -> None:
 
 def write_atomic(path: Path, data: bytes | str, writer=None) -> None:
     """Write `data` (or call writer(file) with a binary file) to a fresh temporary file and
-    rename it over `path`; on any error the temporary file is removed and the error raised."""
+    rename it over `path`; on any error the temporary file is removed and the error raised.
+    Ctrl-C and SIGTERM are held until the write is done (interrupts.held)."""
     tmp = temp_name(Path(path))
-    fd = open_exclusive(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if writer is not None:
-                writer(f)
-            else:
-                f.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
+    with interrupts.held():
+        fd = open_exclusive(tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                if writer is not None:
+                    writer(f)
+                else:
+                    f.write(data.encode() if isinstance(data, str) else data)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove(tmp)
+            raise
 
 
 def stale_temps(path: Path) -> list[Path]:

@@ -213,6 +213,45 @@ def test_interrupt_is_one_line_and_keeps_the_checkpoint(tmp_path, sig, code, why
     assert RunLock(config, rdir).acquire()  # the lock went with the process
 
 
+@pytest.mark.parametrize("sig,code,why", [(signal.SIGINT, 130, "Ctrl-C"),
+                                          (signal.SIGTERM, 143, "SIGTERM")])
+def test_a_signal_during_a_checkpoint_write_stops_after_the_write(tmp_path, monkeypatch, sig,
+                                                                  code, why):
+    # CI once sent SIGTERM while torch.save was writing: torch turned it into "unexpected
+    # pos ... (disk full or read-only?)" and the run exited 2. The signal must wait for the write.
+    from rethink_lib import checkpoint, interrupts
+    real_save = torch.save
+
+    def save_and_signal(obj, f):
+        f.write(b"")
+        os.kill(os.getpid(), sig)  # arrives mid-write
+        time.sleep(0.05)
+        real_save(obj, f)
+    monkeypatch.setattr(checkpoint.torch, "save", save_and_signal)
+    path = tmp_path / "run.pt"
+    assert interrupts.stoppable(checkpoint.save_checkpoint, path, {"epoch": 3}) == code
+    assert torch.load(path, weights_only=True)["epoch"] == 3  # written whole before stopping
+    assert not list(tmp_path.glob(".*.part"))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+
+
+def test_held_signals_are_delivered_to_the_handler_in_place_after_the_block():
+    from rethink_lib import interrupts
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            assert seen == []  # held inside
+        assert seen == [signal.SIGTERM]  # delivered once, after
+        with interrupts.held():
+            pass
+        assert seen == [signal.SIGTERM]  # nothing invented
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.mark.parametrize("stop,code,why", [(KeyboardInterrupt, 130, "Ctrl-C"),
                                            ("Terminated", 143, "SIGTERM")])
 def test_the_queue_stops_in_one_line(monkeypatch, capsys, stop, code, why):

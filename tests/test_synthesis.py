@@ -214,3 +214,24 @@ def test_a_claim_tested_only_as_context_on_the_second_data_set_says_so():
     # and it is not counted as a finding decided on both
     assert "Of the 0 findings" in S.agreement_sentence(S.claims_frame({"cifar10": mnist,
                                                                        "fashion_mnist": digits}))
+
+
+@pytest.mark.parametrize("table,models,expected", [
+    ({("a", "x"): (99.5, 50.0), ("a", "y"): (100.0, 60.0), ("b", "x"): (98.0, 40.0)}, None,
+     "98% to 100% training accuracy"),
+    ({("a", "x"): (99.5, 50.0), ("a", "y"): (100.0, 60.0), ("b", "x"): (98.0, 40.0)}, ("a",),
+     "99.5% to 100% training accuracy"),
+    ({("a", "x"): (100.0, 50.0), ("b", "x"): (98.0, 40.0)}, ("a",), "100% training accuracy"),
+])
+def test_the_paper_column_quotes_the_published_table_range(monkeypatch, table, models,
+                                                           expected):
+    monkeypatch.setattr(S, "PAPER_TABLE1", table)
+    assert S._paper_train_range(models) == expected
+
+
+def test_the_claims_table_quotes_the_papers_table_1_not_a_typed_range():
+    from rethink_lib.reference import PAPER_TABLE1
+    low = min(train for train, _ in PAPER_TABLE1.values())
+    assert S.CLAIMS["t1_fit"][1].startswith(f"{low:g}% to ")
+    mlp_low = min(t for (m, _), (t, _) in PAPER_TABLE1.items() if m.startswith("mlp"))
+    assert S.CLAIMS["t1_full_fit"][1].startswith(f"{mlp_low:g}% to ")
