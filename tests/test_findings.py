@@ -508,3 +508,39 @@ def test_table1_at_the_paper_scale_judges_a_miss_against_the_papers_row(random_a
     fit = findings.explicit(Runs(c, table1_full=stored), ())["t1_full_fit"]
     assert fit.outcome == outcome
     assert f"MLP 1x512, random labels, no regularizer: {100 * random_acc:.2f}% against 99.34%" in fit.text
+
+
+def _at_loss(step):
+    """A fake run whose training loss drops below the fit mark at `step` (None: never)."""
+    from types import SimpleNamespace
+    rows = [{"step": s, "epoch": s // 10, "train_loss": 0.001 if step and s >= step else 1.0}
+            for s in range(10, 410, 10)]
+    return SimpleNamespace(metrics=rows)
+
+
+@pytest.mark.parametrize("levels,expected_tol,where", [
+    # several seeds at the level itself: their spread (300 / 200 = 1.5)
+    ({("alexnet_small", 1.0): {0: _at_loss(200), 1: _at_loss(300)}}, 1.5, "at this level"),
+    # one seed here: the median over the same network's other levels
+    ({("alexnet_small", 1.0): {0: _at_loss(200)},
+      ("alexnet_small", 0.5): {0: _at_loss(100), 1: _at_loss(130)},
+      ("mlp_1x512", 0.5): {0: _at_loss(100), 1: _at_loss(300)}}, 1.3, "AlexNet's other levels"),
+    # no seeds for this network: every network's levels
+    ({("alexnet_small", 1.0): {0: _at_loss(200)},
+      ("mlp_1x512", 0.5): {0: _at_loss(100), 1: _at_loss(200)}}, 2.0, "every network"),
+    # seeds closer than the floor: the floor
+    ({("alexnet_small", 1.0): {0: _at_loss(200), 1: _at_loss(210)}}, 1.1, "at this level"),
+])
+def test_the_report_bn_order_is_judged_against_the_seed_noise(levels, expected_tol, where):
+    import importlib
+    capacity = importlib.import_module("rethink_lib.report.findings.capacity")
+    tol, text = capacity._loss_mark_noise("alexnet_small", 1.0, levels)
+    assert tol == pytest.approx(expected_tol)
+    assert where in text and f"{tol:.2f}x" in text
+
+
+def test_without_seeds_the_report_bn_order_keeps_the_default_tolerance():
+    import importlib
+    capacity = importlib.import_module("rethink_lib.report.findings.capacity")
+    levels = {("alexnet_small", 1.0): {0: _at_loss(200)}, ("mlp_1x512", 0.0): {0: _at_loss(None)}}
+    assert capacity._loss_mark_noise("alexnet_small", 1.0, levels) == (1.1, "")

@@ -2,6 +2,7 @@
 report's BatchNorm variants and extensions."""
 from __future__ import annotations
 
+import pandas as pd
 
 from ...builders import epoch_decay
 from ...chapters import TOPICS
@@ -11,7 +12,7 @@ from ...metrics import FIT_LOSS, first_step, time_to_fit
 from ...models import model_spec
 from ...reference import FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, REPORT_EXTENSIONS
 from .. import verdicts as V
-from ..names import METRIC_NAMES, corruption_name, count, dataset_name, model_name, pct
+from ..names import METRIC_NAMES, corruption_name, count, dataset_name, missing, model_name, pct
 from ...ops import probes as probe_records
 from ..stats import by_seed, stat
 from ..tables import fit_factor
@@ -184,12 +185,13 @@ def _report_bn_verdicts(runs, levels, parts, topic) -> None:
         if seed is None:
             continue
         bn, nobn = sd[seed], plain[seed]
+        tolerance, noise = _loss_mark_noise(m, p, levels)
         parts["report_bn"].append(V.earlier(
             f"{model_name(m)} on {corruption_name('labels', p)}",
             time_to_fit(bn.metrics, "steps_to_loss"), time_to_fit(nobn.metrics, "steps_to_loss"),
             "the BatchNorm run (the report's variant)",
             "the run without (the paper's)", f"a training loss of {FIT_LOSS:g}", topic["report_bn"],
-            expected=None, confound=V.confounds(bn, nobn, ["bn"],
+            expected=None, tolerance=tolerance, caveat=noise, confound=V.confounds(bn, nobn, ["bn"],
                                                 ("the BatchNorm run", "the plain run"),
                                                 (bn.summary["fitted"], nobn.summary["fitted"]),
                                                 missed="the stopping target")))
@@ -197,6 +199,32 @@ def _report_bn_verdicts(runs, levels, parts, topic) -> None:
             parts["report_bn_fit"].append(_fit_claim(
                 {f"{model_name(m)} without BatchNorm": nobn}, nobn.config, topic["report_bn_fit"],
                 what=" on random labels"))
+
+
+def _loss_mark_noise(m: str, p: float, levels: dict,
+                     floor: float = 1.1) -> tuple[float, str]:
+    """How far apart two runs of one set-up land in steps to the loss mark, so that a gap
+    no larger counts as "about the same time": the largest seed's steps over the smallest
+    at (m, p) where several seeds reached it, else the median of that ratio over m's other
+    levels, else over every network's; never below `floor` (`verdicts.earlier`'s default).
+    Returns (tolerance, a sentence saying where it was measured; '' where no seeds could)."""
+    def spread(sd):
+        steps = [s for r in sd.values() if not missing(s := time_to_fit(r.metrics, "steps_to_loss"))]
+        return max(steps) / min(steps) if len(steps) > 1 and min(steps) > 0 else None
+    own = spread(levels.get((m, p), {}))
+    for where, keep in ((f"{model_name(m)}'s other levels", lambda mm: mm == m),
+                        ("the levels of every network run with several seeds", lambda mm: True)):
+        pool = [s for (mm, _), sd in sorted(levels.items()) if keep(mm) and (s := spread(sd))]
+        if own is None and pool:
+            ratio, measured = float(pd.Series(pool).median()), f"the median over {where}"
+            break
+    else:
+        if own is None:
+            return floor, ""
+        ratio, measured = own, "between the seeds of the paper's network at this level"
+    return max(floor, ratio), V._sentence(
+        f"(Seeds of one set-up differ by a factor of {ratio:.2f} in steps to this loss "
+        f"({measured}), so a gap below {max(floor, ratio):.2f}x counts as about the same time.)")
 
 
 def _extension_verdicts(runs, out, topic) -> None:
