@@ -394,9 +394,24 @@ def test_chapter_sections_on_mnist():
     assert (ng["sgd_n"], ng["sgd_d"], ng["sgd_epochs"]) == (30, 784, 300)
     assert ng["sgd_rand_dist"] == pytest.approx(ng["sgd_rand_limit"], rel=1e-6)
     assert_plain(tc.constant_numbers())
+    text = tc.summary({**data, **n1, **nk, **ns, **ng, **tc.constant_numbers()})
+    assert f"random labels of 300 MNIST images with {2 * 300 + 784:,} weights" in text
+    assert f"has {nk['k_test_err']:.1f}% test error (the paper reports" in text
+    assert f"{nk['k_rand_test_err']:.1f}% test error against 90.0% for guessing" in text
+    assert f"ends {ng['sgd_rand_dist']:.3f} away" in text and "{" not in text
     for fig in (tf.fig_theorem1(t1.X, t1.y, t1.net, 0), tf.fig_sweep(sweep), tf.fig_sgd(demo)):
         assert len(fig.axes) >= 2
         plt.close(fig)
+
+
+@pytest.mark.parametrize("err,n_test,expected", [
+    (90.2, 10_000, "stays at chance (90.2% test error against 90.0% for guessing, 2 standard "
+                   "errors = 0.6 points)"),
+    (80.0, 10_000, "tests 10.0 points below chance"),
+    (95.0, 10_000, "tests 5.0 points above chance"),
+])
+def test_the_random_label_kernel_is_judged_against_chance(err, n_test, expected):
+    assert tc._at_chance(err, 90.0, n_test).startswith(expected)
 
 
 def test_notebook_is_parameters_calls_glue_and_prose():
@@ -424,5 +439,5 @@ def test_notebook_is_parameters_calls_glue_and_prose():
         kind = "Figure" if name.startswith("fig") else "Table"
         assert f"{{ref}}`{kind} {num[:-1]} <{name}>`" in prose, name
     summary = prose.split("## Summary")[-1]
-    assert "## Summary" in prose and summary.count("{glue:text}") >= 10
+    assert "## Summary" in prose and "{glue:text}`theory_summary`" in summary  # tc.summary
     assert not re.findall(r"(?<![\w{`.-])\d+(?:\.\d+)?%", summary)  # no typed percentages

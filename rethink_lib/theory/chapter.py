@@ -354,8 +354,42 @@ def constant_numbers() -> dict:
             "sweep_scales": ", ".join(scale_name(s) for s in SCALES)}
 
 
-def glue_numbers(numbers: dict) -> None:
-    """Glue each value for {glue:text}`key` (numpy scalars as Python numbers)."""
+def glue_numbers(numbers: dict) -> dict:
+    """Glue each value for {glue:text}`key` (numpy scalars as Python numbers); returns them."""
     from ..report.glue import text
     for key, value in numbers.items():
         text(key, plain(value))
+    return numbers
+
+
+def _at_chance(err: float, chance: float, n_test: int) -> str:
+    """Where a test error (%) lies against the chance error (%): within 2 standard errors of
+    chance at n_test test images, or how far below or above it."""
+    p = chance / 100
+    bar = 200 * (p * (1 - p) / n_test) ** 0.5 if n_test else 0.0
+    gap = err - chance
+    where = ("stays at chance" if abs(gap) <= bar else
+             f"tests {abs(gap):.1f} points {'below' if gap < 0 else 'above'} chance")
+    return (f"{where} ({err:.1f}% test error against {chance:.1f}% for guessing, 2 standard "
+            f"errors = {bar:.1f} points)")
+
+
+def summary(n: dict) -> str:
+    """The page's closing paragraph from its glue values (`data_numbers`, `theorem1_numbers`,
+    `kernel_numbers`, `sweep_numbers`, `sgd_numbers`, `constant_numbers` merged); the
+    conclusion quotes it as the theory chapter's result."""
+    return (
+        f"Theorem 1's network fits random labels of {n['interp_n']:,} {n['dataset']} images "
+        f"with {n['interp_params']:,} weights, up to a rounding error of {n['interp_err']}, "
+        f"once its thresholds sit {n['threshold_frac']:.2f} of the way into each gap "
+        f"(midpoints are {n['cmp_ratio']:,.0f} times less accurate). The minimum-norm "
+        f"Gaussian-kernel interpolant of {n['k_n']:,} {n['dataset']} images, fitted exactly "
+        f"({n['k_train_err']:.1f}% training error) with no regularization, has "
+        f"{n['k_test_err']:.1f}% test error ({n['k_paper']}); {n['k_summary_others']}. "
+        f"Fitted to random labels, the same kernel needs {n['k_norm_ratio']:.1f} times the "
+        f"norm and {_at_chance(n['k_rand_test_err'], n['chance'], n['k_ntest'])}. Across "
+        f"{n['sweep_k']} bandwidths the norm changes {n['sweep_norm_range']:,.1f}-fold while "
+        f"the test error stays between {n['sweep_err_lo']:.1f}% and {n['sweep_err_hi']:.1f}%. "
+        f"SGD from zero ends {n['sgd_zero_rel']} (relative) from the minimum-norm solution; "
+        f"from a random start it fits the data as well and ends {n['sgd_rand_dist']:.3f} away "
+        "from it.")
