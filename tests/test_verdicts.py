@@ -384,6 +384,8 @@ def test_levelled_one_curve():
 def test_bounded_growth_outcomes(factors, outcome, words):
     v = V.bounded_growth("AlexNet", factors, "t")
     assert v.outcome == outcome and words in v.text, v.text
+    if outcome in ("agrees", "differs"):  # a decided verdict says whose bound it is
+        assert "The bound of 5.0x is ours: the paper calls the factor \"small\"" in v.text
 
 
 @pytest.mark.parametrize("noise, outcome, words", [

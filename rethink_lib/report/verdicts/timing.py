@@ -80,6 +80,8 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
     grows = not falls and pts[-1][1].mean > pts[0][1].mean
     bounded = worst[1].mean <= bound
     head = f"{name}: the factor ({unit}, against true labels) is {shown}"
+    ours = (f"(The bound of {times(bound)} is ours: the paper calls the factor \"small\" "
+            "and gives no number.)")
     if bounded and grows:
         verdict = (f"; it grows with p and stays within {times(bound)}, as the paper's "
                    "\"small constant factor\"")
@@ -104,7 +106,7 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
         verdict = "; " + "; ".join(why)
         outcome = "differs"
     return Verdict(topic, outcome, _also(_sentence(head + verdict),
-                                         within if not falls else "", never, caveat))
+                                         within if not falls else "", never, ours, caveat))
 
 
 # ------------------------------------------------------------ who got there first
