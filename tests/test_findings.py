@@ -544,3 +544,21 @@ def test_without_seeds_the_report_bn_order_keeps_the_default_tolerance():
     capacity = importlib.import_module("rethink_lib.report.findings.capacity")
     levels = {("alexnet_small", 1.0): {0: _at_loss(200)}, ("mlp_1x512", 0.0): {0: _at_loss(None)}}
     assert capacity._loss_mark_noise("alexnet_small", 1.0, levels) == (1.1, "")
+
+
+@pytest.mark.parametrize("n,above", [(1_000, True), (1_000_000, False)])
+def test_the_gaussian_runs_are_set_beside_theorem_1s_weight_count(n, above):
+    import importlib
+    from types import SimpleNamespace
+    from rethink_lib.config import RunConfig
+    from rethink_lib.models import count_parameters, create_model
+    capacity = importlib.import_module("rethink_lib.report.findings.capacity")
+    run = SimpleNamespace(config=RunConfig(dataset="cifar10", model="mlp_1x512", n_train=n),
+                          summary={"n_train": n})
+    weights = count_parameters(create_model("mlp_1x512"))
+    text = capacity.theorem1_note({"a": run}, report_n=500_000)
+    d = 3 * 28 * 28
+    assert f"MLP 1x512 has {weights:,} weights at n = {n:,}, {weights / (2 * n + d):.1f} times" in text
+    assert ("do not probe it" in text) == above and ("fewer fits below" in text) == (not above)
+    assert text.endswith(f"(At the report's n = 500,000, 2n + d = {2 * 500_000 + d:,}.)")
+    assert capacity.theorem1_note({}) == ""

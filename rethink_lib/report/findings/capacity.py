@@ -12,7 +12,8 @@ from ...metrics import FIT_LOSS, first_step, time_to_fit
 from ...models import model_spec
 from ...reference import FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, REPORT_EXTENSIONS
 from .. import verdicts as V
-from ..names import METRIC_NAMES, corruption_name, count, dataset_name, missing, model_name, pct
+from ..names import (METRIC_NAMES, corruption_name, count, dataset_name, listing, missing,
+                     model_name, pct)
 from ...ops import probes as probe_records
 from ..stats import by_seed, stat
 from ..tables import fit_factor
@@ -240,7 +241,36 @@ def _extension_verdicts(runs, out, topic) -> None:
             f"(The report: {ref['data']}, {count(ref['n_train'])} images; "
             f"ours: {data}, {count(r0.summary['n_train'])} images.)"
             + (_slower_decay_note(r0) + _report_bn_probe_note(r0)
-               if name == "other_dataset_random" else "")))
+               if name == "other_dataset_random" else " " + theorem1_note(found, ref["n_train"]))))
+
+
+def theorem1_note(found: dict, report_n: int | None = None) -> str:
+    """Where runs stand against Theorem 1 (a two-layer ReLU network with 2n + d weights
+    fits any labels of n points in d dimensions): each network's weights as a multiple of
+    2n + d at its runs' n. Above 1x the runs do not probe that weight count (a comparison of
+    counts only: the theorem's network has one hidden unit per point). report_n: the
+    report's n for the same runs, whose 2n + d is named beside."""
+    from ...data import CROP_SIZE
+    from ...models import count_parameters, create_model
+    d = 3 * CROP_SIZE * CROP_SIZE  # what every network sees (data.py: 3 x 28 x 28)
+    seen = {}
+    for r in found.values():
+        c = r.config
+        seen.setdefault((c.model, int(r.summary["n_train"])), count_parameters(create_model(
+            c.model, num_classes=get_spec(c.dataset).num_classes, **c.model_kwargs())))
+    if not seen:
+        return ""
+    parts = [f"{model_name(m)} has {w:,} weights at n = {n:,}, {w / (2 * n + d):.1f} times "
+             f"2n + d = {2 * n + d:,}" for (m, n), w in seen.items()]
+    above = all(w > 2 * n + d for (_, n), w in seen.items())
+    theirs = (f" (At the report's n = {report_n:,}, 2n + d = {2 * report_n + d:,}.)"
+              if report_n else "")
+    return V._sentence(
+        "(Theorem 1's two-layer network fits any labels of n points in d = "
+        f"{d:,} dimensions with 2n + d weights: {listing(parts)}"
+        + ("; by weight count these runs stay above the theorem's, so they do not probe it.)"
+           if above else "; a network with fewer fits below the theorem's weight count.)")
+    ) + theirs
 
 
 def _slower_decay_note(run) -> str:
