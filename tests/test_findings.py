@@ -562,3 +562,21 @@ def test_the_gaussian_runs_are_set_beside_theorem_1s_weight_count(n, above):
     assert ("do not probe it" in text) == above and ("fewer fits below" in text) == (not above)
     assert text.endswith(f"(At the report's n = 500,000, 2n + d = {2 * 500_000 + d:,}.)")
     assert capacity.theorem1_note({}) == ""
+
+
+@pytest.mark.parametrize("with_bn,above", [(0.7092, True), (0.6700, False)])
+def test_the_report_bn_pair_says_what_batchnorm_did_to_test_accuracy(monkeypatch, with_bn, above):
+    import importlib
+    from types import SimpleNamespace
+    from rethink_lib.reference import PAPER_TABLE1, REPORT_TABLE1
+    capacity = importlib.import_module("rethink_lib.report.findings.capacity")
+
+    def run(acc):
+        return SimpleNamespace(summary={"final_test_acc": acc, "n_test": 10_000})
+    text = capacity._bn_test_note("alexnet_small", run(with_bn), run(0.6639))
+    assert f"by {100 * (with_bn - 0.6639):+.2f} points (66.39% to {100 * with_bn:.2f}%)" in text
+    assert ("above the noise" in text) == above and ("within the noise" in text) == (not above)
+    gap = REPORT_TABLE1[("alexnet_small", "neither")][1] - PAPER_TABLE1[("alexnet_small", "neither")][1]
+    assert f"the report's Table I row with BatchNorm tests {gap:+.2f} points" in text
+    monkeypatch.setattr(capacity, "REPORT_TABLE1", {})
+    assert "report's Table I" not in capacity._bn_test_note("alexnet_small", run(with_bn), run(0.6639))

@@ -10,10 +10,11 @@ from ...data import get_spec
 from ...experiments import CIFAR_EPOCH_STEPS, by_family
 from ...metrics import FIT_LOSS, first_step, time_to_fit
 from ...models import model_spec
-from ...reference import FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, REPORT_EXTENSIONS
+from ...reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_SETUP,
+                          PAPER_TABLE1, REPORT_EXTENSIONS, REPORT_TABLE1)
 from .. import verdicts as V
 from ..names import (METRIC_NAMES, corruption_name, count, dataset_name, listing, missing,
-                     model_name, pct)
+                     model_name, pct, points)
 from ...ops import probes as probe_records
 from ..stats import by_seed, stat
 from ..tables import fit_factor
@@ -187,6 +188,8 @@ def _report_bn_verdicts(runs, levels, parts, topic) -> None:
             continue
         bn, nobn = sd[seed], plain[seed]
         tolerance, noise = _loss_mark_noise(m, p, levels)
+        if p == 0:
+            noise = " ".join(t for t in (noise, _bn_test_note(m, bn, nobn)) if t)
         parts["report_bn"].append(V.earlier(
             f"{model_name(m)} on {corruption_name('labels', p)}",
             time_to_fit(bn.metrics, "steps_to_loss"), time_to_fit(nobn.metrics, "steps_to_loss"),
@@ -200,6 +203,24 @@ def _report_bn_verdicts(runs, levels, parts, topic) -> None:
             parts["report_bn_fit"].append(_fit_claim(
                 {f"{model_name(m)} without BatchNorm": nobn}, nobn.config, topic["report_bn_fit"],
                 what=" on random labels"))
+
+
+def _bn_test_note(m: str, bn, nobn) -> str:
+    """Context for the report's BatchNorm variant on true labels: what BatchNorm did to our
+    test accuracy (with its noise bar), beside the gap between the report's Table I row (with
+    BatchNorm) and the paper's (without), no regularizer, where both publish one."""
+    ours = V.effect(model_name(m), _pct(bn.summary["final_test_acc"]),
+                    _pct(nobn.summary["final_test_acc"]), nobn.summary["n_test"],
+                    "BatchNorm", "").text.rstrip(".")
+    row = (m, "neither")
+    if row in REPORT_TABLE1 and row in PAPER_TABLE1:
+        r, q = REPORT_TABLE1[row][1], PAPER_TABLE1[row][1]
+        theirs = (f"; the report's Table I row with BatchNorm tests {points(r - q)} against the "
+                  f"paper's without ({pct(q)} to {pct(r)}, no regularizer, "
+                  f"{count(PAPER_SETUP['table1']['n_train'])} images)")
+    else:
+        theirs = ""
+    return f"(Test accuracy, as context: {ours}{theirs}.)"
 
 
 def _loss_mark_noise(m: str, p: float, levels: dict,
