@@ -153,6 +153,8 @@ def test_level_frame_pools_seeds_and_relative_time():
     assert "[1 not reached]" in html and "16.0 (15.0-17.0)" in html
     fig = figures.fig1bc(f)
     assert len(fig.axes) == 2
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["MLP 1x512 (mean, range of seeds)", "AlexNet (so far only p = 0)"]
     assert "no run" in tables.format_levels(tables.level_frame({})).to_html()
 
 

@@ -73,13 +73,26 @@ def fig1a(results: Mapping, model: str = "inception_small") -> Figure:
 
 
 def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
+    levels = frame["level"].nunique()
     for model, g in frame.groupby("model", sort=False):
         y = g[col].to_numpy(dtype=float) * scale
         lo = g[f"{col}_lo"].to_numpy(dtype=float) * scale
         hi = g[f"{col}_hi"].to_numpy(dtype=float) * scale
         multi = (g["seeds"] > 1).any()
         ax.errorbar(g["level"], y, yerr=[y - lo, hi - y] if multi else None, fmt="o-", capsize=3,
-                    label=model_name(model) + (" (mean, range of seeds)" if multi else ""))
+                    label=model_name(model) + (" (mean, range of seeds)" if multi else "")
+                    + _so_far(g["level"], levels))
+
+
+def _so_far(have: pd.Series, levels: int) -> str:
+    """A legend note for a model with runs at fewer levels than the figure shows (a lone
+    point reads as a whole curve otherwise)."""
+    have = sorted(have.unique())
+    if len(have) >= levels:
+        return ""
+    if len(have) <= 2:
+        return f" (so far only p = {' and '.join(f'{p:g}' for p in have)})"
+    return f" ({len(have)} of {levels} levels so far)"
 
 
 @book_style
