@@ -187,6 +187,9 @@ def test_figures_draw_from_partial_and_empty_stores():
     only = {("inception_small", "labels0", 0): fake(1.0, 0.9, model="inception_small")}
     ax = figures.fig1a(only).axes[0]
     assert [line.get_label() for line in ax.get_lines()][0] == "true labels"
+    fig = figures.fig1a(only, planned=["labels0", "labels1", "random_pixels"])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "true labels", "random labels (not stored yet)", "random pixels (not stored yet)"]
 
 
 def test_recipe_and_runs_frames():

@@ -7,7 +7,7 @@ runs at all gives `placeholder`, a figure that says what is missing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,18 +40,24 @@ def smooth(y, window: int) -> np.ndarray:
 
 
 @book_style
-def loss_curves(runs: Mapping, title: str) -> Figure:
+def loss_curves(runs: Mapping, title: str, pending: Sequence[str] = ()) -> Figure:
     """Per-step training loss (steps.csv, smoothed) of each run, one line per {label: run},
-    log scale, with the loss target of the loss-based time to fit dotted."""
+    log scale, with the loss target of the loss-based time to fit dotted. pending: labels of
+    planned runs not stored yet, named in the legend (a figure of one curve would otherwise
+    read as the whole experiment)."""
     if not runs:
         return placeholder(f"{title}: no run is stored yet")
-    fig = Figure(figsize=(HALF_WIDTH + 0.4, 2.9 + 0.2 * len(runs)), layout="constrained")
+    pending = [p for p in pending if p not in runs]
+    fig = Figure(figsize=(HALF_WIDTH + 0.4, 2.9 + 0.2 * (len(runs) + len(pending))),
+                 layout="constrained")
     ax = fig.subplots()
     longest = max(len(r.step_losses) for r in runs.values())
     scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
     for label, r in runs.items():
         steps = np.arange(1, len(r.step_losses) + 1) / scale
         ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label)
+    for label in pending:
+        ax.plot([], [], color="lightgray", ls="--", label=f"{label} (not stored yet)")
     ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
     ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=9,
             transform=ax.get_yaxis_transform())
@@ -62,14 +68,17 @@ def loss_curves(runs: Mapping, title: str) -> Figure:
     return fig
 
 
-def fig1a(results: Mapping, model: str = "inception_small") -> Figure:
+def fig1a(results: Mapping, model: str = "inception_small",
+          planned: Sequence[str] = ()) -> Figure:
     """Training loss against steps, one line per corruption (paper Fig. 1a), from steps.csv.
 
     results: {(model, corruption key, seed): RunResult} (`experiments.fig1a`); the lowest
-    seed of each corruption is drawn."""
+    seed of each corruption is drawn. planned: the corruption keys of the experiment; those
+    without a stored run are named in the legend as not stored yet."""
     runs = {corruption_name(c): seeds[min(seeds)]
             for (m, c), seeds in by_seed(results).items() if m == model}
-    return loss_curves(runs, f"{model_name(model)}: training loss")
+    return loss_curves(runs, f"{model_name(model)}: training loss",
+                       pending=[corruption_name(c) for c in planned])
 
 
 def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
