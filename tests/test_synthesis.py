@@ -235,3 +235,20 @@ def test_the_claims_table_quotes_the_papers_table_1_not_a_typed_range():
     assert S.CLAIMS["t1_fit"][1].startswith(f"{low:g}% to ")
     mlp_low = min(t for (m, _), (t, _) in PAPER_TABLE1.items() if m.startswith("mlp"))
     assert S.CLAIMS["t1_full_fit"][1].startswith(f"{mlp_low:g}% to ")
+
+
+def test_several_experiments_gap_notes_are_one_bullet_a_line_per_experiment():
+    table1 = "(Not stored yet, so not part of this verdict: Inception, random crop; AlexNet, crop.)"
+    table2 = "(Not stored yet, so not part of this verdict: Inception.)"
+    like = "(Not like-for-like: ours are CIFAR-10.)"
+    found = {"a": V.Verdict("Table I: every run fits", "agrees", f"A. {table1} {like}"),
+             "b": V.Verdict("Table I: effects", "agrees", f"B. {table1} {like}"),
+             "c": V.Verdict("Table II: random labels", "agrees", f"C. {table2}"),
+             "d": V.Verdict("Table II: numbers", "agrees", f"D. {table2}")}
+    stripped, caveats = S.page_caveats(found)
+    assert caveats.splitlines() == [
+        "- Not stored yet, so not part of the verdicts below:",
+        "  - Table I: Inception, random crop; AlexNet, crop",
+        "  - Table II: Inception",
+        "- Not like-for-like: ours are CIFAR-10."]
+    assert [v.text for v in stripped.values()] == ["A.", "B.", "C.", "D."]

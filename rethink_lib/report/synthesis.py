@@ -313,12 +313,27 @@ def page_caveats(found: dict, min_count: int = 2) -> tuple[dict, str]:
     out = {k: replace(v, text=strip(v.text), parts=tuple(replace(p, text=strip(p.text))
                                                          for p in v.parts))
            for k, v in found.items()}
-    return out, "\n".join(f"- {_page_wide(n[1:-1])}" for n in common)
+    gaps = [n for n in common if n.startswith(_GAP)]
+    if len(gaps) < 2:
+        return out, "\n".join(f"- {_page_wide(n[1:-1])}" for n in common)
+    # several experiments' missing runs: one bullet, a line per experiment (named by the
+    # topic of the first verdict that carries its note: "Table II", not a bare "Inception")
+    def owner(note):
+        topic = next(v.topic for v in found.values() if note in v.text)
+        return topic.split(":")[0]
+    lines = [f"- {_page_wide(n[1:-1])}" for n in common if n not in gaps]
+    merged = "\n".join(f"  - {owner(n)}: {n[len(_GAP):-2]}" for n in gaps)
+    first = common.index(gaps[0])
+    lines.insert(min(first, len(lines)), f"- {_page_wide(_GAP[1:])}\n{merged}")
+    return out, "\n".join(lines)
+
+
+_GAP = "(Not stored yet, so not part of this verdict: "
 
 
 def _page_wide(note: str) -> str:
     """A verdict's note said once for its page: 'this verdict' becomes 'the verdicts below'."""
-    return note.replace("part of this verdict", "part of the verdicts below")  # "... either" too
+    return note.replace("part of this verdict", "part of the verdicts below").rstrip()
 
 
 def precision_phrase(settings, models) -> str:
