@@ -27,20 +27,33 @@ def held():
     """Hold Ctrl-C and SIGTERM until the block ends, then deliver the first one caught to
     whatever handler was in place. A write (a checkpoint, a stored run) is never cut in half
     by a signal, and a signal during a write still stops the process as 130 / 143 rather
-    than surfacing as a write error. Outside the main thread signals cannot be handled, so
-    the block runs as it is."""
+    than surfacing as a write error. A second signal during the block is not held (a write
+    that hangs stays interruptible): it goes to that handler at once. Outside the main
+    thread signals cannot be handled, so the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum))
-                for s in (signal.SIGINT, signal.SIGTERM)}
+    escalated: list[int] = []
+
+    def restore():
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+    def hold(signum, frame):
+        if caught:  # the user insists: deliver now
+            escalated.append(signum)
+            restore()
+            signal.raise_signal(signum)
+            return
+        caught.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if caught:
+        restore()
+        if caught and not escalated:
             signal.raise_signal(caught[0])
 
 

@@ -252,6 +252,20 @@ def test_held_signals_are_delivered_to_the_handler_in_place_after_the_block():
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_a_second_signal_during_a_held_write_goes_through_at_once():
+    from rethink_lib import interrupts
+    reached_end = False
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # held
+            os.kill(os.getpid(), signal.SIGINT)  # insists: a hung write stays interruptible
+            time.sleep(0.05)
+            reached_end = True
+    assert not reached_end
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.parametrize("stop,code,why", [(KeyboardInterrupt, 130, "Ctrl-C"),
                                            ("Terminated", 143, "SIGTERM")])
 def test_the_queue_stops_in_one_line(monkeypatch, capsys, stop, code, why):
