@@ -53,7 +53,7 @@ def test_claims_frame_and_agreement_across_data_sets():
                                         "ours: CIFAR-10"] == "-"
     text = S.agreement_sentence(frame)
     assert text.startswith("Of the 3 findings decided on both data sets with all their runs "
-                           "stored, 2 came out the same way")
+                           "stored (runs left to a GPU aside), 2 came out the same way")
     assert "random labels take a small constant factor longer" in text
 
 
@@ -140,7 +140,7 @@ def test_verdicts_on_part_of_their_runs_say_so_far():
     # a claim decided so far on one data set is not counted as decided on both
     text = S.agreement_sentence(frame)
     assert text.startswith("Of the 1 finding decided on both data sets with all their runs "
-                           "stored, 1 came out")
+                           "stored (runs left to a GPU aside), 1 came out")
     assert "so far" not in text  # "does not so far" and "does not" came out the same way
     # a claim that came out differently on the runs stored so far is named apart
     other = S.claims_frame({"cifar10": main, "fashion_mnist": S.classify(_found(
@@ -252,3 +252,15 @@ def test_several_experiments_gap_notes_are_one_bullet_a_line_per_experiment():
         "  - Table II: Inception",
         "- Not like-for-like: ours are CIFAR-10."]
     assert [v.text for v in stripped.values()] == ["A.", "B.", "C.", "D."]
+
+
+@pytest.mark.parametrize("outcome,said", [("agrees", True), ("differs", False), ("missing", False)])
+def test_a_finding_on_the_papers_side_against_the_report_is_said(outcome, said):
+    found = S.classify({"02_capacity": {"report_bn_fit": V.Verdict("t", outcome, "x")}}, SMALL)
+    text = S.against_report(found)
+    assert bool(text) == said
+    if said:
+        claim, _, report = S.CLAIMS["report_bn_fit"]
+        assert text == (f"Where the paper and the report disagree, 1 finding sides with the paper "
+                        f"and so against the report: {claim[0].lower() + claim[1:]} (the report: "
+                        f"{report}).")

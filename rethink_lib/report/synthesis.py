@@ -28,6 +28,9 @@ PAPER_SCALE = ("t1_full_fit", "t1_full_vs_paper", "t1_full_vs_report")
 # Findings only on the data set the report used ({key: (settings field, that data set)}):
 # random labels on scikit-learn's 8x8 digits test the report's MNIST claim only as context.
 REPORT_DATA = {"other_dataset_random": ("extension_dataset", "mnist")}
+# Findings where the paper and the report disagree and "agrees" means the paper's side: the
+# report's claim (CLAIMS' report column) is then contradicted, which the conclusion says.
+AGAINST_REPORT = ("report_bn_fit",)
 
 
 
@@ -161,7 +164,7 @@ def mark(v: V.Verdict) -> str:
 
 def _so_far_phrase(verdicts) -> str:
     """'; 2 of these rest on part of their runs (Fig. 1a; Table I), more of which are to come'."""
-    partial = [v.topic for v in verdicts if v.so_far]
+    partial = [v.topic for v in verdicts if v.so_far and v.outcome in ("agrees", "differs")]
     if not partial:
         return ""
     return (f"; {len(partial)} of the decided ones {by_count(len(partial), 'rests', 'rest')} on the "
@@ -199,7 +202,7 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
     same = int((both[a] == both[b]).sum())
     differ = [r["claim"] for _, r in both.iterrows() if r[a] != r[b]]
     text = (f"Of the {len(both)} {by_count(len(both), 'finding', 'findings')} decided on both "
-            "data sets with all their runs stored, "
+            "data sets with all their runs stored (runs left to a GPU aside), "
             f"{same} came out the same way on {a[6:]} and on {b[6:]}")
     if differ:
         text += "; they depend on the data for " + "; ".join(_lower(d) for d in differ)
@@ -211,6 +214,21 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
         text += ("; on the runs stored so far, with more to come, the two data sets disagree "
                  "on " + "; ".join(_lower(d) for d in partial))
     return V._sentence(text)
+
+
+def against_report(found: dict) -> str:
+    """The findings that came out on the paper's side where the report disagreed with it
+    (AGAINST_REPORT, outcome "agrees"): one sentence naming each with the report's claim;
+    '' where none did."""
+    sided = [key for vs in found.values() for key, v in vs.items()
+             if key in AGAINST_REPORT and v.kind == "finding" and v.outcome == "agrees"]
+    if not sided:
+        return ""
+    listed = "; ".join(f"{_lower(CLAIMS[k][0])} (the report: {CLAIMS[k][2]})" for k in sided)
+    return V._sentence(
+        f"Where the paper and the report disagree, {len(sided)} "
+        f"{by_count(len(sided), 'finding sides', 'findings side')} with the paper and so "
+        f"against the report: {listed}")
 
 
 def _lower(claim: str) -> str:

@@ -267,3 +267,15 @@ def factor_spread(levels: dict) -> tuple[float, str] | None:
     return (float(pd.Series(spreads).median()),
             f"the median, over {len(spreads)} levels of {listing(model_name(m) for m in dict.fromkeys(models))}, "
             "of the largest seed's factor over the smallest")
+
+
+def report_networks_note() -> str:
+    """What makes the report's numbers another experiment than ours, said beside every
+    comparison with them: its networks had BatchNorm, its MLPs a slower lr factor, and its
+    AlexNet is its own guess of the layer sizes (the registry's `alexnet_small_report`)."""
+    from ...models import model_spec
+    from ...reference import REPORT_RECIPE
+    return (f"(The report's networks are not ours: all of them had BatchNorm, its MLPs an lr "
+            f"factor of {REPORT_RECIPE['mlp_lr_decay']:g} per epoch, and its AlexNet is its own "
+            f"guess of the layer sizes ({model_spec('alexnet_small_report').paper_parameters:,} "
+            "parameters), so a gap to its numbers mixes those differences with ours.)")

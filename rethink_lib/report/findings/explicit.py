@@ -13,7 +13,8 @@ from .. import verdicts as V
 from ..names import key_name, listing, model_name
 from ..stats import by_seed
 from ..tables import REGULARIZED, regularizer_effect, table1_frame, table2_frame
-from .common import _finish, data_caveat, fits_either, _fit_claim, _published_fit_context, _one
+from .common import (_finish, data_caveat, fits_either, _fit_claim, _published_fit_context, _one,
+                     report_networks_note)
 from .differences import differences
 
 PAPER_SCALE = JUDGED["t1_full_fit"]  # the experiments of Table I at full size (the registry's)
@@ -87,7 +88,8 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                                                    row[("ours", "test")], int(row[("ours", "n_test")]),
                                                    num_classes, topic["t1_random"]))
         out["t1_vs_paper"] = differences(t1, "paper", topic["t1_vs_paper"], caveat)
-        out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"], caveat)
+        out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"],
+                                          " ".join((caveat, report_networks_note())).strip())
 
     # Table I at the paper's scale (all training images): its numbers compare directly
     full = {k: r for name in PAPER_SCALE for k, r in runs[name].items()}  # distinct models
@@ -98,8 +100,9 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                        caveat=_published_fit_context(full)), _short_of_paper(full))
         out["t1_full_vs_paper"] = differences(tf, "paper", topic["t1_full_vs_paper"],
                                               data_caveat(_one(full)))
-        out["t1_full_vs_report"] = differences(tf, "report", topic["t1_full_vs_report"],
-                                               data_caveat(_one(full)))
+        out["t1_full_vs_report"] = differences(
+            tf, "report", topic["t1_full_vs_report"],
+            " ".join((data_caveat(_one(full)), report_networks_note())).strip())
 
     # Table II, beside Table I's random-label runs without weight decay
     t2_runs = runs["table2"]
@@ -116,7 +119,7 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
                 "so the budget, not weight decay, may be what held them back")))
         out["t2_fit"] = fit
         out["t2_vs_report"] = differences(table2_frame(t2_runs, without_wd=no_wd), "report",
-                                          topic["t2_vs_report"])
+                                          topic["t2_vs_report"], report_networks_note())
     return _finish("03_explicit", out, parts, runs)
 
 

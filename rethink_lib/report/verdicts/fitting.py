@@ -165,7 +165,8 @@ def fitted_as_published(fit: Verdict, short: Mapping[str, tuple[float, float | N
     return Verdict(fit.topic, "agrees", _also(fit.text, (
         f"Each row that missed 100% came within {tolerance:g} points of the training accuracy "
         f"{source} published for it, or beat it ({'; '.join(pair(k, v) for k, v in short.items())})"
-        f": they fitted as far as {source}'s networks did, so this agrees with {source}")),
+        f": within our tolerance of {tolerance:g} points of {source}'s own networks, which "
+        f"also fell short of 100% in places, so this agrees with {source}")),
         fit.parts, fit.kind, fit.pending)
 
 
