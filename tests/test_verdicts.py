@@ -421,7 +421,7 @@ def test_bounded_growth_says_when_the_factor_is_flat_above_the_first_level():
     v = V.bounded_growth("MLP", {0.0: [1.0], 0.2: [1.27], 0.4: [1.28], 0.6: [1.24], 0.8: [1.22],
                                  1.0: [1.19]}, "t")
     assert v.outcome == "agrees"
-    assert "only from true labels to the first corrupted level" in v.text
+    assert "does not grow beyond the first corrupted level" in v.text
     assert "between 1.2x and 1.3x, flat within a factor 1.1" in v.text
     steady = V.bounded_growth("MLP", {0.0: [1.0], 0.2: [1.2], 0.6: [1.8], 1.0: [2.6]}, "t")
     assert "flat" not in steady.text

@@ -88,9 +88,9 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
         corrupted = [(p, s.mean) for p, s in pts if p > 0]
         lo, hi = min(m for _, m in corrupted), max(m for _, m in corrupted)
         if len(corrupted) > 2 and hi <= tolerance * lo:
-            verdict = (f"; it rises from true labels to the first corrupted level and stays "
+            verdict = (f"; it is higher at every corrupted level than on true labels and stays "
                        f"within {times(bound)}, as the paper's \"small constant factor\", but "
-                       f"it grows only from true labels to the first corrupted level: from "
+                       f"it does not grow beyond the first corrupted level: from "
                        f"p = {corrupted[0][0]:g} on it stays between {times(lo)} and "
                        f"{times(hi)}, flat within a factor {tolerance:g}")
         outcome = "agrees"
