@@ -445,6 +445,16 @@ def test_factor_spread_is_the_median_seed_spread_of_the_fig1b_factor():
     assert "over 2 levels of MLP 1x512" in where
     one_seed = {key: {0: sd[0]} for key, sd in levels.items()}
     assert findings.factor_spread(one_seed) is None
+    # a network judged with the spread of another's seeds is told so; its own seeds are not
+    import importlib
+    capacity = importlib.import_module("rethink_lib.report.findings.capacity")
+    alex_epochs = {0.0: 10, 0.4: 18, 0.6: 16, 1.0: 26}  # a dip of 1.125x, within the spread
+    alex = {(m, p): {seed: run(cfg, curve=fitted_at(alex_epochs[p]))}
+            for (m, p, seed), cfg in c.items() if m == "alexnet_small" and p in alex_epochs}
+    borrowed = capacity._fig1b_factor("alexnet_small", {**levels, **alex}, 1.0, [], "t")
+    own = capacity._fig1b_factor("mlp_1x512", {**levels, **alex}, 1.0, [], "t")
+    assert "AlexNet has no repeated seeds, so another network's spread stands in" in borrowed.text
+    assert "stands in" not in own.text
 
 
 def test_paper_scale_phrase_counts_each_networks_rows():

@@ -36,7 +36,11 @@ def _fig1b_factor(m: str, levels: dict, ref_ratio: float, caveats: list, topic: 
                f"{FIG1A_REFERENCE['dataset']}, by the loss mark.)")
     unit = ("(Both runs of a pair have the same number of images, so the factor is the same in "
             "epochs as in steps.)")
-    return V.bounded_growth(model_name(m), factors, topic, noise=factor_spread(levels),
+    noise = factor_spread(levels)
+    if noise and not any(len(sd) > 1 for (mm, _), sd in levels.items() if mm == m):
+        noise = (noise[0], f"{noise[1]}; {model_name(m)} has no repeated seeds, so another "
+                           "network's spread stands in for its own")
+    return V.bounded_growth(model_name(m), factors, topic, noise=noise,
                             caveat=" ".join(c for c in [*caveats, unit, context,
                                                         _other_marks(m, levels)] if c))
 
