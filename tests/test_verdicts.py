@@ -518,3 +518,10 @@ def test_effect_takes_the_seed_spread_where_it_is_the_larger_noise():
     assert ("within the noise (2 standard errors of the difference, from the spread of its 3 "
             "seeds = 2.00 points)") in spread.text
     assert V.effect(**kw, seeds=(0.1, 3)).text == alone.text  # a smaller spread changes nothing
+
+
+@pytest.mark.parametrize("values,expected", [
+    ([200, 300, None], 1.5), ([2.0, float("nan"), 4.0], 2.0), ([5.0], None), ([0.0, 1.0], None), ([], None)])
+def test_spread_ratio_of_repeated_runs(values, expected):
+    from rethink_lib.report.stats import spread_ratio
+    assert spread_ratio(values) == (pytest.approx(expected) if expected else None)

@@ -66,6 +66,13 @@ def by_seed(results: Mapping) -> dict:
     return out
 
 
+def spread_ratio(values: Iterable) -> float | None:
+    """The largest of several positive values over the smallest (how far repeated runs of
+    one config spread); None (missing values dropped) with fewer than two or a value <= 0."""
+    got = [v for v in values if not missing(v)]
+    return max(got) / min(got) if len(got) > 1 and min(got) > 0 else None
+
+
 def se_acc(p: float, n: int) -> float:
     """Standard error of an accuracy p (fraction) measured on n test images."""
     if not n or n <= 0:

@@ -364,14 +364,16 @@ def glue_numbers(numbers: dict) -> dict:
 
 def _at_chance(err: float, chance: float, n_test: int) -> str:
     """Where a test error (%) lies against the chance error (%): within 2 standard errors of
-    chance at n_test test images, or how far below or above it."""
-    p = chance / 100
-    bar = 200 * (p * (1 - p) / n_test) ** 0.5 if n_test else 0.0
+    chance at n_test test images (`report.stats.se_acc`, `verdicts.Z`), or how far below or
+    above it."""
+    from ..report.stats import se_acc
+    from ..report.verdicts import Z
+    bar = 100 * Z * se_acc(chance / 100, n_test) if n_test else 0.0
     gap = err - chance
     where = ("stays at chance" if abs(gap) <= bar else
              f"tests {abs(gap):.1f} points {'below' if gap < 0 else 'above'} chance")
-    return (f"{where} ({err:.1f}% test error against {chance:.1f}% for guessing, 2 standard "
-            f"errors = {bar:.1f} points)")
+    return (f"{where} ({err:.1f}% test error against {chance:.1f}% for guessing, {Z:g} "
+            f"standard errors = {bar:.1f} points)")
 
 
 def summary(n: dict) -> str:

@@ -15,10 +15,10 @@ from ...models import model_spec
 from ...reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_SETUP,
                           PAPER_TABLE1, REPORT_EXTENSIONS, REPORT_TABLE1)
 from .. import verdicts as V
-from ..names import (METRIC_NAMES, corruption_name, count, dataset_name, listing, missing,
-                     model_name, pct, points)
+from ..names import (METRIC_NAMES, corruption_name, count, dataset_name, listing, model_name,
+                     pct, points)
 from ...ops import probes as probe_records
-from ..stats import by_seed, stat
+from ..stats import by_seed, spread_ratio, stat
 from ..tables import fit_factor
 from .common import (LATE_SIGNAL, SIGNAL, _finish, data_caveat, _fit_claim, _one, lr_fit_point, _pct, _linear_at,
                      schedule_caveat, factor_spread)
@@ -247,8 +247,7 @@ def _loss_mark_noise(m: str, p: float, levels: dict,
     levels, else over every network's; never below `floor` (`verdicts.earlier`'s default).
     Returns (tolerance, a sentence saying where it was measured; '' where no seeds could)."""
     def spread(sd):
-        steps = [s for r in sd.values() if not missing(s := time_to_fit(r.metrics, "steps_to_loss"))]
-        return max(steps) / min(steps) if len(steps) > 1 and min(steps) > 0 else None
+        return spread_ratio(time_to_fit(r.metrics, "steps_to_loss") for r in sd.values())
     own = spread(levels.get((m, p), {}))
     for where, keep in ((f"{model_name(m)}'s other levels", lambda mm: mm == m),
                         ("the levels of every network run with several seeds", lambda mm: True)):

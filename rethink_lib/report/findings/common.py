@@ -13,9 +13,9 @@ from ...chapters import CHAPTERS as _CHAPTERS, EXPERIMENT_OF, JUDGED, TOPICS
 from ...metrics import FIT_LOSS
 from ...reference import PAPER_RECIPE, PAPER_TABLE1, REPORT_TABLE1
 from .. import verdicts as V
-from ..names import (corruption_name, count, dataset_name, key_name, listing, missing, model_name,
+from ..names import (corruption_name, count, dataset_name, key_name, listing, model_name,
                      pct)
-from ..stats import by_seed
+from ..stats import by_seed, spread_ratio
 from ..tables import fit_factor, late_rise
 
 
@@ -258,9 +258,9 @@ def factor_spread(levels: dict) -> tuple[float, str] | None:
     spreads, models = [], []
     for (m, p), sd in sorted(levels.items()):
         base = levels.get((m, 0.0), {})
-        fs = [f for k, r in sd.items() if not missing(f := fit_factor(r, base.get(k)))]
-        if p > 0 and len(fs) > 1 and min(fs) > 0:
-            spreads.append(max(fs) / min(fs))
+        spread = spread_ratio(fit_factor(r, base.get(k)) for k, r in sd.items())
+        if p > 0 and spread is not None:
+            spreads.append(spread)
             models.append(m)
     if not spreads:
         return None
