@@ -28,6 +28,8 @@ class ParameterError(ValueError):
 RUN_PARAMS = [
     Param("profile", "smoke | cpu (Fashion-MNIST) | cifar (CIFAR-10, the book's) | paper: "
           "sizes, epochs and models of every figure"),
+    Param("second_profile", "a second data set's profile read beside this one, from the "
+          "store only (cpu: Fashion-MNIST); \"\" for none", key=""),
     Param("results_dir", "None: read results/, train what it lacks into $RETHINK_USER_RESULTS "
           "(default ~/.cache/rethink/results); a folder: read results/, train into it", key=""),
     Param("plan_only", "True: print the plan (runs, stores, minutes), run no later cell",
@@ -35,7 +37,8 @@ RUN_PARAMS = [
     Param("device", "auto | cpu | cuda (auto: cuda if present)"),
     Param("seed", "seeds corruption, initialisation, shuffling and augmentation"),
 ]
-NOTEBOOK_DEFAULTS = {"profile": "cifar", "results_dir": None, "plan_only": False,
+NOTEBOOK_DEFAULTS = {"profile": "cifar", "second_profile": "cpu", "results_dir": None,
+                     "plan_only": False,
                      "device": COMMON["device"], "seed": COMMON["seed"]}
 
 
@@ -94,7 +97,8 @@ def read_parameters(chapter: str, namespace: dict) -> tuple[dict, dict]:
     """(settings, options) from a chapter's parameters in `namespace` (its globals()).
 
     settings: experiments.resolve(profile, ...) with the non-None parameters applied (it
-    checks each one); options: results_dir, plan_only. Errors are one-line ParameterErrors."""
+    checks each one); options: results_dir, plan_only, second_profile. Errors are one-line
+    ParameterErrors."""
     if chapter not in CHAPTER_PARAMETERS:
         raise ValueError(f"unknown chapter {chapter!r}; valid: {', '.join(CHAPTER_PARAMETERS)}")
     values = {}
@@ -107,13 +111,20 @@ def read_parameters(chapter: str, namespace: dict) -> tuple[dict, dict]:
         raise ParameterError(f"results_dir: must be a folder path or None, got {results_dir!r}")
     if not isinstance(plan_only, bool):
         raise ParameterError(f"plan_only: must be True or False, got {plan_only!r}")
+    second = values["second_profile"]
+    if second is None:
+        second = ""
+    if second != "" and (not isinstance(second, str) or second not in PROFILES):
+        raise ParameterError(f"second_profile: unknown profile {second!r}; valid: "
+                             f"{', '.join(PROFILES)}, or \"\" for none")
     overrides = {p.setting: values[p.name] for p in CHAPTER_PARAMETERS[chapter]
                  if p.setting and p.name != "profile"}
     try:
         settings = resolve(values["profile"], **overrides)
     except (ValueError, TypeError, SyntaxError) as err:
         raise ParameterError((str(err).splitlines() or [type(err).__name__])[0]) from None
-    return settings, {"results_dir": results_dir, "plan_only": plan_only}
+    return settings, {"results_dir": results_dir, "plan_only": plan_only,
+                      "second_profile": second}
 
 
 def model_parameters(chapter: str) -> list[Param]:

@@ -99,6 +99,7 @@ class ChapterPlan:
     rows: dict[str, dict]        # run_id -> figures, model, where, minutes, config
     notes: list[str]
     plan_only: bool = False
+    second_profile: str = ""     # a second data set's profile the page reads beside (store only)
     trained: list[str] = field(default_factory=list)
     configs: dict[str, dict] = field(default_factory=dict)  # experiment -> {key: RunConfig}
 
@@ -323,7 +324,7 @@ def chapter_plan(chapter: str, namespace: dict) -> ChapterPlan:
     experiments = CHAPTER_EXPERIMENTS[chapter]
     plan = ChapterPlan(chapter, settings, stores, write, {},
                        _model_notes(chapter, namespace, settings, experiments),
-                       options["plan_only"])
+                       options["plan_only"], second_profile=options["second_profile"])
     predict = _predictor(settings, stores)
     plan.configs = experiment_configs(settings, experiments)  # each run config built once
     for run_id, (names, config) in by_run(plan.configs).items():

@@ -125,7 +125,8 @@ def test_model_parameters_restrict_or_the_plan_says_why(stores):
 
 @pytest.mark.parametrize("name, value, shown", [
     ("capacity_models", "['nosuch']", "nosuch"), ("plan_only", "yes", "plan_only"),
-    ("results_dir", 5, "results_dir"), ("profile", "laptop", "laptop")])
+    ("results_dir", 5, "results_dir"), ("profile", "laptop", "laptop"),
+    ("second_profile", "laptop", "second_profile")])
 def test_bad_parameters_fail_in_one_line(stores, name, value, shown):
     with pytest.raises(ParameterError) as err:
         chapter_plan("02_capacity", namespace("02_capacity", **{"profile": "smoke", name: value}))

@@ -172,11 +172,14 @@ def _so_far_phrase(verdicts) -> str:
 
 
 
-def claims_frame(found_by_data: dict) -> pd.DataFrame:
+def claims_frame(found_by_data: dict, only=None) -> pd.DataFrame:
     """One row per claim of CLAIMS: claim | paper | report | ours on each data set (the
-    verdict's outcome) | kind. found_by_data: {data set name: classified findings}."""
+    verdict's outcome) | kind. found_by_data: {data set name: classified findings}; only: the
+    verdict keys to list (None: every claim)."""
     rows = []
     for key, (claim, paper, report) in CLAIMS.items():
+        if only is not None and key not in only:
+            continue
         row = {"claim": claim, "paper": paper, "report": report}
         kind = None
         for data, found in found_by_data.items():
@@ -201,9 +204,13 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
                  (frame[b].isin(["reproduces", "does not"])) & (frame["kind"] == "finding")]
     same = int((both[a] == both[b]).sum())
     differ = [r["claim"] for _, r in both.iterrows() if r[a] != r[b]]
-    text = (f"Of the {len(both)} {by_count(len(both), 'finding', 'findings')} decided on both "
-            "data sets with all their runs stored (runs left to a GPU aside), "
-            f"{same} came out the same way on {a[6:]} and on {b[6:]}")
+    if both.empty:
+        text = (f"No finding is decided yet on both {a[6:]} and {b[6:]} with all its runs "
+                "stored (runs left to a GPU aside)")
+    else:
+        text = (f"Of the {len(both)} {by_count(len(both), 'finding', 'findings')} decided on "
+                "both data sets with all their runs stored (runs left to a GPU aside), "
+                f"{same} came out the same way on {a[6:]} and on {b[6:]}")
     if differ:
         text += "; they depend on the data for " + "; ".join(_lower(d) for d in differ)
     decided = ("reproduces", "does not")

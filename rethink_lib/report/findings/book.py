@@ -20,23 +20,30 @@ from .implicit import implicit
 JUDGES = {"capacity": capacity, "explicit": explicit, "implicit": implicit}
 
 
-def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:
-    """{chapter: {key: Verdict}} for chapters 02-04, from the stores (trains nothing)."""
+def chapter_verdicts(chapter: str, settings: dict, stores, runs=None) -> dict[str, V.Verdict]:
+    """{key: Verdict} of one of chapters 02-04 under `settings`, from the stores (trains
+    nothing); runs: its ChapterRuns where the caller read them already."""
     from ...chapters import CHAPTER_EXPERIMENTS
     from ..glue import ChapterRuns
-    out = {}
-    for chapter, entry in _CHAPTERS.items():  # entry.findings: the JUDGES entry that judges it
-        if entry.findings not in JUDGES:
-            raise KeyError(f"chapter {chapter}: unknown findings function {entry.findings!r}; "
-                           f"valid: {', '.join(JUDGES)}")
-        judge = JUDGES[entry.findings]
-        s = settings_by_chapter[chapter]
-        runs = ChapterRuns(s, CHAPTER_EXPERIMENTS[chapter], stores)
-        if entry.baselines:
-            out[chapter] = judge(runs, linear_baselines(s["dataset"], baseline_sizes(s), s["seed"]))
-        else:
-            out[chapter] = judge(runs)
-    return out
+    if chapter not in _CHAPTERS:
+        raise KeyError(f"unknown chapter {chapter!r}; valid: {', '.join(_CHAPTERS)}")
+    entry = _CHAPTERS[chapter]  # entry.findings: the JUDGES entry that judges it
+    if entry.findings not in JUDGES:
+        raise KeyError(f"chapter {chapter}: unknown findings function {entry.findings!r}; "
+                       f"valid: {', '.join(JUDGES)}")
+    judge = JUDGES[entry.findings]
+    if runs is None:
+        runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS[chapter], stores)
+    if entry.baselines:
+        return judge(runs, linear_baselines(settings["dataset"], baseline_sizes(settings),
+                                            settings["seed"]))
+    return judge(runs)
+
+
+def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:
+    """{chapter: {key: Verdict}} for chapters 02-04, from the stores (trains nothing)."""
+    return {chapter: chapter_verdicts(chapter, settings_by_chapter[chapter], stores)
+            for chapter in _CHAPTERS}
 
 
 def _items(found: dict, outcome: str) -> list[tuple[str, V.Verdict]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from ...metrics import time_to_fit
-from ..names import key_name, model_name
+from ..names import dataset_name, key_name, model_name
 from ..stats import by_seed, stat
 from .display import _pct
 
@@ -22,10 +22,14 @@ def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
     """One row per model: the recipe its runs share (values that differ are listed).
 
     configs: RunConfigs; results: stored RunResults of them, for the sizes the configs leave
-    to the data set (n_test None = the whole test split)."""
+    to the data set (n_test None = the whole test split). Where the configs span several data
+    sets (a chapter showing its second data set's runs in place of missing ones), one row per
+    model and data set, named "model (data set)"."""
     from ...data import get_spec
     from ...models import model_spec
+    configs = list(configs)
     sizes = {r.config.run_id: r.summary for r in results}
+    several = len({c.dataset for c in configs}) > 1
     rows: dict[str, dict] = {}
     for c in configs:
         s = sizes.get(c.run_id, {})
@@ -39,7 +43,8 @@ def recipe_frame(configs: Iterable, results: Iterable = ()) -> pd.DataFrame:
                "test images": n_test,
                "curve test images": s.get("n_curve_test", c.curve_n_test or n_test),
                "precision": s.get("precision", c.precision)}
-        acc = rows.setdefault(model_name(c.model), {k: [] for k in row})
+        name = model_name(c.model) + (f" ({dataset_name(c.dataset)})" if several else "")
+        acc = rows.setdefault(name, {k: [] for k in row})
         for k, v in row.items():
             if v not in acc[k]:
                 acc[k].append(v)

@@ -1,0 +1,139 @@
+"""rethink_lib.report.second: the second data set on a chapter's page, beside the first and in
+place of an experiment none of whose runs is stored, on fabricated runs with real configs."""
+from types import SimpleNamespace
+
+import pytest
+
+from rethink_lib.chapter_params import ParameterError, read_parameters
+from rethink_lib.experiments import fig3a, fig3b, resolve
+from rethink_lib.report import synthesis
+from rethink_lib.report import verdicts as V
+from rethink_lib.report.second import Second
+
+CIFAR, FMNIST = resolve("cifar"), resolve("cpu")
+
+
+def result(config, n_train):
+    return SimpleNamespace(config=config, summary={"n_train": n_train, "n_test": 10_000,
+                                                   "n_curve_test": 2000, "precision": "bf16",
+                                                   "device_name": "a CPU"})
+
+
+class Runs:
+    """The ChapterRuns interface Second reads: {experiment: {key: config}} planned, and the
+    stored subset {experiment: {key: result}}."""
+
+    def __init__(self, settings, planned: dict, stored: dict):
+        self.settings, self.configs = settings, planned
+        self.results = {e: stored.get(e, {}) for e in planned}
+
+    def __getitem__(self, experiment):
+        return self.results[experiment]
+
+    def stored(self, experiments=None):
+        return [r for e in (experiments or self.results) for r in self.results[e].values()]
+
+    def all_configs(self, experiments=None):
+        return [c for e in (experiments or self.configs) for c in self.configs[e].values()]
+
+    def n_train(self, experiments=None):
+        return self.settings["n_train"]
+
+    def facts(self, experiments=None):
+        return {"n_train": f"{self.settings['n_train']:,}", "n_test": "10,000",
+                "n_curve_test": "2,000", "precision": "bf16", "device": "a CPU"}
+
+
+def page(stored_first: bool, with_second: bool = True) -> Second:
+    """Fig. 3a with nothing stored on CIFAR-10 and every run on Fashion-MNIST; Fig. 3b stored on
+    CIFAR-10 (`stored_first`) or nowhere."""
+    a1, b1, a2, b2 = fig3a(CIFAR), fig3b(CIFAR), fig3a(FMNIST), fig3b(FMNIST)
+    first = Runs(CIFAR, {"fig3a": a1, "fig3b": b1},
+                 {"fig3b": {k: result(c, 10_000) for k, c in b1.items()}} if stored_first else {})
+    found = {"fig3a_es": V.Verdict("Fig. 3a: early stopping", "missing", V.NOTHING_STORED),
+             "fig3b_test": V.Verdict("Fig. 3b: BatchNorm improves test accuracy",
+                                     "agrees" if stored_first else "missing",
+                                     "CIFAR text." if stored_first else V.NOTHING_STORED)}
+    if not with_second:
+        return Second(first, found, "cifar10")
+    second = Runs(FMNIST, {"fig3a": a2, "fig3b": b2},
+                  {"fig3a": {k: result(c, 5000) for k, c in a2.items()}})
+    other = {"fig3a_es": V.Verdict("Fig. 3a: early stopping", "agrees", "No benefit."),
+             "fig3b_test": V.Verdict("Fig. 3b: BatchNorm improves test accuracy", "missing",
+                                     V.NOTHING_STORED)}
+    return Second(first, found, "cifar10", second, other, "fashion_mnist")
+
+
+@pytest.mark.parametrize("stored_first", [True, False])
+def test_only_an_experiment_with_nothing_stored_on_the_first_data_set_is_stood_in(stored_first):
+    sec = page(stored_first)
+    # Fig. 3a: nothing on CIFAR-10, all on Fashion-MNIST; Fig. 3b: stored on CIFAR-10, or on
+    # neither (then there is nothing to stand in with)
+    assert sec.stand_ins() == ["fig3a"]
+    shown = sec.shown()
+    assert shown["fig3a"] is sec.other_runs["fig3a"] and shown["fig3b"] is sec.runs["fig3b"]
+    assert sec.dataset("fig3a") == "fashion_mnist" and sec.dataset("fig3b") == "cifar10"
+    notes = sec.notes()
+    assert notes["fig3b"] == ""
+    assert notes["fig3a"].startswith("**Shown on Fashion-MNIST (5,000 training images), in place "
+                                     "of CIFAR-10.** None of the 4 CIFAR-10 runs")
+    assert "not counted as results on CIFAR-10" in notes["fig3a"]
+
+
+def test_a_stand_in_verdict_is_the_second_data_sets_and_says_so():
+    sec = page(stored_first=True)
+    shown = sec.verdicts()
+    assert shown["fig3a_es"].outcome == "agrees"
+    assert shown["fig3a_es"].text == "*On Fashion-MNIST:* No benefit."
+    assert shown["fig3b_test"] is sec.found["fig3b_test"]  # the first data set's own verdict
+    # the page's own verdicts (its summary, the conclusion) are left as they were
+    assert sec.found["fig3a_es"].outcome == "missing"
+
+
+def test_without_a_second_data_set_the_page_is_its_own():
+    sec = page(stored_first=False, with_second=False)
+    assert sec.stand_ins() == [] and sec.summary() == "" and sec.setup_note() == ""
+    assert sec.verdicts() == sec.found
+    assert list(sec.claims().columns) == ["claim", "paper", "report", "ours: CIFAR-10", "kind"]
+    assert all(n == "" for n in sec.notes().values())
+
+
+def test_the_chapters_claims_side_by_side_and_its_second_summary():
+    sec = page(stored_first=True)
+    sec.found = synthesis.classify({"p": sec.found}, CIFAR)["p"]
+    sec.other_found = synthesis.classify({"p": sec.other_found}, FMNIST)["p"]
+    frame = sec.claims()
+    assert list(frame["claim"]) == ["Early stopping could improve test accuracy",
+                                    "BatchNorm improves test accuracy"]  # this chapter's only
+    assert list(frame["ours: CIFAR-10"]) == ["not stored yet", "reproduces"]
+    assert list(frame["ours: Fashion-MNIST"]) == ["reproduces", "not stored yet"]
+    text = sec.summary()
+    assert text.startswith("On Fashion-MNIST, 1 of this chapter's 2 findings reproduces")
+    assert text.endswith("No finding is decided yet on both CIFAR-10 and Fashion-MNIST with all "
+                         "its runs stored (runs left to a GPU aside).")
+
+
+def test_the_set_up_names_the_stand_ins_runs_and_the_recipe_lists_both_data_sets():
+    sec = page(stored_first=True)
+    note = sec.setup_note()
+    assert note.startswith("The section shown on Fashion-MNIST in place of CIFAR-10 (Fig. 3a) "
+                           "draws the stored runs of the cpu profile: 5,000 training images per "
+                           "run")
+    recipe = sec.recipe(["fig3a", "fig3b"])
+    assert list(recipe.index) == ["Inception (CIFAR-10)", "Inception w/o BatchNorm (CIFAR-10)",
+                                  "Inception (Fashion-MNIST)"]
+    fm = recipe.loc[[i for i in recipe.index if i.endswith("(Fashion-MNIST)")]]
+    assert set(fm["training images"]) == {5000}
+
+
+@pytest.mark.parametrize("value, ok", [("cpu", True), ("", True), (None, True),
+                                       ("laptop", False), (3, False)])
+def test_the_second_profile_parameter_is_checked(value, ok):
+    from rethink_lib.chapter_params import CHAPTER_PARAMETERS, NOTEBOOK_DEFAULTS
+    ns = {p.name: NOTEBOOK_DEFAULTS.get(p.name) for p in CHAPTER_PARAMETERS["04_implicit"]}
+    ns.update(profile="smoke", second_profile=value)
+    if ok:
+        assert read_parameters("04_implicit", ns)[1]["second_profile"] == (value or "")
+    else:
+        with pytest.raises(ParameterError, match="second_profile: unknown profile"):
+            read_parameters("04_implicit", ns)
