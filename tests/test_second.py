@@ -137,3 +137,62 @@ def test_the_second_profile_parameter_is_checked(value, ok):
     else:
         with pytest.raises(ParameterError, match="second_profile: unknown profile"):
             read_parameters("04_implicit", ns)
+
+
+def fig1a_page(stored_first: int, stored_second: int) -> Second:
+    """Fig. 1a's five corruptions, `stored_first` of them stored on CIFAR-10 and
+    `stored_second` on Fashion-MNIST."""
+    from rethink_lib.experiments import fig1a
+    a1, a2 = fig1a(CIFAR), fig1a(FMNIST)
+    first = Runs(CIFAR, {"fig1a": a1},
+                 {"fig1a": {k: result(c, 10_000) for k, c in list(a1.items())[:stored_first]}})
+    second = Runs(FMNIST, {"fig1a": a2},
+                  {"fig1a": {k: result(c, 5000) for k, c in list(a2.items())[:stored_second]}})
+    other = {"fig1a_fit": V.Verdict("Fig. 1a: Inception fits every corruption", "agrees",
+                                    "All 5 runs fitted."),
+             "fig2": V.Verdict("report Fig. 2", "agrees", "Not this figure's.")}
+    return Second(first, {}, "cifar10", second, other, "fashion_mnist")
+
+
+@pytest.mark.parametrize("first, second, drawn", [(1, 5, True), (0, 5, False), (5, 5, False),
+                                                  (2, 2, False), (2, 3, True)])
+def test_a_partial_figure_gets_the_second_data_sets_panel_beside_it(first, second, drawn):
+    sec = fig1a_page(first, second)
+    # beside only where the first data set is partial (not empty: that is a stand-in) and the
+    # second has more of the figure's runs
+    assert bool(sec.beside("fig1a")) is drawn
+    note = sec.beside_note("fig1a")
+    if not drawn:
+        assert note == ""
+        return
+    verb = "is" if first == 1 else "are"
+    assert note.startswith(f"**Beside it, on Fashion-MNIST.** Only {first} of the 5 CIFAR-10 "
+                           f"runs of this figure {verb} stored yet")
+    assert f"where {second} of its 5 runs are stored. Its verdicts there:" in note
+    # the figure's own verdicts only, each named with its data set
+    assert note.endswith("\n\n- *Fig. 1a: Inception fits every corruption* on Fashion-MNIST: "
+                         "All 5 runs fitted.")
+
+
+def test_fig1a_draws_the_second_data_set_in_a_right_hand_panel():
+    from rethink_lib.experiments import fig1a
+    from rethink_lib.report import figures
+
+    def loss_run(config, n):
+        return SimpleNamespace(config=config, step_losses=list(1.0 / (1 + 0.01 * i) for i in range(n)))
+    a1, a2 = fig1a(CIFAR), fig1a(FMNIST)
+    first = {k: loss_run(c, 300) for k, c in list(a1.items())[:1]}
+    second = {k: loss_run(c, 200) for k, c in a2.items()}
+    planned = CIFAR["fig1a_corruptions"]
+    fig = figures.fig1a(first, "inception_small", planned, beside=second,
+                        names=["CIFAR-10", "Fashion-MNIST"])
+    left, right = fig.axes
+    assert left.get_title() == "CIFAR-10" and right.get_title() == "Fashion-MNIST (second data set)"
+    assert len(left.lines) == 1 + 1 and len(right.lines) == 5 + 1  # the loss target dotted in each
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == "true labels" and len(labels) == 5
+    assert sum(label.endswith("(not stored yet on CIFAR-10)") for label in labels) == 4
+    # one colour per corruption in both panels
+    assert left.lines[0].get_color() == right.lines[0].get_color()
+    # without a second data set: the one-panel figure
+    assert len(figures.fig1a(first, "inception_small", planned).axes) == 1

@@ -39,6 +39,25 @@ def smooth(y, window: int) -> np.ndarray:
     return np.concatenate([head, (c[window:] - c[:-window]) / window])
 
 
+def _loss_axes(ax, runs: Mapping, title: str, pending: Sequence[str] = (),
+               colors: Mapping | None = None) -> None:
+    """Draw `loss_curves`' lines into `ax`; colors: {label: colour} to keep one colour per
+    label across panels."""
+    longest = max(len(r.step_losses) for r in runs.values())
+    scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
+    for label, r in runs.items():
+        steps = np.arange(1, len(r.step_losses) + 1) / scale
+        ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label,
+                **({"color": colors[label]} if colors and label in colors else {}))
+    for label in pending:
+        ax.plot([], [], color="lightgray", ls="--", label=f"{label} (not stored yet)")
+    ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
+    ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=9,
+            transform=ax.get_yaxis_transform())
+    ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
+           yscale="log", title=title)
+
+
 @book_style
 def loss_curves(runs: Mapping, title: str, pending: Sequence[str] = ()) -> Figure:
     """Per-step training loss (steps.csv, smoothed) of each run, one line per {label: run},
@@ -51,34 +70,59 @@ def loss_curves(runs: Mapping, title: str, pending: Sequence[str] = ()) -> Figur
     fig = Figure(figsize=(HALF_WIDTH + 0.4, 2.9 + 0.2 * (len(runs) + len(pending))),
                  layout="constrained")
     ax = fig.subplots()
-    longest = max(len(r.step_losses) for r in runs.values())
-    scale = 1000 if longest >= 2000 else 1  # the paper plots thousands of steps
-    for label, r in runs.items():
-        steps = np.arange(1, len(r.step_losses) + 1) / scale
-        ax.plot(steps, smooth(r.step_losses, max(1, longest // 60)), label=label)
-    for label in pending:
-        ax.plot([], [], color="lightgray", ls="--", label=f"{label} (not stored yet)")
-    ax.axhline(FIT_LOSS, color="gray", ls=":", lw=1)
-    ax.text(0.01, FIT_LOSS * 1.15, f"loss {FIT_LOSS:g}", color="gray", fontsize=9,
-            transform=ax.get_yaxis_transform())
-    ax.set(xlabel="thousands of steps" if scale > 1 else "steps", ylabel="average loss",
-           yscale="log", title=title)
+    _loss_axes(ax, runs, title, pending)
     # below the axes: inside, the legend covered the curves where they cross the loss target
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False)
     return fig
 
 
+def _fig1a_runs(results: Mapping, model: str) -> dict:
+    return {corruption_name(c): seeds[min(seeds)]
+            for (m, c), seeds in by_seed(results).items() if m == model}
+
+
+@book_style
 def fig1a(results: Mapping, model: str = "inception_small",
-          planned: Sequence[str] = ()) -> Figure:
+          planned: Sequence[str] = (), beside: Mapping | None = None,
+          names: Sequence[str] = ()) -> Figure:
     """Training loss against steps, one line per corruption (paper Fig. 1a), from steps.csv.
 
     results: {(model, corruption key, seed): RunResult} (`experiments.fig1a`); the lowest
     seed of each corruption is drawn. planned: the corruption keys of the experiment; those
-    without a stored run are named in the legend as not stored yet."""
-    runs = {corruption_name(c): seeds[min(seeds)]
-            for (m, c), seeds in by_seed(results).items() if m == model}
-    return loss_curves(runs, f"{model_name(model)}: training loss",
-                       pending=[corruption_name(c) for c in planned])
+    without a stored run are named in the legend as not stored yet. beside: the same
+    experiment's runs on a second data set, drawn in a right-hand panel (one colour per
+    corruption in both); names: the two data sets' printed names, for the panels' titles."""
+    runs = _fig1a_runs(results, model)
+    pending = [corruption_name(c) for c in planned]
+    other = _fig1a_runs(beside, model) if beside else {}
+    if not other:
+        return loss_curves(runs, f"{model_name(model)}: training loss", pending=pending)
+    first, second = (list(names) + ["", ""])[:2]
+    order = list(dict.fromkeys(pending + list(runs) + list(other)))
+    colors = {label: f"C{i}" for i, label in enumerate(order)}
+    fig = Figure(figsize=(FULL_WIDTH, 3.1 + 0.1 * len(order)), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    fig.suptitle(f"{model_name(model)}: training loss")
+    title = "{}"
+    if runs:
+        _loss_axes(left, runs, title.format(first), colors=colors)
+    else:
+        left.text(0.5, 0.5, "no run is stored yet", ha="center", va="center", color="gray",
+                  transform=left.transAxes)
+        left.set(title=title.format(first), yscale="log")
+    _loss_axes(right, other, title.format(f"{second} (second data set)"), colors=colors)
+    right.set(ylabel="")
+    # one legend for both panels: a corruption missing on the first data set says so
+    handles = {}
+    for ax in (left, right):
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    missing = [p for p in pending if p not in runs]
+    labels = [lb for lb in order if lb in handles]
+    shown = [f"{lb} (not stored yet on {first})" if lb in missing else lb for lb in labels]
+    fig.legend([handles[lb] for lb in labels], shown, loc="outside lower center",
+               frameon=False, ncols=2)
+    return fig
 
 
 def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):

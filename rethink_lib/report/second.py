@@ -123,6 +123,37 @@ class Second:
             out[key] = v
         return out
 
+    # ------------------------------------------------------------ beside
+    def beside(self, experiment: str) -> dict:
+        """The second data set's runs of `experiment` to draw beside the first's, where the
+        first lacks some of its planned runs (it is not a stand-in) and the second has more
+        stored; {} otherwise."""
+        if self.other_runs is None or experiment in self.stand_ins():
+            return {}
+        mine, planned = len(self.runs[experiment]), len(self.runs.configs[experiment])
+        theirs = self.other_runs.results.get(experiment, {})
+        return theirs if mine < planned and len(theirs) > mine else {}
+
+    def beside_note(self, experiment: str) -> str:
+        """Markdown under a figure drawn with `beside`: what its second panel is, and the
+        second data set's verdicts on that experiment, one bullet each; "" without one."""
+        from ..chapters import JUDGED
+        other = self.beside(experiment)
+        if not other:
+            return ""
+        first, name = dataset_name(self.data), dataset_name(self.other_data)
+        planned = len(self.other_runs.configs[experiment])
+        n = self.other_runs.n_train([experiment])
+        mine = len(self.runs[experiment])
+        head = (f"**Beside it, on {name}.** Only {mine} of the "
+                f"{len(self.runs.configs[experiment])} {first} runs of this figure "
+                f"{by_count(mine, 'is', 'are')} stored yet, so its right-hand panel draws the same experiment on {name}"
+                + (f" ({n:,} training images)" if n else "")
+                + f", our second data set, where {len(other)} of its {planned} runs are stored")
+        items = [f"- *{v.topic}* on {name}: {v.text}" for k, v in self.other_found.items()
+                 if JUDGED.get(k, (None,))[0] == experiment]
+        return V._sentence(head) + (" Its verdicts there:\n\n" + "\n".join(items) if items else "")
+
     def stand_in_runs(self) -> list:
         """The stored RunResults the stand-ins draw (each run once), for the recipe table."""
         subs = self.stand_ins()
