@@ -12,6 +12,9 @@ planted symlink.
 from __future__ import annotations
 
 import errno
+import re
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -32,15 +35,30 @@ class CheckpointError(RuntimeError):
 
 
 def code_stamp() -> dict:
-    """What a checkpoint records of the code that wrote it."""
+    """What a checkpoint records of the code that wrote it (and a resume must match)."""
     return {"code_fingerprint": code_fingerprint(), "torch_version": str(torch.__version__)}
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit checked out where this package runs from (None outside a git checkout).
+    A checkpoint records it beside its stamp, not as part of it: commits that leave the
+    training code alone resume each other's checkpoints; it only tells a refused resume where
+    the code that wrote the checkpoint is."""
+    try:
+        out = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse",
+                              "--short=12", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{7,40}", commit) else None
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
     """Write atomically (fresh temp file + rename), stamped with the code that wrote it; on
     failure no partial file is left."""
     path = Path(path)
-    state = {**state, **code_stamp()}
+    state = {**state, **code_stamp(), "git_commit": git_commit() or ""}
     try:
         safe_io.write_atomic(path, b"", writer=lambda f: torch.save(state, f))
     except (OSError, RuntimeError) as err:  # torch reports a full disk as RuntimeError
@@ -82,10 +100,16 @@ def load_checkpoint(path: Path, config, threads: int, precision: str | None = No
     if {k: state.get(k) for k in here} != here:
         theirs = (f"training code {state.get('code_fingerprint') or 'unrecorded'}, torch "
                   f"{state.get('torch_version') or 'unrecorded'}")
+        commit = state.get("git_commit")
+        commit = commit if isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{7,40}", commit) \
+            else None  # a hint read from the file: shown only if it is a commit id
+        where = (f" (written at commit {commit}: `git worktree add --detach DIR {commit}` "
+                 "and the same command there resumes it)" if commit else "")
         raise CheckpointError(
             f"checkpoint {path} was written by other code ({theirs}; this process: training "
             f"code {here['code_fingerprint']}, torch {here['torch_version']}): resuming would "
-            f"mix two versions in one run; {_RESTART}, or resume under the code that wrote it")
+            f"mix two versions in one run; {_RESTART}, or resume under the code that wrote "
+            f"it{where}")
     if state.get("threads") != threads:
         raise CheckpointError(
             f"checkpoint {path} was written with {state.get('threads')} torch threads, this "

@@ -331,6 +331,27 @@ def test_resume_under_other_code_is_refused(half_trained, monkeypatch, other):
     text = str(info.value)
     assert "\n" not in text and text.startswith(f"checkpoint {ckpt} was written by other code")
     assert "delete it to restart the run from scratch" in text
+    # where the code that wrote it is: the commit it recorded (this checkout's)
+    commit = checkpoint_mod.git_commit()
+    if commit:
+        assert text.endswith(f"(written at commit {commit}: `git worktree add --detach DIR "
+                             f"{commit}` and the same command there resumes it)")
+
+
+@pytest.mark.parametrize("recorded, shown", [("fc58402a1b2c", True), ("; rm -rf /", False),
+                                             ("", False), (None, False), (7, False)])
+def test_a_refused_resume_names_the_recorded_commit_only_if_it_is_one(half_trained, monkeypatch,
+                                                                     recorded, shown):
+    c, ckpt = half_trained
+    state = torch.load(ckpt, weights_only=True)
+    state["git_commit"] = recorded
+    torch.save(state, ckpt)
+    monkeypatch.setattr(checkpoint_mod, "code_fingerprint", lambda: "0123456789abcdef")
+    with pytest.raises(CheckpointError) as info:
+        fake_train(c, device="cpu", progress=False, checkpoint=ckpt)
+    text = str(info.value)
+    assert ("written at commit fc58402a1b2c" in text) is shown
+    assert "rm -rf" not in text and "\n" not in text
 
 
 def test_checkpoint_without_a_code_fingerprint_is_refused(half_trained):

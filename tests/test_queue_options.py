@@ -202,6 +202,31 @@ def test_dry_run_shows_how_far_a_checkpointed_run_got(capsys, tmp_path):
     assert f"{other.run_id}  (checkpoint of another config)" in text
 
 
+def test_dry_run_says_which_code_a_checkpoint_resumes_under(tmp_path, monkeypatch):
+    """A checkpoint written by other training code: the dry run says so, with the commit it
+    recorded, instead of a bare 'resume with' that the queue would then refuse."""
+    import torch
+
+    from rethink_lib import checkpoint as ck
+    from rethink_lib.ops.progress import checkpoint_progress, progress_phrase
+    from rethink_lib.results import checkpoint_path, ensure_checkpoint_dir
+    config = make_runs.plan("smoke", results_dir=tmp_path)[0]["_config"]
+    ensure_checkpoint_dir(tmp_path)
+    path = checkpoint_path(config, tmp_path)
+    ck.save_checkpoint(path, {"config": config.to_dict(), "epoch": 3, "wall_seconds": 36.0,
+                              "threads": 1})
+    assert "other_code" not in checkpoint_progress(config, tmp_path)  # this code wrote it
+    for recorded, at in (("fc58402abcde", " at commit fc58402abcde"), ("$(boom)", "")):
+        state = torch.load(path, weights_only=True)
+        state.update(code_fingerprint="0123456789abcdef", git_commit=recorded)
+        torch.save(state, path)
+        got = checkpoint_progress(config, tmp_path)
+        assert got["other_code"] == at.removeprefix(" at commit ")
+        assert progress_phrase(got).endswith(
+            f"resume with --threads 1, under the training code that wrote it{at} (this "
+            "checkout's differs and would refuse it)")
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_make_runs_skips_emulated_bf16_runs_unless_asked(tmp_path, monkeypatch, capsys, native):
     """On a CPU without native bf16 a run fixed at bf16 is skipped (listed, not trained, not
