@@ -196,3 +196,32 @@ def test_fig1a_draws_the_second_data_set_in_a_right_hand_panel():
     assert left.lines[0].get_color() == right.lines[0].get_color()
     # without a second data set: the one-panel figure
     assert len(figures.fig1a(first, "inception_small", planned).axes) == 1
+
+
+@pytest.mark.parametrize("stored_first", [True, False])
+def test_the_store_sentence_says_what_stands_in_for_the_missing_runs(stored_first):
+    sec = page(stored_first)
+    sec.runs.missing_ids = [c.run_id for e, cs in sec.runs.configs.items() for c in cs.values()
+                            if not sec.runs[e]]
+    sec.runs.total = sum(len(cs) for cs in sec.runs.configs.values())
+    sec.runs.missing_sentence = lambda: "Some runs are missing."
+    text = sec.missing_sentence()
+    if stored_first:  # Fig. 3b stored, Fig. 3a stood in for
+        assert text == ("Some runs are missing. Meanwhile Fig. 3a shows the same experiment on "
+                        "Fashion-MNIST in place of CIFAR-10.")
+    else:
+        assert text == ("**None of the 6 runs this page needs is in the results store yet** "
+                        "(listed below): until they are, Fig. 3a shows the same experiment on "
+                        "Fashion-MNIST in their place, and the page's verdicts on CIFAR-10 wait "
+                        "for them.")
+    alone = page(stored_first, with_second=False)
+    alone.runs.missing_sentence = lambda: "Some runs are missing."
+    assert alone.missing_sentence() == "Some runs are missing."
+
+
+def test_the_set_up_counts_a_whole_test_split_not_n_a(tmp_path):
+    from rethink_lib.report.glue import ChapterRuns
+    runs = ChapterRuns(CIFAR, ["fig3b"], [tmp_path])  # nothing stored: sizes from the configs
+    facts = runs.facts(["fig3b"])
+    assert CIFAR["n_test"] is None and facts["n_test"] == "10,000"
+    assert facts["n_train"] == "10,000" and facts["device"] == "n/a"  # no run: no device yet

@@ -254,6 +254,13 @@ def test_format_frame_counts_are_whole_numbers_with_separators():
                       "fitted": pd.Series([True, False], dtype=object), "run": ["a", "b"]})
     html = tables.format_frame(f).to_html()
     assert "19,550<" in html and ">-<" in html and ">yes<" in html and ">a<" in html
+    # a column of text and numbers (a recipe's joined values above a lone one): the numbers
+    # formatted as in a numeric column, the text left as it is
+    f = pd.DataFrame({"initial lr": ["0.1 / 0.03", 0.03], "factor": ["a", 0.9897]})
+    html = tables.format_frame(f, digits=None).to_html()
+    assert ">0.1 / 0.03<" in html and ">0.03<" in html and "0.030000" not in html
+    assert ">0.9897<" in html and "0.989700" not in html
+    assert ">0.99<" in tables.format_frame(f).to_html()
 
 
 def test_runs_table_keeps_runs_whose_keys_collide_across_experiments():

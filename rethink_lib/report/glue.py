@@ -65,6 +65,12 @@ def figure(key: str, fig) -> None:
     _glue(key, SVG(data=data))
 
 
+def _test_images(config) -> int:
+    """A config's test images: its n_test, or its data set's whole test split (None)."""
+    from ..data import get_spec
+    return config.n_test or get_spec(config.dataset).sizes[1]
+
+
 LONG = "left to a GPU"  # a missing run's `why` when no CPU measured finishes it in a session
 
 
@@ -163,7 +169,7 @@ class ChapterRuns:
             vals = list(dict.fromkeys(v for v in vals if v is not None))
             return " / ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in vals) or "n/a"
         return {"n_train": values("n_train", lambda c: c.n_train),
-                "n_test": values("n_test", lambda c: c.n_test),
+                "n_test": values("n_test", _test_images),
                 "n_curve_test": values("n_curve_test", lambda c: c.curve_n_test),
                 "precision": values("precision", lambda c: c.precision),
                 "device": values("device_name"),

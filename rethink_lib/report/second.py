@@ -123,6 +123,25 @@ class Second:
             out[key] = v
         return out
 
+    def missing_sentence(self) -> str:
+        """`ChapterRuns.missing_sentence`, saying where stand-ins fill the sections whose runs
+        are missing (so a page that is not empty does not say it is)."""
+        from ..registry import EXPERIMENTS
+        subs = self.stand_ins()
+        if not subs:
+            return self.runs.missing_sentence()
+        n, total = len(self.runs.missing_ids), self.runs.total
+        first, name = dataset_name(self.data), dataset_name(self.dataset(subs[0]))
+        labels = listing(EXPERIMENTS[e].label for e in subs)
+        shows = by_count(len(subs), "shows", "show")
+        if n == total:
+            return (f"**None of the {total} runs this page needs is in the results store yet** "
+                    f"(listed below): until they are, {labels} {shows} the same experiment"
+                    f"{'s' if len(subs) > 1 else ''} on {name} in their place, and the page's "
+                    f"verdicts on {first} wait for them.")
+        return (f"{self.runs.missing_sentence()} Meanwhile {labels} {shows} the same "
+                f"experiment{'s' if len(subs) > 1 else ''} on {name} in place of {first}.")
+
     # ------------------------------------------------------------ beside
     def beside(self, experiment: str) -> dict:
         """The second data set's runs of `experiment` to draw beside the first's, where the

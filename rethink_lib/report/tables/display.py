@@ -75,6 +75,12 @@ def format_frame(frame: pd.DataFrame, digits: int | None = 2, index: bool = True
     frame = frame.apply(_numeric_if_numbers).apply(_yes_no)
     fmt = {c: _column_format(frame[c], digits) for c in frame.columns
            if frame[c].dtype.kind in "fi"}
+    # a column of text and numbers (a recipe's "0.1 / 0.03" above a lone 0.03): the numbers
+    # as in a numeric column, the text as it is
+    for c in frame.columns:
+        if frame[c].dtype.kind == "O" and any(isinstance(v, float) for v in frame[c]):
+            num = plain_number if digits is None else f"{{:,.{digits}f}}".format
+            fmt[c] = lambda v, num=num: num(v) if isinstance(v, float) else v
     if frame.empty:
         return pd.DataFrame({"": [empty]}).style.hide(axis="index")
     if index and frame.index.nlevels == 1 and frame.index.name and frame.columns.nlevels == 1:
