@@ -197,6 +197,22 @@ def test_by_chapter_is_each_chapters_summary_as_a_linked_bullet():
                         "chapter is decided yet.")
 
 
+@pytest.mark.parametrize("first, second, said", [("missing", "agrees", True),
+                                                 ("missing", "missing", False),
+                                                 ("agrees", "agrees", False)])
+def test_a_chapter_with_nothing_stored_names_the_second_data_set_its_page_shows(first, second,
+                                                                                said):
+    def one(outcome):
+        return S.classify({"04_implicit": {"fig3b_test": V.Verdict(
+            "Fig. 3b: BatchNorm improves test accuracy", outcome, "x.")}}, SMALL)
+    text = S.by_chapter(one(first), "cifar10", one(second), "fashion_mnist")
+    shown = ("Until they are, its page shows the same experiments on Fashion-MNIST, labelled as "
+             "such and not counted here. On Fashion-MNIST, 1 of this chapter's 1 findings "
+             "reproduces.")
+    assert text.endswith(shown) is said
+    assert text == S.by_chapter(one(first), "cifar10") + (" " + shown if said else "")
+
+
 def test_random_labels_on_another_data_set_are_a_finding_only_on_the_reports_mnist():
     assert S.kind_of("other_dataset_random", {"extension_dataset": "mnist"}) == "finding"
     assert S.kind_of("other_dataset_random", {"extension_dataset": "digits"}) == "context"

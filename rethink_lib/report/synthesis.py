@@ -308,12 +308,23 @@ def chapter_summary(found_chapter: dict, data: str) -> str:
     return V._sentence(text)
 
 
-def by_chapter(found: dict, data: str) -> str:
+def by_chapter(found: dict, data: str, second: dict | None = None,
+               second_data: str | None = None) -> str:
     """The conclusion's synthesis by theme: a Markdown bullet per chapter, its title linked,
-    then its closing paragraph (`chapter_summary`) as the chapter's own page states it."""
+    then its closing paragraph (`chapter_summary`) as the chapter's own page states it. A
+    chapter none of whose findings on `data` has its runs yet, where the second data set
+    (`second`: its classified findings) decides some, says that its page shows those instead,
+    with their summary."""
     items = []
     for ch, vs in found.items():
         text = chapter_summary(vs, data) or "No finding of this chapter is decided yet."
+        mine = [v for v in vs.values() if v.kind == "finding"]
+        theirs = [v for v in (second or {}).get(ch, {}).values() if v.kind == "finding"]
+        if (second_data and mine and all(v.outcome == "missing" for v in mine)
+                and any(v.outcome != "missing" for v in theirs)):
+            text += (f" Until they are, its page shows the same experiments on "
+                     f"{dataset_name(second_data)}, labelled as such and not counted here. "
+                     + chapter_summary(second[ch], second_data))
         items.append(f"- {{doc}}`{CHAPTER_TITLES.get(ch, ch)} <{ch}>`: {text}")
     return "\n".join(items) or "None."
 
