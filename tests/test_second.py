@@ -225,3 +225,19 @@ def test_the_set_up_counts_a_whole_test_split_not_n_a(tmp_path):
     facts = runs.facts(["fig3b"])
     assert CIFAR["n_test"] is None and facts["n_test"] == "10,000"
     assert facts["n_train"] == "10,000" and facts["device"] == "n/a"  # no run: no device yet
+
+
+def test_a_stand_in_names_the_data_its_own_runs_would_have_used():
+    """A page whose experiments use different data (Fig. 3a on CIFAR-100 as at the paper's
+    scale, Fig. 3b on CIFAR-10): each note names its own."""
+    paper = resolve("paper")
+    a1, b1, a2, b2 = fig3a(paper), fig3b(CIFAR), fig3a(FMNIST), fig3b(FMNIST)
+    first = Runs(paper, {"fig3a": a1, "fig3b": b1}, {})
+    second = Runs(FMNIST, {"fig3a": a2, "fig3b": b2},
+                  {"fig3a": {k: result(c, 5000) for k, c in a2.items()},
+                   "fig3b": {k: result(c, 5000) for k, c in b2.items()}})
+    sec = Second(first, {}, paper["dataset"], second, {}, "fashion_mnist")
+    notes = sec.notes()
+    assert "in place of CIFAR-100.** None of the 4 CIFAR-100 runs" in notes["fig3a"]
+    assert "in place of CIFAR-10.** None of the 2 CIFAR-10 runs" in notes["fig3b"]
+    assert "in place of CIFAR-100 and CIFAR-10 (Fig. 3a and Fig. 3b) draw " in sec.setup_note()

@@ -86,7 +86,18 @@ class Second:
         """The data set key of what the page draws for `experiment`."""
         if experiment in self.stand_ins():
             return _dataset_of(self.other_runs[experiment]) or self.other_data
-        return _dataset_of(self.runs[experiment]) or self.data
+        return _dataset_of(self.runs[experiment]) or self.planned_data(experiment)
+
+    def _planned_names(self, experiments) -> str:
+        """The first data sets' printed names of `experiments`, each once: 'CIFAR-10'."""
+        return listing(dict.fromkeys(dataset_name(self.planned_data(e)) for e in experiments))
+
+    def planned_data(self, experiment: str) -> str:
+        """The data set key the first data set's planned runs of `experiment` train on (a
+        chapter's experiments may use other data than its main one: Fig. 3a at the paper's
+        scale is CIFAR-100)."""
+        return next((c.dataset for c in self.runs.configs.get(experiment, {}).values()),
+                    self.data)
 
     def notes(self) -> dict[str, str]:
         """{experiment: a sentence for the top of its section}: for a stand-in, that what is
@@ -97,7 +108,7 @@ class Second:
             if e not in subs:
                 out[e] = ""
                 continue
-            first, second = dataset_name(self.data), dataset_name(self.dataset(e))
+            first, second = dataset_name(self.planned_data(e)), dataset_name(self.dataset(e))
             n = self.other_runs.n_train([e])
             size = f" ({n:,} training images)" if n else ""
             out[e] = (f"**Shown on {second}{size}, in place of {first}.** None of the "
@@ -131,7 +142,7 @@ class Second:
         if not subs:
             return self.runs.missing_sentence()
         n, total = len(self.runs.missing_ids), self.runs.total
-        first, name = dataset_name(self.data), dataset_name(self.dataset(subs[0]))
+        first, name = self._planned_names(subs), dataset_name(self.dataset(subs[0]))
         labels = listing(EXPERIMENTS[e].label for e in subs)
         shows = by_count(len(subs), "shows", "show")
         if n == total:
@@ -160,7 +171,8 @@ class Second:
         other = self.beside(experiment)
         if not other:
             return ""
-        first, name = dataset_name(self.data), dataset_name(self.other_data)
+        first = dataset_name(self.planned_data(experiment))
+        name = dataset_name(_dataset_of(other) or self.other_data)
         planned = len(self.other_runs.configs[experiment])
         n = self.other_runs.n_train([experiment])
         mine = len(self.runs[experiment])
@@ -198,7 +210,8 @@ class Second:
         name = dataset_name(self.dataset(subs[0]))
         return V._sentence(
             f"The {by_count(len(subs), 'section', 'sections')} shown on {name} in place of "
-            f"{dataset_name(self.data)} ({labels}) {by_count(len(subs), 'draws', 'draw')} the stored "
+            f"{self._planned_names(subs)} ({labels}) "
+            f"{by_count(len(subs), 'draws', 'draw')} the stored "
             "runs of the "
             f"{self.other_runs.settings.get('profile')} profile: {f['n_train']} training images "
             f"per run, final accuracies on {f['n_test']} test images and per-epoch curves on "
