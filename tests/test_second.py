@@ -241,3 +241,17 @@ def test_a_stand_in_names_the_data_its_own_runs_would_have_used():
     assert "in place of CIFAR-100.** None of the 4 CIFAR-100 runs" in notes["fig3a"]
     assert "in place of CIFAR-10.** None of the 2 CIFAR-10 runs" in notes["fig3b"]
     assert "in place of CIFAR-100 and CIFAR-10 (Fig. 3a and Fig. 3b) draw " in sec.setup_note()
+
+
+def test_a_claim_whose_experiment_plans_no_run_is_left_out_not_waiting():
+    """The cpu profile plans nothing at the paper's scale: its verdicts on it are dropped from
+    the counts and tables (a '-' there), not counted as waiting for runs."""
+    from rethink_lib.report.findings.book import untested_dropped
+    found = {"t1_full_fit": V.Verdict("x", "missing", V.NOTHING_STORED),
+             "t1_fit": V.Verdict("y", "agrees", "Fitted."),
+             "linear": V.Verdict("z", "agrees", "A chapter's own, judged on no experiment.")}
+    planned = {"table1": {"a": object()}, "table1_full": {}, "table1_full_late": {}}
+    assert list(untested_dropped(found, planned)) == ["t1_fit", "linear"]
+    # planned in the `also` experiment only: still tested
+    planned["table1_full_late"] = {"b": object()}
+    assert list(untested_dropped(found, planned)) == ["t1_full_fit", "t1_fit", "linear"]
