@@ -150,6 +150,7 @@ def fig1a_page(stored_first: int, stored_second: int) -> Second:
                   {"fig1a": {k: result(c, 5000) for k, c in list(a2.items())[:stored_second]}})
     other = {"fig1a_fit": V.Verdict("Fig. 1a: Inception fits every corruption", "agrees",
                                     "All 5 runs fitted."),
+             "fig1a_order": V.Verdict("Fig. 1a: order", "agrees", "A check here.", kind="check"),
              "fig2": V.Verdict("report Fig. 2", "agrees", "Not this figure's.")}
     return Second(first, {}, "cifar10", second, other, "fashion_mnist")
 
@@ -167,9 +168,10 @@ def test_a_partial_figure_gets_the_second_data_sets_panel_beside_it(first, secon
         return
     verb = "is" if first == 1 else "are"
     assert note.startswith(f"**Beside it, on Fashion-MNIST.** Only {first} of the 5 CIFAR-10 "
-                           f"runs of this figure {verb} stored yet")
-    assert f"where {second} of its 5 runs are stored. Its verdicts there:" in note
-    # the figure's own verdicts only, each named with its data set
+                           f"runs of this figure {verb} stored yet, so its right-hand panel")
+    assert f"where {second} of its 5 runs are stored. Its findings there:" in note
+    # the figure's own findings only (not another figure's, not a check), each named with its
+    # data set
     assert note.endswith("\n\n- *Fig. 1a: Inception fits every corruption* on Fashion-MNIST: "
                          "All 5 runs fitted.")
 
@@ -255,3 +257,33 @@ def test_a_claim_whose_experiment_plans_no_run_is_left_out_not_waiting():
     # planned in the `also` experiment only: still tested
     planned["table1_full_late"] = {"b": object()}
     assert list(untested_dropped(found, planned)) == ["t1_full_fit", "t1_fit", "linear"]
+
+
+def test_fig1bc_draws_the_second_data_set_as_a_lower_row():
+    import pandas as pd
+
+    from rethink_lib.report import figures
+
+    def levels(models, ps):
+        rows = [{"model": m, "level": p, "seeds": 1, "relative": 1 + p, "relative_lo": 1 + p,
+                 "relative_hi": 1 + p, "test_error": 10 + 80 * p, "test_error_lo": 10 + 80 * p,
+                 "test_error_hi": 10 + 80 * p} for m in models for p in ps]
+        return pd.DataFrame(rows)
+    # the networks in another order than below: colours by the default cycle would differ
+    ours = pd.concat([levels(["alexnet_small"], [0.0, 0.5, 1.0]), levels(["inception_small"], [0.0])])
+    theirs = levels(["inception_small", "alexnet_small"], [0.0, 0.5, 1.0])
+    fig = figures.fig1bc(ours, 10, beside=theirs, names=["CIFAR-10", "Fashion-MNIST"])
+    top, bottom = fig.subfigs
+    assert top._suptitle.get_text() == "CIFAR-10"
+    assert bottom._suptitle.get_text() == "Fashion-MNIST (second data set)"
+    a, b = top.axes
+    c, d = bottom.axes
+    assert a.get_title() == c.get_title() == "(b) time to overfit"
+    # one legend entry per network, as the first row labels it (its gap said there)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["AlexNet", "Inception (so far only p = 0)"]
+    # each network one colour in both rows
+    def colours(ax):
+        return {ct.get_label().split(" (")[0]: ct.lines[0].get_color() for ct in ax.containers}
+    assert colours(a) == colours(c) and len(colours(c)) == 2
+    assert len(figures.fig1bc(ours, 10).axes) == 2  # without beside: one row

@@ -125,7 +125,8 @@ def fig1a(results: Mapping, model: str = "inception_small",
     return fig
 
 
-def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
+def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0,
+               colors: Mapping | None = None):
     levels = frame["level"].nunique()
     for model, g in frame.groupby("model", sort=False):
         y = g[col].to_numpy(dtype=float) * scale
@@ -134,7 +135,8 @@ def _errorbars(ax, frame: pd.DataFrame, col: str, scale: float = 1.0):
         multi = (g["seeds"] > 1).any()
         ax.errorbar(g["level"], y, yerr=[y - lo, hi - y] if multi else None, fmt="o-", capsize=3,
                     label=model_name(model) + (" (mean, range of seeds)" if multi else "")
-                    + _so_far(g["level"], levels))
+                    + _so_far(g["level"], levels),
+                    **({"color": colors[model]} if colors and model in colors else {}))
 
 
 def _so_far(have: pd.Series, levels: int) -> str:
@@ -148,17 +150,10 @@ def _so_far(have: pd.Series, levels: int) -> str:
     return f" ({len(have)} of {levels} levels so far)"
 
 
-@book_style
-def fig1bc(frame: pd.DataFrame, num_classes: int = 10) -> Figure:
-    """(b) steps until 100% training accuracy holds (the paper's time to fit) relative to the
-    same model's true-label run; (c) test error; against the label corruption level
-    (`tables.level_frame`)."""
-    if frame.empty:
-        return placeholder("Fig. 1b, 1c: no run is stored yet")
-    fig = Figure(figsize=(FULL_WIDTH, 3.4), layout="constrained")
-    a, b = fig.subplots(1, 2)
-    _errorbars(a, frame, "relative")
-    _errorbars(b, frame, "test_error")
+def _fig1bc_row(a, b, frame: pd.DataFrame, num_classes: int, colors=None) -> None:
+    """Panels (b) and (c) of one data set's level frame into the axes a, b."""
+    _errorbars(a, frame, "relative", colors=colors)
+    _errorbars(b, frame, "test_error", colors=colors)
     for ax in (a, b):
         ax.set_xlim(-0.05, 1.05)
     if frame["relative"].isna().all():
@@ -173,8 +168,50 @@ def fig1bc(frame: pd.DataFrame, num_classes: int = 10) -> Figure:
     b.text(0.02, chance + 1, "chance", color="gray", fontsize=9)
     b.set(xlabel="label corruption p", ylabel="test error (%)", ylim=(0, 100),
           title="(c) test error")
-    handles, labels = a.get_legend_handles_labels()  # below both panels: none is covered
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+
+
+@book_style
+def fig1bc(frame: pd.DataFrame, num_classes: int = 10, beside: pd.DataFrame | None = None,
+           names: Sequence[str] = (), beside_classes: int | None = None) -> Figure:
+    """(b) steps until 100% training accuracy holds (the paper's time to fit) relative to the
+    same model's true-label run; (c) test error; against the label corruption level
+    (`tables.level_frame`). beside: a second data set's level frame, drawn as a second row
+    (one colour per network in both); names: the two data sets' printed names."""
+    if frame.empty and (beside is None or beside.empty):
+        return placeholder("Fig. 1b, 1c: no run is stored yet")
+    if beside is None or beside.empty:
+        fig = Figure(figsize=(FULL_WIDTH, 3.4), layout="constrained")
+        a, b = fig.subplots(1, 2)
+        _fig1bc_row(a, b, frame, num_classes)
+        handles, labels = a.get_legend_handles_labels()  # below both panels: none is covered
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        return fig
+    first, second = (list(names) + ["", ""])[:2]
+    models = list(dict.fromkeys(list(frame.get("model", [])) + list(beside["model"])))
+    colors = {m: f"C{i}" for i, m in enumerate(models)}
+    fig = Figure(figsize=(FULL_WIDTH, 6.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1)  # one row per data set, each titled with its name
+    a, b = top.subplots(1, 2)
+    c, d = bottom.subplots(1, 2)
+    top.suptitle(first or "the first data set")
+    bottom.suptitle(f"{second} (second data set)" if second else "the second data set")
+    if frame.empty:
+        for ax in (a, b):
+            ax.text(0.5, 0.5, "no run is stored yet", ha="center", va="center",
+                    color="gray", transform=ax.transAxes)
+    else:
+        _fig1bc_row(a, b, frame, num_classes, colors)
+    _fig1bc_row(c, d, beside, beside_classes or num_classes, colors)
+    # one legend entry per network (same colour in both rows), labelled as the first data
+    # set's row labels it, where its gaps are said; else as the second's
+    entries = {}
+    for ax in (a, c):
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            model = next((m for m in sorted(models, key=lambda m: -len(model_name(m)))
+                          if label.startswith(model_name(m))), label)  # longest name first
+            entries.setdefault(model, (h, label))
+    fig.legend([h for h, _ in entries.values()], [lb for _, lb in entries.values()],
+               loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 

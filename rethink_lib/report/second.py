@@ -164,9 +164,11 @@ class Second:
         theirs = self.other_runs.results.get(experiment, {})
         return theirs if mine < planned and len(theirs) > mine else {}
 
-    def beside_note(self, experiment: str) -> str:
-        """Markdown under a figure drawn with `beside`: what its second panel is, and the
-        second data set's verdicts on that experiment, one bullet each; "" without one."""
+    def beside_note(self, experiment: str, panel: str = "right-hand panel") -> str:
+        """Markdown under a figure drawn with `beside`: what its `panel` (the second data
+        set's part of the figure) is, and the second data set's findings on that experiment
+        (the claims it tests; the checks of our own set-up stay with that data set's pages),
+        one bullet each; "" without one."""
         from ..chapters import JUDGED
         other = self.beside(experiment)
         if not other:
@@ -178,12 +180,13 @@ class Second:
         mine = len(self.runs[experiment])
         head = (f"**Beside it, on {name}.** Only {mine} of the "
                 f"{len(self.runs.configs[experiment])} {first} runs of this figure "
-                f"{by_count(mine, 'is', 'are')} stored yet, so its right-hand panel draws the same experiment on {name}"
-                + (f" ({n:,} training images)" if n else "")
+                f"{by_count(mine, 'is', 'are')} stored yet, so its {panel} draws the same "
+                f"experiment on {name}" + (f" ({n:,} training images)" if n else "")
                 + f", our second data set, where {len(other)} of its {planned} runs are stored")
         items = [f"- *{v.topic}* on {name}: {v.text}" for k, v in self.other_found.items()
-                 if JUDGED.get(k, (None,))[0] == experiment]
-        return V._sentence(head) + (" Its verdicts there:\n\n" + "\n".join(items) if items else "")
+                 if JUDGED.get(k, (None,))[0] == experiment and v.kind != "check"]
+        return V._sentence(head) + (" Its findings there:\n\n" + "\n".join(items)
+                                    if items else "")
 
     def stand_in_runs(self) -> list:
         """The stored RunResults the stand-ins draw (each run once), for the recipe table."""
