@@ -206,9 +206,9 @@ def test_a_chapter_with_nothing_stored_names_the_second_data_set_its_page_shows(
         return S.classify({"04_implicit": {"fig3b_test": V.Verdict(
             "Fig. 3b: BatchNorm improves test accuracy", outcome, "x.")}}, SMALL)
     text = S.by_chapter(one(first), "cifar10", one(second), "fashion_mnist")
-    shown = ("Until they are, its page shows the same experiments on Fashion-MNIST, labelled as "
-             "such and not counted here. On Fashion-MNIST, 1 of this chapter's 1 findings "
-             "reproduces.")
+    shown = ("Until its CIFAR-10 runs are stored, its page shows the same experiments on "
+             "Fashion-MNIST, labelled as such and not counted here. On Fashion-MNIST, 1 of this "
+             "chapter's 1 findings reproduces.")
     assert text.endswith(shown) is said
     assert text == S.by_chapter(one(first), "cifar10") + (" " + shown if said else "")
 

@@ -322,8 +322,9 @@ def by_chapter(found: dict, data: str, second: dict | None = None,
         theirs = [v for v in (second or {}).get(ch, {}).values() if v.kind == "finding"]
         if (second_data and mine and all(v.outcome == "missing" for v in mine)
                 and any(v.outcome != "missing" for v in theirs)):
-            text += (f" Until they are, its page shows the same experiments on "
-                     f"{dataset_name(second_data)}, labelled as such and not counted here. "
+            text += (f" Until its {dataset_name(data)} runs are stored, its page shows the same "
+                     f"experiments on {dataset_name(second_data)}, labelled as such and not "
+                     "counted here. "
                      + chapter_summary(second[ch], second_data))
         items.append(f"- {{doc}}`{CHAPTER_TITLES.get(ch, ch)} <{ch}>`: {text}")
     return "\n".join(items) or "None."
