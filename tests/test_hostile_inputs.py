@@ -213,6 +213,16 @@ def test_interrupt_is_one_line_and_keeps_the_checkpoint(tmp_path, sig, code, why
     assert RunLock(config, rdir).acquire()  # the lock went with the process
 
 
+@pytest.fixture
+def ctrl_c_as_in_a_terminal():
+    """SIGINT handled as Python does in a terminal (KeyboardInterrupt), even where pytest was
+    started in the background by a shell that set it to be ignored (`cmd &`)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_as_in_a_terminal")
 @pytest.mark.parametrize("sig,code,why", [(signal.SIGINT, 130, "Ctrl-C"),
                                           (signal.SIGTERM, 143, "SIGTERM")])
 def test_a_signal_during_a_checkpoint_write_stops_after_the_write(tmp_path, monkeypatch, sig,
@@ -252,6 +262,7 @@ def test_held_signals_are_delivered_to_the_handler_in_place_after_the_block():
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.usefixtures("ctrl_c_as_in_a_terminal")
 def test_a_second_signal_during_a_held_write_goes_through_at_once():
     from rethink_lib import interrupts
     reached_end = False
