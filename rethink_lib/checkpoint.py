@@ -51,7 +51,18 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.strip()
-    return commit if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{7,40}", commit) else None
+    return commit if out.returncode == 0 and _is_commit(commit) else None
+
+
+def _is_commit(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{7,40}", value) is not None
+
+
+def recorded_commit(state: dict) -> str | None:
+    """The commit a checkpoint's state says wrote it; None where it records none, or
+    something that is not a commit id (a hint read from a file: never shown unchecked)."""
+    commit = state.get("git_commit")
+    return commit if _is_commit(commit) else None
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -100,9 +111,7 @@ def load_checkpoint(path: Path, config, threads: int, precision: str | None = No
     if {k: state.get(k) for k in here} != here:
         theirs = (f"training code {state.get('code_fingerprint') or 'unrecorded'}, torch "
                   f"{state.get('torch_version') or 'unrecorded'}")
-        commit = state.get("git_commit")
-        commit = commit if isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{7,40}", commit) \
-            else None  # a hint read from the file: shown only if it is a commit id
+        commit = recorded_commit(state)
         where = (f" (written at commit {commit}: `git worktree add --detach DIR {commit}` "
                  "and the same command there resumes it)" if commit else "")
         raise CheckpointError(

@@ -7,7 +7,6 @@ one line, never raised, since the queue itself decides whether it can resume fro
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..results import checkpoint_path
@@ -34,12 +33,10 @@ def checkpoint_progress(config, results_dir) -> dict | None:
         return {"problem": "checkpoint without a usable epoch, time or thread count"}
     out = {"epoch": epoch, "max_epochs": config.max_epochs, "threads": threads,
            "hours": wall / 3600}
-    from ..checkpoint import code_stamp
+    from ..checkpoint import code_stamp, recorded_commit
     here = code_stamp()
     if {k: state.get(k) for k in here} != here:  # the queue will refuse to resume it here
-        commit = state.get("git_commit")
-        out["other_code"] = (commit if isinstance(commit, str)
-                             and re.fullmatch(r"[0-9a-f]{7,40}", commit) else "")
+        out["other_code"] = recorded_commit(state) or ""
     return out
 
 

@@ -144,14 +144,13 @@ class Second:
         n, total = len(self.runs.missing_ids), self.runs.total
         first, name = self._planned_names(subs), dataset_name(self.dataset(subs[0]))
         labels = listing(EXPERIMENTS[e].label for e in subs)
-        shows = by_count(len(subs), "shows", "show")
+        shows = (f"{by_count(len(subs), 'shows', 'show')} the same "
+                 f"{by_count(len(subs), 'experiment', 'experiments')} on {name}")
         if n == total:
             return (f"**None of the {total} runs this page needs is in the results store yet** "
-                    f"(listed below): until they are, {labels} {shows} the same experiment"
-                    f"{'s' if len(subs) > 1 else ''} on {name} in their place, and the page's "
-                    f"verdicts on {first} wait for them.")
-        return (f"{self.runs.missing_sentence()} Meanwhile {labels} {shows} the same "
-                f"experiment{'s' if len(subs) > 1 else ''} on {name} in place of {first}.")
+                    f"(listed below): until they are, {labels} {shows} in their place, and the "
+                    f"page's verdicts on {first} wait for them.")
+        return f"{self.runs.missing_sentence()} Meanwhile {labels} {shows} in place of {first}."
 
     # ------------------------------------------------------------ beside
     def beside(self, experiment: str) -> dict:
