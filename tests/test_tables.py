@@ -170,13 +170,15 @@ def test_curve_table_and_accuracy_curves():
     results = {f"v{i}": fake(1.0, 0.55, curve=curve) for i in range(4)}
     fig = figures.accuracy_curves(results, title="t")
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "inset_axes"
-              and not ax.get_title().startswith("gain, up to")]
+              and not ax.get_title().startswith("gain at end")]
     assert len(panels) == 4 and len(panels[0].collections) == 1  # the shaded gain
     insets = [child for ax in panels for child in ax.child_axes]
     assert len(insets) == 4  # the gain zoomed: best so far minus test, 0 to 5 points here
     assert insets[0].get_ylim()[1] == pytest.approx(1.15 * 5.0)
-    # its scale said in its title at the book's 9 pt (tick labels would not fit at 9 pt)
-    assert insets[0].get_title() == "gain, up to 5.0 pts"
+    # the gain at the end, as the curve table counts it (not the largest, 5), marked by a dot
+    # and said in the title at the book's 9 pt (tick labels would not fit at 9 pt)
+    assert insets[0].get_title() == "gain at end 2.0 pts"
+    assert insets[0].lines[0].get_ydata()[0] == pytest.approx(t.loc["a", "early-stopping gain"])
     assert insets[0].title.get_fontsize() >= 9 and not insets[0].get_yticks().size
     assert figures.accuracy_curves(dict(list(results.items())[:3]), x="step").axes[0].get_xlabel() == "SGD steps"
     with pytest.raises(ValueError, match="x must be"):

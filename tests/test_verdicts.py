@@ -211,10 +211,19 @@ def test_steadier():
 
 def test_early_stopping():
     none = V.early_stopping("I", 0.3, 2000, 85.0, True, 40, "t")
-    assert none.outcome == "agrees" and "0.30 points (within" in none.text
-    gain = V.early_stopping("I", 3.3, 2000, 85.0, True, 40, "t")
-    assert gain.outcome == "differs" and "(more than" in gain.text
-    unfit = V.early_stopping("I", 3.3, 2000, 85.0, False, 40, "t")
+    assert none.outcome == "agrees" and "0.30 points, within both" in none.text
+    # se of the difference, 85% against 81.7% on 2,000 images each: 1.19 points; one
+    # comparison 2.39, the best of 40 epochs (Bonferroni) 3.25 standard errors = 3.88 points
+    gain = V.early_stopping("I", 4.5, 2000, 85.0, True, 40, "t")
+    assert gain.outcome == "differs" and "more than both" in gain.text
+    assert "the best of 40 epochs" in gain.text and "3.25 standard errors = 3.88 points" in gain.text
+    between = V.early_stopping("I", 3.3, 2000, 85.0, True, 40, "t")
+    assert between.outcome == "inconclusive" and "more than the noise of one comparison (2 standard errors" in between.text
+    assert "but within that of picking the best of 40 epochs" in between.text
+    assert "picking the best epoch by chance could explain it" in between.text
+    # the same gain clears the threshold of fewer epochs to pick from
+    assert V.early_stopping("I", 3.3, 2000, 85.0, True, 2, "t").outcome == "differs"
+    unfit = V.early_stopping("I", 4.5, 2000, 85.0, False, 40, "t")
     assert unfit.outcome == "inconclusive" and "never fitted its training set in 40 epochs" in unfit.text
     assert V.early_stopping("I", None, 2000, None, True, 40, "t").outcome == "missing"
 

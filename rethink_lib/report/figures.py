@@ -253,7 +253,8 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
     """Train and test accuracy per variant, one panel each (shared axes), with the area
     between the test curve and its running maximum shaded: what stopping at the best epoch
     would have gained over stopping here (report Fig. 3). x: "epoch" or "step". gain_inset:
-    the same gain, zoomed, in an inset of each panel (points)."""
+    the same gain, zoomed, in an inset of each panel (points), its value at the last epoch
+    (the curve table's "early-stopping gain") marked and named in the inset's title."""
     if x not in ("epoch", "step"):
         raise ValueError(f"x must be 'epoch' or 'step', got {x!r}")
     if not results:
@@ -278,9 +279,11 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
             gain = c["test"].cummax() - c["test"]
             ins = ax.inset_axes([0.5, 0.07, 0.46, 0.3])
             ins.fill_between(c[x], 0, gain, color="C1", alpha=0.5, lw=0)
+            ins.plot(c[x].iloc[-1:], gain.iloc[-1:], "o", color="C1", ms=3)
             ins.set_ylim(0, max(1.0, 1.15 * float(gain.max())))
-            # its scale in the title, at the book's 9 pt: tick labels would not fit the inset
-            ins.set_title(f"gain, up to {float(gain.max()):.1f} pts", fontsize=9, pad=2)
+            # the gain at the end (the dot), as the curve table counts it, in the title at the
+            # book's 9 pt: it gives the inset its scale; tick labels would not fit at 9 pt
+            ins.set_title(f"gain at end {float(gain.iloc[-1]):.1f} pts", fontsize=9, pad=2)
             ins.set_xticks([])
             ins.set_yticks([])
     for ax in axes[n:]:
