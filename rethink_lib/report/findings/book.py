@@ -11,6 +11,7 @@ from ...chapters import CHAPTERS as _CHAPTERS, CHAPTER_TITLES
 from .. import verdicts as V
 from ..tables import table1_frame, table2_frame
 from .capacity import baseline_sizes, capacity
+from .central import central_claim, central_numbers
 from .common import linear_baselines
 from .differences import difference_frame
 from .explicit import PAPER_SCALE, explicit, paper_scale_phrase
@@ -50,6 +51,16 @@ def untested_dropped(found: dict, configs: dict) -> dict:
     from ...chapters import JUDGED
     return {k: v for k, v in found.items()
             if k not in JUDGED or any(configs.get(e) for e in JUDGED[k])}
+
+
+def book_central(settings: dict, stores, chapter: str = "02_capacity") -> V.Verdict:
+    """The paper's central claim in numbers (`central.central_claim`) from the capacity
+    chapter's stored runs under `settings` and its linear baselines (trains nothing)."""
+    from ...chapters import CHAPTER_EXPERIMENTS
+    from ..glue import ChapterRuns
+    runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS[chapter], stores)
+    return central_claim(central_numbers(runs, linear_baselines(
+        settings["dataset"], baseline_sizes(settings), settings["seed"])))
 
 
 def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:
