@@ -79,3 +79,23 @@ def test_central_claim_waits_for_a_network():
     assert v.outcome == "inconclusive" and "no network's random-label run is stored yet" in v.text
     assert v.text.endswith("(AlexNet and MLP 1x512: their random-label runs are not stored yet.)")
     assert "AlexNet beyond the noise of it" in findings.central_claim(_with(AlexNet__random_test=14.0)).text
+
+
+def test_the_second_data_sets_central_claim_on_the_capacity_page(monkeypatch):
+    from rethink_lib.report.findings import common
+    from rethink_lib.report.second import Second
+
+    class Stored(Runs):
+        def stored(self, experiments=None):
+            return [r for e in (experiments or self) for r in self[e].values()]
+
+    calls = []
+    monkeypatch.setattr(common, "linear_baselines",
+                        lambda data, sizes, seed: calls.append((data, sizes, seed)) or BASELINES)
+    other = Stored(S, fig1bc=_store()["fig1bc"])
+    text = Second(None, {}, "cifar10", other, {}, "fashion_mnist").central()
+    assert calls == [("fashion_mnist", (5000, 500), 0)]  # the second data set's own baselines
+    assert text.startswith("On Fashion-MNIST at 5,000 training images, the networks fitted")
+    assert "where a linear classifier on the same pixels fits 44.20%" in text
+    assert Second(None, {}, "cifar10", Stored(S), {}, "fashion_mnist").central() == ""  # none stored
+    assert Second(None, {}, "cifar10").central() == ""  # no second data set

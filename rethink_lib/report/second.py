@@ -230,6 +230,19 @@ class Second:
             by_data[self.other_data] = {"page": self.other_found}
         return claims_frame(by_data, only=set(self.found) | set(self.other_found))
 
+    def central(self) -> str:
+        """The paper's central claim in numbers on the second data set (`findings.central`),
+        from its Fig. 1b/1c runs and linear baselines; "" without a second data set or where
+        none of those runs is stored there."""
+        from .findings.capacity import baseline_sizes
+        from .findings.central import central_claim, central_numbers
+        from .findings.common import linear_baselines
+        if self.other_runs is None or not self.other_runs.stored(["fig1bc"]):
+            return ""
+        s = self.other_runs.settings
+        return str(central_claim(central_numbers(self.other_runs, linear_baselines(
+            s["dataset"], baseline_sizes(s), s["seed"]))))
+
     def summary(self) -> str:
         """A closing paragraph for the second data set (`synthesis.chapter_summary`), and how
         many of the chapter's findings decided on both came out the same way; "" without a
