@@ -6,7 +6,7 @@ import pytest
 
 from rethink_lib.experiments import fig1bc
 from rethink_lib.report import findings
-from tests.test_findings import BASELINES, S, Runs, run
+from .test_findings import BASELINES, S, Runs, run
 
 
 def _store():
