@@ -8,6 +8,9 @@ it imports, directly or not (a package counts with all its files: the model regi
 its modules by scanning the folder), found by reading the import statements, so a module
 added to the training path is covered without a list to keep up to date. Reports, plots,
 the queue and the book are left out: editing them does not invalidate a checkpoint.
+Each file counts by its syntax tree without docstrings (`_code_of`), not by its bytes: a
+comment, a docstring or a blank line edited between the kill and the resume changes no
+number, so it does not refuse the checkpoint; any change to the code does.
 """
 from __future__ import annotations
 
@@ -62,12 +65,27 @@ def training_files() -> list[Path]:
     return sorted(seen)
 
 
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _code_of(file: Path) -> bytes:
+    """What of `file` can change a number: the dump of its syntax tree with every docstring
+    removed and without line numbers (so comments, docstrings and layout drop out)."""
+    tree = ast.parse(file.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None) if isinstance(node, _DOCUMENTED) else None
+        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """16 hex digits of the sha256 over the training path's files (path and bytes), as
-    loaded by this process (computed once, on first use)."""
+    """16 hex digits of the sha256 over the training path's files (path and code without
+    docstrings or comments: `_code_of`), as loaded by this process (computed once)."""
     h = hashlib.sha256()
     for file in training_files():
         h.update(file.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        h.update(file.read_bytes() + b"\0")
+        h.update(_code_of(file) + b"\0")
     return h.hexdigest()[:16]

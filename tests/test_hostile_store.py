@@ -414,8 +414,15 @@ def test_the_fingerprint_covers_the_training_path_only(tmp_path, monkeypatch):
         before = fingerprint()
         (copy / "plan.py").write_text((copy / "plan.py").read_text() + "\n# a comment\n")
         assert fingerprint() == before  # the book's plumbing is not training code
-        (copy / "models" / "mlp.py").write_text((copy / "models" / "mlp.py").read_text() + "\n#\n")
+        mlp = copy / "models" / "mlp.py"
+        code = mlp.read_text()
+        # a comment, a blank line or a docstring changes no number: the checkpoint resumes
+        mlp.write_text("# a comment\n\n" + code.replace('"""', '"""Edited. ', 1) + "\n#\n")
+        assert fingerprint() == before
+        mlp.write_text(code + "\nSCALE = 2\n")
         assert fingerprint() != before  # a model changed: old checkpoints are refused
+        mlp.write_text(code.replace("nn.ReLU", "nn.GELU", 1))
+        assert "nn.ReLU" in code and fingerprint() != before
     finally:
         monkeypatch.undo()
         code_version.code_fingerprint.cache_clear()
