@@ -158,6 +158,43 @@ def test_chance():
     assert below.outcome == "differs" and "below chance by 2.00 points" in below.text
     assert V.chance("MLP", 85.0, 10_000, 10, "t", expected="above").outcome == "agrees"
     assert V.chance("MLP", 10.1, 10_000, 10, "t", expected="above").outcome == "differs"
+
+
+def test_above_baseline_says_the_baseline_and_its_noise_once():
+    both = V.above_baseline("the linear classifier", 26.41,
+                            {"Inception": (76.52, 10_000), "MLP": (44.68, 10_000)}, "t")
+    assert both.outcome == "agrees"
+    assert both.text == ("Against the linear classifier's 26.41%, test accuracy Inception 76.52% "
+                         "(+50.11 points) and MLP 44.68% (+18.27 points): each above it beyond the "
+                         "noise (2 standard errors of the difference = 1.22 to 1.33 points).")
+    short = V.above_baseline("the linear classifier", 26.41,
+                             {"Inception": (76.52, 10_000), "MLP": (27.0, 10_000), "B": (None, None)}, "t")
+    assert short.outcome == "differs" and "(+50.11 points, above the noise)" in short.text
+    assert "MLP 27.00% (+0.59 points, within the noise or below)" in short.text
+    assert short.text.endswith("(B: not stored yet.)")
+    assert V.above_baseline("the linear classifier", 26.41, {"MLP": (20.0, 10_000)}, "t").outcome == "differs"
+    assert V.above_baseline("the linear classifier", None, {"MLP": (44.7, 10_000)}, "t").outcome == "missing"
+
+
+def test_chances_says_the_chance_level_and_its_noise_once():
+    both = V.chances("On random labels", {"AlexNet": (9.62, 10_000), "MLP": (10.02, 10_000)}, 10, "t")
+    assert both.outcome == "agrees"
+    assert both.text == ("On random labels, test accuracy AlexNet 9.62% and MLP 10.02%: each at "
+                         "chance, against 10.00% for guessing among 10 classes (2 standard errors "
+                         "of an accuracy at chance = 0.60 points).")
+    one_off = V.chances("On random labels", {"AlexNet": (9.62, 10_000), "MLP": (12.2, 10_000),
+                                             "Inception": (None, None)}, 10, "t")
+    assert one_off.outcome == "differs"
+    assert "AlexNet 9.62% (at chance) and MLP 12.20% (above chance by 2.20 points)" in one_off.text
+    assert one_off.text.endswith("(Inception: not stored yet.)")
+    above = V.chances("Without regularizers", {"A": (76.5, 10_000), "B": (44.7, 2000)}, 10, "t",
+                      expected="above")
+    assert above.outcome == "agrees" and "each above chance by 34.70 to 66.50 points" in above.text
+    assert "= 0.60 to 1.34 points" in above.text  # two test-set sizes, two noise levels
+    # at chance is a miss where the networks should generalize, as `chance` judges it
+    assert V.chances("Without regularizers", {"A": (76.5, 10_000), "B": (10.1, 10_000)}, 10, "t",
+                     expected="above").outcome == "differs"
+    assert V.chances("On random labels", {"A": (None, None)}, 10, "t").outcome == "missing"
     assert V.chance("MLP", None, 10_000, 10, "t").outcome == "missing"
 
 

@@ -123,6 +123,7 @@ def _fig1bc_verdicts(runs, levels, out, parts, topic) -> None:
     """Fig. 1b and 1c, per model; the learning-rate decay rule."""
     s = runs.settings
     ref_ratio = FIG1A_REFERENCE_STEPS["labels1"] / FIG1A_REFERENCE_STEPS["labels0"]
+    at_chance, classes = {}, None  # {network: (test accuracy % on random labels, test images)}
     for m in s["capacity_models"]:
         base, rand = levels.get((m, 0.0), {}), levels.get((m, 1.0), {})
         any_run = _one(base) or _one(rand)
@@ -147,10 +148,12 @@ def _fig1bc_verdicts(runs, levels, out, parts, topic) -> None:
                                               [by_level.get(p) for p in levels_all], "test error",
                                               topic["fig1c_rise"], tolerance=tol))
         if rand:
-            acc = stat(_pct(r.summary["final_test_acc"]) for r in rand.values()).mean
-            parts["fig1c_chance"].append(V.chance(
-                f"{model_name(m)} on random labels", acc, n_test,
-                get_spec(any_run.config.dataset).num_classes, topic["fig1c_chance"]))
+            at_chance[model_name(m)] = (stat(_pct(r.summary["final_test_acc"])
+                                             for r in rand.values()).mean, n_test)
+            classes = get_spec(any_run.config.dataset).num_classes
+    if at_chance:  # one sentence for all networks: they share the chance level and its noise
+        parts["fig1c_chance"].append(V.chances("On random labels", at_chance, classes,
+                                               topic["fig1c_chance"]))
     if levels:
         out["fig1b_fit"] = _fit_claim(runs["fig1bc"], _one(runs["fig1bc"]).config, topic["fig1b_fit"])
         rand_runs = {model_name(m): sd[min(sd)] for (m, p), sd in levels.items() if p == 1.0}

@@ -71,22 +71,25 @@ def explicit(runs, baselines=()) -> dict[str, V.Verdict]:
         rows = {reg: t1.xs(reg, level="regularizer") for reg in ("neither", "random labels")
                 if reg in t1.index.get_level_values(1)}
         linear = rows["neither"].loc["linear"] if "neither" in rows and "linear" in rows["neither"].index else None
+        plain = {}  # {network: (test accuracy % without regularizers, test images)}
         for m, row in rows.get("neither", {}).iterrows() if "neither" in rows else []:
             if m == "linear":
                 continue
             acc, n_test = row[("ours", "test")], int(row[("ours", "n_test")])
-            parts["t1_generalize"].append(V.chance(f"{model_name(m)} without regularizers", acc,
-                                                   n_test, num_classes, topic["t1_generalize"],
-                                                   expected="above"))
-            if linear is not None:
-                parts["t1_linear"].append(V.effect(model_name(m), acc, linear[("ours", "test")], n_test,
-                                                   "the network instead of the linear classifier",
-                                                   topic["t1_linear"]))
-        for m, row in rows.get("random labels", {}).iterrows() if "random labels" in rows else []:
-            if m != "linear":
-                parts["t1_random"].append(V.chance(f"{model_name(m)} on random labels",
-                                                   row[("ours", "test")], int(row[("ours", "n_test")]),
-                                                   num_classes, topic["t1_random"]))
+            plain[model_name(m)] = (acc, n_test)
+        if plain and linear is not None:
+            parts["t1_linear"].append(V.above_baseline("the linear classifier",
+                                                       linear[("ours", "test")], plain,
+                                                       topic["t1_linear"]))
+        if plain:
+            parts["t1_generalize"].append(V.chances("Without regularizers", plain, num_classes,
+                                                    topic["t1_generalize"], expected="above"))
+        rand = {model_name(m): (row[("ours", "test")], int(row[("ours", "n_test")]))
+                for m, row in (rows["random labels"].iterrows() if "random labels" in rows else ())
+                if m != "linear"}
+        if rand:
+            parts["t1_random"].append(V.chances("On random labels", rand, num_classes,
+                                                topic["t1_random"]))
         out["t1_vs_paper"] = differences(t1, "paper", topic["t1_vs_paper"], caveat)
         out["t1_vs_report"] = differences(t1, "report", topic["t1_vs_report"],
                                           " ".join((caveat, report_networks_note())).strip())

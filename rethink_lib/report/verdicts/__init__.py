@@ -19,7 +19,7 @@ from __future__ import annotations
 
 # The package's one namespace (`from rethink_lib.report import verdicts as V`; `V.fitted`),
 # each name defined once, in the module of its kind.
-from .accuracy import (chance, difference, early_stopping, effect, linear_baseline,  # noqa: F401
+from .accuracy import (above_baseline, chance, chances, difference, early_stopping, effect, linear_baseline,  # noqa: F401
                        monotone, ordering)
 from .confounds import CONFOUND_FIELDS, confounds, mixed_precision, run_precision  # noqa: F401
 from .core import (FACTOR_BOUND, KINDS, NOTHING_STORED, OUTCOMES, RATIO_TOLERANCE,  # noqa: F401

@@ -117,6 +117,33 @@ def effect(name: str, with_: float | None, without: float | None, n_test: int | 
     return Verdict(topic, "agrees" if consistent else "differs", _also(_sentence(head + cmp), confound, caveat))
 
 
+def above_baseline(baseline: str, base_acc: float | None,
+                   accs: Mapping[str, tuple[float | None, int | None]], topic: str,
+                   z: float = Z) -> Verdict:
+    """Several networks' test accuracy (%) against one baseline's (`baseline`, e.g. "the
+    linear classifier"), in one sentence: accs {printed name: (accuracy, test images)}, each
+    judged as `effect` judges a positive effect (above z standard errors of the difference).
+    agrees when every one is above it beyond the noise; missing when none is stored."""
+    stored = {k: v for k, v in accs.items() if not missing(v[0])}
+    if missing(base_acc) or not stored:
+        return Verdict(topic, "missing", _sentence(f"Against {baseline}: the runs are not stored yet"))
+    ses = {k: 100 * se_diff(acc / 100, n, base_acc / 100, n) for k, (acc, n) in stored.items()}
+    real = {k: acc - base_acc > z * ses[k] for k, (acc, _) in stored.items()}
+    every = all(real.values())
+    items = listing(f"{k} {pct(acc)} ({points(acc - base_acc)}"
+                    + ("" if every else ", above the noise" if real[k] else ", within the noise or below")
+                    + ")" for k, (acc, _) in stored.items())
+    noise = sorted(set(round(z * v, 2) for v in ses.values()))
+    bar = f"{noise[0]:.2f}" if len(noise) == 1 else f"{noise[0]:.2f} to {noise[-1]:.2f}"
+    text = _sentence(f"Against {baseline}'s {pct(base_acc)}, test accuracy {items}"
+                     + (": each above it beyond the noise" if every else "")
+                     + f" ({z:g} standard errors of the difference = {bar} points)")
+    absent = [k for k in accs if k not in stored]
+    if absent:
+        text = _also(text, f"({listing(absent)}: not stored yet.)")
+    return Verdict(topic, "agrees" if every else "differs", text)
+
+
 def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, topic: str,
            expected: str = "at", z: float = Z, caveat: str = "") -> Verdict:
     """Is a test accuracy (%) at chance (100/num_classes), within z standard errors?
@@ -134,6 +161,44 @@ def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, t
                            f"{num_classes} classes, {where} ({_noise(se, z, 'an accuracy at chance')})"),
                  caveat)
     ok = at if expected == "at" else (not at and d > 0)
+    return Verdict(topic, "agrees" if ok else "differs", text)
+
+
+def chances(lead: str, accs: Mapping[str, tuple[float | None, int | None]], num_classes: int,
+            topic: str, expected: str = "at", z: float = Z) -> Verdict:
+    """Several test accuracies (%) against chance in one sentence, each judged as `chance`
+    judges it: accs {printed name: (accuracy, test images)}, said after `lead` ("On random
+    labels"). One verdict where several `chance` sentences would repeat the same chance level
+    and noise; the outcome is the weakest (any miss: differs), missing when none is stored."""
+    stored = {k: v for k, v in accs.items() if not missing(v[0])}
+    if not stored:
+        return Verdict(topic, "missing", _sentence(f"{lead}: none of these runs is stored yet"))
+    singles = {k: chance(k, acc, n, num_classes, topic, expected, z) for k, (acc, n) in stored.items()}
+    c = 100.0 / num_classes
+    gaps = {k: acc - c for k, (acc, _) in stored.items()}
+    ses = {k: 100 * se_acc(c / 100, n) for k, (_, n) in stored.items()}
+    at = {k: abs(gaps[k]) <= z * ses[k] for k in stored}
+
+    def where(k):
+        return "at chance" if at[k] else f"{'above' if gaps[k] > 0 else 'below'} chance by {abs(gaps[k]):.2f} points"
+    kinds = {where(k).split(" by ")[0] for k in stored}
+    accs_text = listing(f"{k} {pct(acc)}" for k, (acc, _) in stored.items())
+    if len(kinds) == 1 and len(stored) > 1:  # all on one side: one clause for all
+        sizes = sorted(abs(g) for g in gaps.values())
+        status = ("each at chance" if at[next(iter(stored))] else
+                  f"each {next(iter(kinds))} by {sizes[0]:.2f} to {sizes[-1]:.2f} points")
+        head = f"{lead}, test accuracy {accs_text}: {status}"
+    else:
+        head = f"{lead}, test accuracy " + listing(f"{k} {pct(acc)} ({where(k)})"
+                                                   for k, (acc, _) in stored.items())
+    noise = sorted(set(round(z * v, 2) for v in ses.values()))
+    bar = f"{noise[0]:.2f}" if len(noise) == 1 else f"{noise[0]:.2f} to {noise[-1]:.2f}"
+    text = _sentence(f"{head}, against {pct(c)} for guessing among {num_classes} classes "
+                     f"({z:g} standard errors of an accuracy at chance = {bar} points)")
+    absent = [k for k in accs if k not in stored]
+    if absent:
+        text = _also(text, f"({listing(absent)}: not stored yet.)")
+    ok = all(v.outcome == "agrees" for v in singles.values())
     return Verdict(topic, "agrees" if ok else "differs", text)
 
 
