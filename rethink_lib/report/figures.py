@@ -293,7 +293,7 @@ def accuracy_curves(results: Mapping, x: str = "epoch", title: str | None = None
     for ax in axes[::ncols]:
         ax.set_ylabel("accuracy (%)")
     if x == "epoch":
-        axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[0].xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # legible at 9 pt
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     if title:
