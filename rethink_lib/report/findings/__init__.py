@@ -4,8 +4,9 @@
 {glue key: Verdict}; the chapters glue them and the conclusion calls the same functions on
 the same store (`chapter_findings`), so the two can never disagree. One module per chapter
 (`capacity`, `explicit`, `implicit`), what they share (`common`), the comparison with the
-published tables (`differences`), the central claim in numbers (`central`) and the whole book's lists (`book`); this namespace is the
-package's public face (`from rethink_lib.report import findings`; `findings.capacity`).
+published tables (`differences`), the central claim in numbers (`central`) and the whole
+book's lists (`book`); this namespace is the package's public face (`from rethink_lib.report
+import findings`; `findings.capacity`).
 """
 from __future__ import annotations
 
