@@ -17,6 +17,11 @@ from .common import _linear_at, _pct
 FIT_LEVEL = 99.0  # % training accuracy that counts as fitting random labels (as verdicts.linear_baseline)
 
 
+def _mean_pct(seeds: dict, key: str) -> float | None:
+    """The mean over seeds of a summary accuracy, in %; None with no seed stored."""
+    return stat(_pct(r.summary[key]) for r in seeds.values()).mean if seeds else None
+
+
 def central_numbers(runs, baselines) -> dict:
     """{"dataset", "n_train", "classes", "linear_random_train", "linear_true_test",
     "linear_n_test", "nets": {printed name: {"random_train", "random_test", "true_test",
@@ -28,14 +33,11 @@ def central_numbers(runs, baselines) -> dict:
     nets = {}
     for m in s["capacity_models"]:
         rand, true = levels.get((m, 1.0), {}), levels.get((m, 0.0), {})
-
-        def mean(seeds, key):
-            return stat(_pct(r.summary[key]) for r in seeds.values()).mean if seeds else None
         any_run = next(iter({**true, **rand}.values()), None)
         nets[model_name(m)] = {
-            "random_train": mean(rand, "final_train_acc"),
-            "random_test": mean(rand, "final_test_acc"),
-            "true_test": mean(true, "final_test_acc"),
+            "random_train": _mean_pct(rand, "final_train_acc"),
+            "random_test": _mean_pct(rand, "final_test_acc"),
+            "true_test": _mean_pct(true, "final_test_acc"),
             "n_test": any_run.summary["n_test"] if any_run else None,
             "factor": stat(fit_factor(r, true.get(k)) for k, r in rand.items()).mean if rand else None,
             "seeds": len(rand)}
