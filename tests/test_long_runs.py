@@ -63,7 +63,7 @@ def test_make_runs_leaves_long_runs_to_a_gpu_unless_asked(tmp_path, monkeypatch,
 
 def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
     from rethink_lib import costs
-    from rethink_lib.report.glue import LONG, ChapterRuns
+    from rethink_lib.report.glue import LONG, PREDICTED, ChapterRuns
     table = {"machines": {"X / bf16": entry(inception_small=1e4), "Y / fp32": entry(mlp_1x512=1e-3)}}
     monkeypatch.setattr(costs, "load_table", lambda *a, **k: table)
     runs = ChapterRuns(resolve("cifar"), ["other_dataset_random"], tmp_path)  # nothing stored
@@ -73,6 +73,17 @@ def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
     assert why["alexnet_small"] == "not stored"  # no entry measured it: no prediction, no cut
     frame = runs.missing_frame()
     assert frame.loc[frame["run id"].str.startswith("inception"), "why"].str.startswith(LONG).all()
+    # every missing run's cost on the fastest CPU measured, where one measured its model
+    cost = dict(zip(frame["run id"].str.split("-").str[0], frame[PREDICTED]))
+    hours = runs.predicted[next(r for r in runs.predicted if r.startswith("inception"))][1]
+    assert hours > L.SESSION_HOURS and cost["inception_small"] == f"{hours:.1f} h on X / bf16"
+    assert cost["mlp_1x512"] == "0.0 h on Y / fp32" and cost["alexnet_small"] == "-"
+
+
+def test_short_entry_keeps_the_instruction_set_and_precision():
+    assert L.short_entry("Intel(R) Xeon(R) Processor (AMX) / bf16") == "AMX, bf16"
+    assert L.short_entry("AMD EPYC (AVX-512 BF16) / fp32") == "AVX-512 BF16, fp32"
+    assert L.short_entry("NVIDIA H100 80GB HBM3 / bf16") == "NVIDIA H100 80GB HBM3 / bf16"
 
 
 def test_missing_frame_of_one_experiment_lists_only_its_runs(tmp_path):

@@ -13,6 +13,8 @@ learns more.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 SESSION_HOURS = 3.0  # the longest a working session lasts; runs must finish inside one
@@ -37,17 +39,36 @@ def cheapest_cpu(config, entries: dict, evidence: dict | None = None) -> tuple[s
     return key, known[key]
 
 
-def too_long(results_dir, table: dict | None = None, hours: float = SESSION_HOURS):
-    """A judge: config -> (fastest CPU entry, predicted hours) when that CPU would take longer
-    than `hours` to train it, else None. Reads the cost table and the store's evidence once."""
+def fastest_cpu(results_dir, table: dict | None = None):
+    """config -> (fastest CPU entry, predicted hours on it) or None where no entry measured
+    its model (`cheapest_cpu`). Reads the cost table and the store's evidence once."""
     from ..costs import evidence_from_store, load_table
     entries = (table if table is not None else load_table()).get("machines", {})
     evidence = evidence_from_store(results_dir)
 
-    def judge(config) -> tuple[str, float] | None:
+    def predict(config) -> tuple[str, float] | None:
         best = cheapest_cpu(config, entries, evidence)
-        return (best[0], best[1] / 3600) if best is not None and best[1] > hours * 3600 else None
+        return None if best is None else (best[0], best[1] / 3600)
+    return predict
+
+
+def too_long(results_dir, table: dict | None = None, hours: float = SESSION_HOURS):
+    """A judge: config -> (fastest CPU entry, predicted hours) when that CPU would take longer
+    than `hours` to train it, else None. Reads the cost table and the store's evidence once."""
+    predict = fastest_cpu(results_dir, table)
+
+    def judge(config) -> tuple[str, float] | None:
+        best = predict(config)
+        return best if best is not None and best[1] > hours else None
     return judge
+
+
+def short_entry(entry: str) -> str:
+    """A cost-table entry as a table cell: "Intel(R) Xeon(R) Processor (AMX) / bf16" -> "AMX,
+    bf16"; an entry without a parenthesised instruction set is kept whole."""
+    machine, _, precision = entry.rpartition(" / ")
+    isa = re.findall(r"\(([^()]*)\)", machine)
+    return f"{isa[-1]}, {precision}" if isa and precision else entry
 
 
 def long_runs(profile: str, results_dir, table: dict | None = None,

@@ -71,6 +71,7 @@ def _test_images(config) -> int:
     return config.n_test or get_spec(config.dataset).sizes[1]
 
 
+PREDICTED = "predicted, fastest CPU measured"  # the missing-runs table's cost column
 LONG = "left to a GPU"  # a missing run's `why` when no CPU measured finishes it in a session
 
 
@@ -107,14 +108,19 @@ class ChapterRuns:
         self._mark_long()
 
     def _mark_long(self) -> None:
-        """Say of each missing run that no CPU measured finishes in a session that it is left
-        to a GPU, with its predicted cost (rethink_lib/ops/long_runs.py)."""
+        """Predict each missing run's cost on the fastest CPU measured (`self.predicted`:
+        {run id: (cost-table entry, hours)}), and say of one that no CPU measured finishes
+        in a session that it is left to a GPU, with that cost (rethink_lib/ops/long_runs.py)."""
+        self.predicted: dict[str, tuple[str, float]] = {}
         if not any(why == "not stored" for *_, why in self.missing):
             return
-        from ..ops.long_runs import SESSION_HOURS, too_long
-        judge = too_long(self.stores[0])
+        from ..ops.long_runs import SESSION_HOURS, fastest_cpu
+        predict = fastest_cpu(self.stores[0])
         for i, (name, key, config, why) in enumerate(self.missing):
-            long = judge(config) if why == "not stored" else None
+            best = predict(config) if why == "not stored" else None
+            if best is not None:
+                self.predicted[config.run_id] = best
+            long = best if best is not None and best[1] > SESSION_HOURS else None
             if long is not None:
                 self.missing[i] = (name, key, config, f"{LONG}: {long[1]:.1f} h on the "
                                    f"fastest CPU measured ({long[0]}), longer than a "
@@ -206,16 +212,22 @@ class ChapterRuns:
         return "None beyond those each result names."
 
     def missing_frame(self, *experiments: str) -> pd.DataFrame:
-        """One row per run not stored: experiment, what it is, run id, why; only those of
-        `experiments` when any are named (a figure's own gaps under the figure)."""
+        """One row per run not stored: experiment, what it is, run id, why, and its predicted
+        cost on the fastest CPU the cost table measured ("2.3 h on AMX, bf16"; "-" where none
+        measured its model); only those of `experiments` when any are named (a figure's own
+        gaps under the figure)."""
+        from ..ops.long_runs import short_entry
+        predicted = getattr(self, "predicted", {})
         rows = {}
         for name, key, config, why in self.missing:
             if experiments and name not in experiments:
                 continue
-            row = rows.setdefault(config.run_id, {"experiments": [], "run": key_name(key),
-                                                  "seed": config.seed, "why": why})
+            best = predicted.get(config.run_id)
+            row = rows.setdefault(config.run_id, {
+                "experiments": [], "run": key_name(key), "seed": config.seed, "why": why,
+                PREDICTED: f"{best[1]:.1f} h on {short_entry(best[0])}" if best else "-"})
             row["experiments"].append(name)
         frame = pd.DataFrame([{"run id": rid, **r, "experiments": ", ".join(r["experiments"])}
                               for rid, r in rows.items()],
-                             columns=["experiments", "run", "seed", "run id", "why"])
+                             columns=["experiments", "run", "seed", "run id", "why", PREDICTED])
         return frame
