@@ -164,9 +164,9 @@ def test_above_baseline_says_the_baseline_and_its_noise_once():
     both = V.above_baseline("the linear classifier", 26.41,
                             {"Inception": (76.52, 10_000), "MLP": (44.68, 10_000)}, "t")
     assert both.outcome == "agrees"
-    assert both.text == ("Against the linear classifier's 26.41%, test accuracy Inception 76.52% "
-                         "(+50.11 points) and MLP 44.68% (+18.27 points): each above it beyond the "
-                         "noise (2 standard errors of the difference = 1.22 to 1.33 points).")
+    assert both.text == ("Test accuracy Inception 76.52% (+50.11 points) and MLP 44.68% (+18.27 "
+                         "points), against 26.41% for the linear classifier: each above it beyond "
+                         "the noise (2 standard errors of the difference = 1.22 to 1.33 points).")
     short = V.above_baseline("the linear classifier", 26.41,
                              {"Inception": (76.52, 10_000), "MLP": (27.0, 10_000), "B": (None, None)}, "t")
     assert short.outcome == "differs" and "(+50.11 points, above the noise)" in short.text

@@ -135,7 +135,7 @@ def above_baseline(baseline: str, base_acc: float | None,
                     + ")" for k, (acc, _) in stored.items())
     noise = sorted(set(round(z * v, 2) for v in ses.values()))
     bar = f"{noise[0]:.2f}" if len(noise) == 1 else f"{noise[0]:.2f} to {noise[-1]:.2f}"
-    text = _sentence(f"Against {baseline}'s {pct(base_acc)}, test accuracy {items}"
+    text = _sentence(f"Test accuracy {items}, against {pct(base_acc)} for {baseline}"
                      + (": each above it beyond the noise" if every else "")
                      + f" ({z:g} standard errors of the difference = {bar} points)")
     absent = [k for k in accs if k not in stored]
