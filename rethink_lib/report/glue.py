@@ -217,12 +217,11 @@ class ChapterRuns:
         measured its model); only those of `experiments` when any are named (a figure's own
         gaps under the figure)."""
         from ..ops.long_runs import short_entry
-        predicted = getattr(self, "predicted", {})
         rows = {}
         for name, key, config, why in self.missing:
             if experiments and name not in experiments:
                 continue
-            best = predicted.get(config.run_id)
+            best = self.predicted.get(config.run_id)
             row = rows.setdefault(config.run_id, {
                 "experiments": [], "run": key_name(key), "seed": config.seed, "why": why,
                 PREDICTED: f"{best[1]:.1f} h on {short_entry(best[0])}" if best else "-"})

@@ -234,14 +234,10 @@ class Second:
         """The paper's central claim in numbers on the second data set (`findings.central`),
         from its Fig. 1b/1c runs and linear baselines; "" without a second data set or where
         none of those runs is stored there."""
-        from .findings.capacity import baseline_sizes
-        from .findings.central import central_claim, central_numbers
-        from .findings.common import linear_baselines
+        from .findings.central import central_of
         if self.other_runs is None or not self.other_runs.stored(["fig1bc"]):
             return ""
-        s = self.other_runs.settings
-        return str(central_claim(central_numbers(self.other_runs, linear_baselines(
-            s["dataset"], baseline_sizes(s), s["seed"]))))
+        return str(central_of(self.other_runs))
 
     def summary(self) -> str:
         """A closing paragraph for the second data set (`synthesis.chapter_summary`), and how

@@ -14,7 +14,7 @@ from ...chapters import CHAPTER_TITLES, EXPERIMENT_OF, TOPICS  # noqa: F401
 from ...ops import probes as probe_records  # noqa: F401  (tests replace its loader)
 from .book import (JUDGES, book_central, book_differences, book_paper_scale, chapter_findings, outcome_counts,  # noqa: F401
                    outcome_list)
-from .central import central_claim, central_numbers  # noqa: F401
+from .central import central_claim, central_numbers, central_of  # noqa: F401
 from .capacity import _report_bn_probe_note, _slower_decay_note, baseline_sizes, capacity  # noqa: F401
 from .common import (CHAPTERS, LEVEL_WINDOW, PACE_WINDOW, REACH, SIGNAL,  # noqa: F401
                      _published_fit_context, data_caveat, factor_spread, fits_either,

@@ -11,7 +11,7 @@ from ...chapters import CHAPTERS as _CHAPTERS, CHAPTER_TITLES
 from .. import verdicts as V
 from ..tables import table1_frame, table2_frame
 from .capacity import baseline_sizes, capacity
-from .central import central_claim, central_numbers
+from .central import central_of
 from .common import linear_baselines
 from .differences import difference_frame
 from .explicit import PAPER_SCALE, explicit, paper_scale_phrase
@@ -58,9 +58,7 @@ def book_central(settings: dict, stores, chapter: str = "02_capacity") -> V.Verd
     chapter's stored runs under `settings` and its linear baselines (trains nothing)."""
     from ...chapters import CHAPTER_EXPERIMENTS
     from ..glue import ChapterRuns
-    runs = ChapterRuns(settings, CHAPTER_EXPERIMENTS[chapter], stores)
-    return central_claim(central_numbers(runs, linear_baselines(
-        settings["dataset"], baseline_sizes(settings), settings["seed"])))
+    return central_of(ChapterRuns(settings, CHAPTER_EXPERIMENTS[chapter], stores))
 
 
 def chapter_findings(settings_by_chapter: dict, stores) -> dict[str, dict[str, V.Verdict]]:

@@ -12,6 +12,8 @@ from .. import verdicts as V
 from ..names import count, dataset_name, listing, model_name, pct
 from ..stats import by_seed, stat
 from ..tables import fit_factor
+from . import common
+from .capacity import baseline_sizes
 from .common import _linear_at, _pct
 
 FIT_LEVEL = 99.0  # % training accuracy that counts as fitting random labels (as verdicts.linear_baseline)
@@ -106,3 +108,11 @@ def central_claim(numbers: dict, topic: str = "The central claim in numbers",
                  "generalize, better than a linear model")
     ok = not trivial and not unfit and not off and not short and bool(beats)
     return V.Verdict(topic, "agrees" if ok else "differs", V._also(V._sentence(text), later))
+
+
+def central_of(runs) -> V.Verdict:
+    """`central_claim` of a capacity chapter's runs (`glue.ChapterRuns`) under their own
+    settings, with the linear baselines of those settings (cached; trains nothing)."""
+    s = runs.settings
+    return central_claim(central_numbers(runs, common.linear_baselines(
+        s["dataset"], baseline_sizes(s), s["seed"])))

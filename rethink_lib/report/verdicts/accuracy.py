@@ -133,15 +133,32 @@ def above_baseline(baseline: str, base_acc: float | None,
     items = listing(f"{k} {pct(acc)} ({points(acc - base_acc)}"
                     + ("" if every else ", above the noise" if real[k] else ", within the noise or below")
                     + ")" for k, (acc, _) in stored.items())
-    noise = sorted(set(round(z * v, 2) for v in ses.values()))
-    bar = f"{noise[0]:.2f}" if len(noise) == 1 else f"{noise[0]:.2f} to {noise[-1]:.2f}"
     text = _sentence(f"Test accuracy {items}, against {pct(base_acc)} for {baseline}"
                      + (": each above it beyond the noise" if every else "")
-                     + f" ({z:g} standard errors of the difference = {bar} points)")
+                     + f" ({z:g} standard errors of the difference = "
+                     f"{_noise_range(z * v for v in ses.values())} points)")
     absent = [k for k in accs if k not in stored]
     if absent:
         text = _also(text, f"({listing(absent)}: not stored yet.)")
     return Verdict(topic, "agrees" if every else "differs", text)
+
+
+def _vs_chance(acc: float, n_test: int | None, num_classes: int, expected: str,
+               z: float) -> tuple[float, float, str, bool]:
+    """(chance %, z standard errors of an accuracy at chance in points, where `acc` stands:
+    "at chance" / "above chance by 2.20 points", whether that is `expected`)."""
+    c = 100.0 / num_classes
+    se = 100 * se_acc(c / 100, n_test)
+    d = acc - c
+    at = abs(d) <= z * se
+    where = ("at chance" if at else f"{'above' if d > 0 else 'below'} chance by {abs(d):.2f} points")
+    return c, z * se, where, (at if expected == "at" else (not at and d > 0))
+
+
+def _noise_range(bars) -> str:
+    """Noise bars (points) as one number or a range: '0.60' or '0.60 to 1.34'."""
+    bars = sorted({round(b, 2) for b in bars})
+    return f"{bars[0]:.2f}" if len(bars) == 1 else f"{bars[0]:.2f} to {bars[-1]:.2f}"
 
 
 def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, topic: str,
@@ -152,15 +169,10 @@ def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, t
     labels: they generalize)."""
     if missing(acc):
         return Verdict(topic, "missing", _sentence(f"{name}: the run is not stored yet"))
-    c = 100.0 / num_classes
-    se = 100 * se_acc(c / 100, n_test)
-    d = acc - c
-    at = abs(d) <= z * se
-    where = ("at chance" if at else f"{'above' if d > 0 else 'below'} chance by {abs(d):.2f} points")
+    c, bar, where, ok = _vs_chance(acc, n_test, num_classes, expected, z)
     text = _also(_sentence(f"{name}: test accuracy {pct(acc)} against {pct(c)} for guessing among "
-                           f"{num_classes} classes, {where} ({_noise(se, z, 'an accuracy at chance')})"),
-                 caveat)
-    ok = at if expected == "at" else (not at and d > 0)
+                           f"{num_classes} classes, {where} ({z:g} standard errors of an accuracy "
+                           f"at chance = {bar:.2f} points)"), caveat)
     return Verdict(topic, "agrees" if ok else "differs", text)
 
 
@@ -173,33 +185,25 @@ def chances(lead: str, accs: Mapping[str, tuple[float | None, int | None]], num_
     stored = {k: v for k, v in accs.items() if not missing(v[0])}
     if not stored:
         return Verdict(topic, "missing", _sentence(f"{lead}: none of these runs is stored yet"))
-    singles = {k: chance(k, acc, n, num_classes, topic, expected, z) for k, (acc, n) in stored.items()}
+    judged = {k: _vs_chance(acc, n, num_classes, expected, z) for k, (acc, n) in stored.items()}
     c = 100.0 / num_classes
-    gaps = {k: acc - c for k, (acc, _) in stored.items()}
-    ses = {k: 100 * se_acc(c / 100, n) for k, (_, n) in stored.items()}
-    at = {k: abs(gaps[k]) <= z * ses[k] for k in stored}
-
-    def where(k):
-        return "at chance" if at[k] else f"{'above' if gaps[k] > 0 else 'below'} chance by {abs(gaps[k]):.2f} points"
-    kinds = {where(k).split(" by ")[0] for k in stored}
-    accs_text = listing(f"{k} {pct(acc)}" for k, (acc, _) in stored.items())
-    if len(kinds) == 1 and len(stored) > 1:  # all on one side: one clause for all
-        sizes = sorted(abs(g) for g in gaps.values())
-        status = ("each at chance" if at[next(iter(stored))] else
-                  f"each {next(iter(kinds))} by {sizes[0]:.2f} to {sizes[-1]:.2f} points")
-        head = f"{lead}, test accuracy {accs_text}: {status}"
+    sides = {where.split(" by ")[0] for _, _, where, _ in judged.values()}
+    if len(sides) == 1 and len(stored) > 1:  # all on one side: one clause for all
+        side = next(iter(sides))
+        gaps = sorted(abs(acc - c) for acc, _ in stored.values())
+        status = "each at chance" if side == "at chance" else \
+            f"each {side} by {gaps[0]:.2f} to {gaps[-1]:.2f} points"
+        head = f"{lead}, test accuracy {listing(f'{k} {pct(acc)}' for k, (acc, _) in stored.items())}: {status}"
     else:
-        head = f"{lead}, test accuracy " + listing(f"{k} {pct(acc)} ({where(k)})"
+        head = f"{lead}, test accuracy " + listing(f"{k} {pct(acc)} ({judged[k][2]})"
                                                    for k, (acc, _) in stored.items())
-    noise = sorted(set(round(z * v, 2) for v in ses.values()))
-    bar = f"{noise[0]:.2f}" if len(noise) == 1 else f"{noise[0]:.2f} to {noise[-1]:.2f}"
     text = _sentence(f"{head}, against {pct(c)} for guessing among {num_classes} classes "
-                     f"({z:g} standard errors of an accuracy at chance = {bar} points)")
+                     f"({z:g} standard errors of an accuracy at chance = "
+                     f"{_noise_range(j[1] for j in judged.values())} points)")
     absent = [k for k in accs if k not in stored]
     if absent:
         text = _also(text, f"({listing(absent)}: not stored yet.)")
-    ok = all(v.outcome == "agrees" for v in singles.values())
-    return Verdict(topic, "agrees" if ok else "differs", text)
+    return Verdict(topic, "agrees" if all(j[3] for j in judged.values()) else "differs", text)
 
 
 def monotone(name: str, xs: Sequence[float], ys: Sequence[float | None], what: str, topic: str,
