@@ -45,8 +45,9 @@ ORDERS = ["queue", "cheap", "queue", "cheap"]  # worker i takes ORDERS[i % 4]
 
 
 def precisions(models) -> dict[str, list[str]]:
-    """{precision: models} as the cifar profile fixes them (Inception bf16, AlexNet fp32), so
-    the cost entries the workers' --stop-by reads are the ones their runs use."""
+    """{precision: models} as the cifar profile fixes them (all fp32 since Inception left
+    bf16; a profile may fix one per family), so the cost entries the workers' --stop-by reads
+    are the ones their runs use."""
     from rethink_lib.profiles import PROFILES, by_family
     out: dict[str, list[str]] = {}
     for m in models:

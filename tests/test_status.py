@@ -52,10 +52,16 @@ def test_experiments_frame_counts_each_run_once(tmp_path):
 
 @pytest.mark.parametrize("isa,phrase", [("AMX", "has it natively"),
                                         ("AVX2", "only emulates it")])
-def test_hardware_sentence_counts_missing_runs_by_where_they_can_train(tmp_path, isa, phrase):
-    from rethink_lib.experiments import QUEUE, all_configs, resolve
+def test_hardware_sentence_counts_missing_runs_by_where_they_can_train(tmp_path, monkeypatch,
+                                                                       isa, phrase):
+    import rethink_lib.experiments as E
     from rethink_lib.ops.status import hardware_sentence
-    configs = all_configs(resolve("cifar"), QUEUE)
+    from rethink_lib.profiles import PerModel
+    # the cifar profile as it was before Inception moved to fp32: Inception in bf16
+    bf16_inception = PerModel(inception="bf16", alexnet="fp32", mlp="fp32")
+    real = E.resolve
+    monkeypatch.setattr(E, "resolve", lambda profile, **kw: real(profile, precision=bf16_inception))
+    configs = E.all_configs(E.resolve("cifar"), E.QUEUE)
     text = hardware_sentence(tmp_path, "cifar", isa=isa)  # an empty store: all missing
     bf16 = sum(c.precision == "bf16" for c in configs)
     assert text.startswith(f"{len(configs)} runs of the cifar profile are not stored yet; "
