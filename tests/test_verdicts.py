@@ -572,3 +572,15 @@ def test_effect_takes_the_seed_spread_where_it_is_the_larger_noise():
 def test_spread_ratio_of_repeated_runs(values, expected):
     from rethink_lib.report.stats import spread_ratio
     assert spread_ratio(values) == (pytest.approx(expected) if expected else None)
+
+
+@pytest.mark.parametrize("runs, expected", [
+    ({}, ""),
+    ({"A": (False, 99.5, 0.02)}, "The same run also missed T: 99.50% running training accuracy, loss 0.020."),
+    ({"A (seed 0)": (False, 99.14, 0.151), "A (seed 1)": (False, 99.98, 0.004)},
+     "The same 2 runs also missed T: 99.14% to 99.98% running training accuracy, loss 0.004 to 0.151."),
+    ({"A": (False, 99.5, None), "B": (False, 99.5, 0.02)},  # a loss unknown: no loss range
+     "The same 2 runs also missed T: 99.50% running training accuracy."),
+])
+def test_also_missed_gives_the_numbers_of_runs_already_named(runs, expected):
+    assert V.also_missed(runs, "T") == expected

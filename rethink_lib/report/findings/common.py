@@ -156,9 +156,12 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
     training (an augmented run's running accuracy may stay just short of 100% while every
     unaugmented training image is right); the profile's stricter stopping target (`config`'s:
     a loss as well) is reported beside it where some run missed that."""
-    strict = V.fitted(_fits(results), f"the profile's stricter stopping target "
-                                      f"({target_phrase(config)})", topic)
+    stricter = f"the profile's stricter stopping target ({target_phrase(config)})"
+    strict = V.fitted(_fits(results), stricter, topic)
     missed = {k: r for k, r in _named(results).items() if not fits_either(r)}
+    strict_missed = {k: v for k, v in _fits(results).items() if not v[0]}
+    if missed and set(strict_missed) == set(missed):  # the same runs: their numbers, once
+        strict = replace(strict, text=V.also_missed(strict_missed, stricter))
     rises = {k: late_rise(r, PACE_WINDOW) for k, r in missed.items()}
     pace = V.pace_note({k: (rises[k], 100 * (1 - r.summary["final_train_acc"]))
                         for k, r in missed.items()}, PACE_WINDOW)

@@ -54,16 +54,38 @@ def _seeds_pooled(short: Mapping[str, tuple], where, accuracy: str) -> dict[str,
             name, v = members[0]
             out[name] = where(v)
             continue
-        def span(values, fmt):
-            lo, hi = fmt(min(values)), fmt(max(values))
-            return lo if lo == hi else f"{lo} to {hi}"
         accs = [v[1] for _, v in members]
         losses = [v[2] for _, v in members if len(v) > 2 and v[2] is not None]
-        text = f"{span(accs, pct)} {accuracy}"
+        text = f"{_span(accs, pct)} {accuracy}"
         if len(losses) == len(members):
-            text += f", loss {span(losses, lambda x: f'{x:.3f}')}"
+            text += f", loss {_span(losses, _loss)}"
         out[f"{base} ({len(members)} seeds)"] = text
     return out
+
+
+def _span(values, fmt) -> str:
+    """'lo to hi' of `values` as `fmt` prints them; one value where both print alike."""
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _loss(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def also_missed(runs: Mapping[str, tuple], target: str,
+                accuracy: str = "running training accuracy") -> str:
+    """The sentence for runs that missed a second, stricter `target` when they are the very
+    runs a first sentence already named as missing the first: their numbers without their
+    names again. runs: {printed name: (fitted, final train %, final training loss or None)}
+    of those runs; '' when none."""
+    if not runs:
+        return ""
+    accs = [v[1] for v in runs.values()]
+    losses = [v[2] for v in runs.values() if len(v) > 2 and v[2] is not None]
+    same = "The same run also missed" if len(runs) == 1 else f"The same {len(runs)} runs also missed"
+    loss = f", loss {_span(losses, _loss)}" if len(losses) == len(runs) else ""
+    return _sentence(f"{same} {target}: {_span(accs, pct)} {accuracy}{loss}")
 
 
 def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
@@ -77,9 +99,7 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
     known = {k: v for k, v in runs.items() if v[0] is not None}
     if not known:
         return ""
-    def span(values, fmt):
-        lo, hi = fmt(min(values)), fmt(max(values))
-        return lo if lo == hi else f"{lo} to {hi}"
+    span = _span
     def pts(x: float) -> str:  # 0.002 stays 0.002, not 0.00
         return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.1g}"
     groups: dict[str, list[tuple[float, float]]] = {}
