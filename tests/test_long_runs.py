@@ -28,13 +28,13 @@ def test_cheapest_cpu_only_reads_entries_of_the_runs_precision():
 
 def test_long_runs_cuts_what_no_cpu_finishes_in_a_session(tmp_path):
     s = resolve("cifar")
-    table = {"machines": {"X / bf16": entry(inception_small=1e4),  # hours per epoch
+    table = {"machines": {"X / fp32": entry(inception_small=1e4),  # hours per epoch
                           "Y / fp32": entry(alexnet_small=1e-3)}}  # seconds per run
     frame = L.long_runs("cifar", tmp_path, table)  # an empty store: every run missing
     plan = planned_runs(s, QUEUE)
     incep = {r for r, (_, c) in plan.items() if c.model == "inception_small"}
     assert set(frame["run"]) == incep and len(incep) > 5
-    assert set(frame["fastest CPU measured"]) == {"X / bf16"}
+    assert set(frame["fastest CPU measured"]) == {"X / fp32"}
     assert (frame["predicted hours"] > L.SESSION_HOURS).all()
     # a longer session cuts nothing the cost table puts under it
     assert L.long_runs("cifar", tmp_path, table, hours=1e9).empty
@@ -64,11 +64,11 @@ def test_make_runs_leaves_long_runs_to_a_gpu_unless_asked(tmp_path, monkeypatch,
 def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
     from rethink_lib import costs
     from rethink_lib.report.glue import LONG, PREDICTED, ChapterRuns
-    table = {"machines": {"X / bf16": entry(inception_small=1e4), "Y / fp32": entry(mlp_1x512=1e-3)}}
+    table = {"machines": {"X / fp32": entry(inception_small=1e4), "Y / fp32": entry(mlp_1x512=1e-3)}}
     monkeypatch.setattr(costs, "load_table", lambda *a, **k: table)
     runs = ChapterRuns(resolve("cifar"), ["other_dataset_random"], tmp_path)  # nothing stored
     why = {c.model: w for _, _, c, w in runs.missing}
-    assert why["inception_small"].startswith(f"{LONG}: ") and "(X / bf16)" in why["inception_small"]
+    assert why["inception_small"].startswith(f"{LONG}: ") and "(X / fp32)" in why["inception_small"]
     assert why["mlp_1x512"] == "not stored"
     assert why["alexnet_small"] == "not stored"  # no entry measured it: no prediction, no cut
     frame = runs.missing_frame()
@@ -76,7 +76,7 @@ def test_a_chapter_names_its_missing_runs_left_to_a_gpu(tmp_path, monkeypatch):
     # every missing run's cost on the fastest CPU measured, where one measured its model
     cost = dict(zip(frame["run id"].str.split("-").str[0], frame[PREDICTED]))
     hours = runs.predicted[next(r for r in runs.predicted if r.startswith("inception"))][1]
-    assert hours > L.SESSION_HOURS and cost["inception_small"] == f"{hours:.1f} h on X / bf16"
+    assert hours > L.SESSION_HOURS and cost["inception_small"] == f"{hours:.1f} h on X / fp32"
     assert cost["mlp_1x512"] == "0.0 h on Y / fp32" and cost["alexnet_small"] == "-"
 
 

@@ -116,10 +116,13 @@ def test_outcome_list_of_several_outcomes_drops_gap_notes():
 
 def test_precision_phrase_from_the_profile():
     from rethink_lib.experiments import resolve
-    assert S.precision_phrase(resolve("cifar"), ("inception_small", "inception_small_nobn")) \
-        == "bfloat16"
-    assert S.precision_phrase(resolve("cifar"), ("alexnet_small", "mlp_1x512")) == "float32"
-    mixed = S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small"))
+    from rethink_lib.profiles import PerModel
+    assert S.precision_phrase(resolve("cifar"), ("inception_small", "alexnet_small")) == "float32"
+    # a profile that fixes a precision per family (the cifar profile's Inception was bf16)
+    s = resolve("cifar", precision=PerModel(inception="bf16", alexnet="fp32", mlp="fp32"))
+    assert S.precision_phrase(s, ("inception_small", "inception_small_nobn")) == "bfloat16"
+    assert S.precision_phrase(s, ("alexnet_small", "mlp_1x512")) == "float32"
+    mixed = S.precision_phrase(s, ("inception_small", "alexnet_small"))
     assert "bfloat16 (Inception)" in mixed and "float32 (AlexNet)" in mixed
 
 
