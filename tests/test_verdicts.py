@@ -504,10 +504,18 @@ def test_pace_note_still_rising_gives_epochs_at_that_pace():
 
 
 def test_pace_note_levelled_off_and_tiny_gaps():
-    text = V.pace_note({"AlexNet": (0.01, 0.8), "MLP 3x512": (0.0, 0.002)}, 10)
-    assert "AlexNet had levelled off, 0.80 points short" in text
-    assert "MLP 3x512 had levelled off, 0.002 points short" in text
-    assert "more epochs" not in text
+    text = V.pace_note({"AlexNet": (0.01, 0.8)}, 10)
+    assert "AlexNet had levelled off, 0.80 points short of 100% on the whole training set (a " \
+           "rise of less than 0.05 points)" in text
+    # several rows that levelled off: the shared words once, each row's gap after them
+    text = V.pace_note({"AlexNet": (0.01, 0.8), "MLP 3x512": (0.0, 0.002),
+                        "MLP 1x512 (seed 0)": (0.3, 5.0)}, 10)
+    assert text.count("levelled off") == 1 and text.count("a rise of less than") == 1
+    assert ("each of these had levelled off (a rise of less than 0.05 points), short of 100% on "
+            "the whole training set by: AlexNet, 0.80 points; MLP 3x512, 0.002 points; "
+            "MLP 1x512 was still rising by 0.30 points") in text
+    assert "more epochs" in text and V.pace_note({"AlexNet": (0.01, 0.8), "B": (0.0, 0.1)},
+                                                10).count("more epochs") == 0
 
 
 def test_pace_note_without_a_long_enough_curve_says_nothing():

@@ -105,19 +105,25 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
     groups: dict[str, list[tuple[float, float]]] = {}
     for name, v in known.items():
         groups.setdefault(re.sub(r" \(seed \d+\)$", "", name), []).append(v)
-    parts = []
+    parts, levelled = [], {}
     for base, vals in groups.items():
         name = base if len(vals) == 1 else f"{base} ({len(vals)} seeds)"
         rises, lefts = [r for r, _ in vals], [left for _, left in vals]
         if max(rises) < tolerance:
-            parts.append(f"{name} had levelled off, {span(lefts, pts)} points "
-                         f"short of 100% on the whole training set (a rise of less than "
-                         f"{tolerance:g} points)")
+            levelled[name] = span(lefts, pts)
             continue
         more = [window * left / r for r, left in vals if r >= tolerance]
         parts.append(f"{name} was still rising by {span(rises, pts)} points, "
                      f"{span(lefts, pts)} short of 100% on the whole training set: at that pace, which a "
                      f"falling lr only slows, {span(more, lambda x: f'{x:,.0f}')} more epochs")
+    if len(levelled) == 1:  # one row: its name, then its numbers
+        (name, left), = levelled.items()
+        parts.insert(0, f"{name} had levelled off, {left} points short of 100% on the whole "
+                        f"training set (a rise of less than {tolerance:g} points)")
+    elif levelled:  # several: the shared words once, then each row's gap
+        parts.insert(0, f"each of these had levelled off (a rise of less than {tolerance:g} "
+                        "points), short of 100% on the whole training set by: "
+                        + "; ".join(f"{name}, {left} points" for name, left in levelled.items()))
     return _sentence(f"At the end (the mean running training accuracy of the last {window} "
                      f"epochs against the {window} before), " + "; ".join(parts))
 
