@@ -157,9 +157,10 @@ def _fit_claim(results: dict, config, topic: str, caveat: str = "", what: str = 
     unaugmented training image is right); the profile's stricter stopping target (`config`'s:
     a loss as well) is reported beside it where some run missed that."""
     stricter = f"the profile's stricter stopping target ({target_phrase(config)})"
-    strict = V.fitted(_fits(results), stricter, topic)
+    fits = _fits(results)
+    strict = V.fitted(fits, stricter, topic)
     missed = {k: r for k, r in _named(results).items() if not fits_either(r)}
-    strict_missed = {k: v for k, v in _fits(results).items() if not v[0]}
+    strict_missed = {k: v for k, v in fits.items() if not v[0]}
     if missed and set(strict_missed) == set(missed):  # the same runs: their numbers, once
         strict = replace(strict, text=V.also_missed(strict_missed, stricter))
     rises = {k: late_rise(r, PACE_WINDOW) for k, r in missed.items()}

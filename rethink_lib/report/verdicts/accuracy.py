@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
-from .core import THRESHOLD, Verdict, Z, _also, _noise, _sentence
+from .core import THRESHOLD, Verdict, Z, _also, _noise, _sentence, _span
 from ..names import count, listing, missing, pct, points
 from ..stats import se_acc, se_diff
 
@@ -157,8 +157,7 @@ def _vs_chance(acc: float, n_test: int | None, num_classes: int, expected: str,
 
 def _noise_range(bars) -> str:
     """Noise bars (points) as one number or a range: '0.60' or '0.60 to 1.34'."""
-    bars = sorted({round(b, 2) for b in bars})
-    return f"{bars[0]:.2f}" if len(bars) == 1 else f"{bars[0]:.2f} to {bars[-1]:.2f}"
+    return _span(list(bars), lambda b: f"{b:.2f}")
 
 
 def chance(name: str, acc: float | None, n_test: int | None, num_classes: int, topic: str,

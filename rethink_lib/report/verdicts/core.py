@@ -96,3 +96,9 @@ def combine(topic: str, verdicts: Sequence[Verdict], lead: str = "") -> Verdict:
 
 
 _PARENTHETICAL = re.compile(r"\((?:[^()]|\([^()]*\))*\.\)")  # "(A whole sentence.)"
+
+
+def _span(values, fmt) -> str:
+    """'lo to hi' of `values` as `fmt` prints them; one value where both print alike."""
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo} to {hi}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .core import Verdict, _also, _sentence
+from .core import Verdict, _also, _sentence, _span
 from ..names import listing, pct
 
 # ------------------------------------------------------------------------ schedule
@@ -63,12 +63,6 @@ def _seeds_pooled(short: Mapping[str, tuple], where, accuracy: str) -> dict[str,
     return out
 
 
-def _span(values, fmt) -> str:
-    """'lo to hi' of `values` as `fmt` prints them; one value where both print alike."""
-    lo, hi = fmt(min(values)), fmt(max(values))
-    return lo if lo == hi else f"{lo} to {hi}"
-
-
 def _loss(x: float) -> str:
     return f"{x:.3f}"
 
@@ -99,7 +93,6 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
     known = {k: v for k, v in runs.items() if v[0] is not None}
     if not known:
         return ""
-    span = _span
     def pts(x: float) -> str:  # 0.002 stays 0.002, not 0.00
         return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.1g}"
     groups: dict[str, list[tuple[float, float]]] = {}
@@ -110,12 +103,12 @@ def pace_note(runs: Mapping[str, tuple[float | None, float]], window: int,
         name = base if len(vals) == 1 else f"{base} ({len(vals)} seeds)"
         rises, lefts = [r for r, _ in vals], [left for _, left in vals]
         if max(rises) < tolerance:
-            levelled[name] = span(lefts, pts)
+            levelled[name] = _span(lefts, pts)
             continue
         more = [window * left / r for r, left in vals if r >= tolerance]
-        parts.append(f"{name} was still rising by {span(rises, pts)} points, "
-                     f"{span(lefts, pts)} short of 100% on the whole training set: at that pace, which a "
-                     f"falling lr only slows, {span(more, lambda x: f'{x:,.0f}')} more epochs")
+        parts.append(f"{name} was still rising by {_span(rises, pts)} points, "
+                     f"{_span(lefts, pts)} short of 100% on the whole training set: at that pace, which a "
+                     f"falling lr only slows, {_span(more, lambda x: f'{x:,.0f}')} more epochs")
     if len(levelled) == 1:  # one row: its name, then its numbers
         (name, left), = levelled.items()
         parts.insert(0, f"{name} had levelled off, {left} points short of 100% on the whole "
