@@ -105,6 +105,21 @@ def test_capacity_fig1a_order_and_bn_confound():
     assert "random pixels (480)" in order.text and "shuffled pixels (320)" in order.text
     assert "Not like-for-like" in order.text
     assert found["linear"].outcome == "missing"
+    # true labels held from epoch 11 (440 steps), shuffled pixels from 10 (400): a factor of
+    # 1.10, within the margin for single runs, so not a reversal but named as too close
+    stored[next(k for k in a if k[1] == "labels0")] = r = run(a[next(k for k in a if k[1] == "labels0")],
+                                                              curve=[(1.0, 0.5)] * 11)
+    for row in r.metrics:
+        row["train_loss"] = 0.005 if row["epoch"] >= 11 else 0.1
+    stored[next(k for k in a if k[1] == "shuffled_pixels")] = r = run(
+        a[next(k for k in a if k[1] == "shuffled_pixels")], curve=[(1.0, 0.5)] * 10)
+    for row in r.metrics:
+        row["train_loss"] = 0.005 if row["epoch"] >= 10 else 0.1
+    order = findings.capacity(Runs(S, fig1a=stored), ())["fig1a_order"]
+    assert order.outcome == "agrees", order.text
+    assert "shuffled pixels (400) = Gaussian noise (400) < true labels (440)" in order.text
+    assert "shuffled pixels came before true labels, the reverse of the reference, but by a factor " \
+        "of 1.10 only, within 1.10x: too close for single runs" in order.text
 
 
 def test_explicit_effects_noise_and_table2_budget():

@@ -32,11 +32,39 @@ def test_ordering_same_order():
 def test_ordering_reversed_pair_named():
     ours = {"labels0": 1600, "shuffled_pixels": 1300, "gaussian": 1400, "random_pixels": 1500,
             "labels1": 2000}
-    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t", tolerance=1.0)
     assert v.outcome == "differs"
-    assert "3 of 10 pairs reversed" in v.text  # true labels after three of the others
+    assert "3 of 10 pairs reversed;" in v.text  # true labels after three of the others
     assert "true labels took longer than shuffled pixels" in v.text
     assert v.text.index("shuffled pixels (1,300)") < v.text.index("true labels (1,600)")
+    # the default margin: 1,600 against 1,500 (a factor of 1.07) is too close to count
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t")
+    assert v.outcome == "differs" and "2 of 10 pairs reversed by more than a factor of 1.10" in v.text
+    assert "random pixels came before true labels, the reverse of the reference, but by a factor " \
+        "of 1.07 only, within 1.10x: too close for single runs" in v.text
+
+
+@pytest.mark.parametrize("true_steps,tolerance,outcome", [
+    (2844, V.CLOSE, "agrees"),   # shuffled pixels first by a factor of 1.09: within the margin
+    (2867, V.CLOSE, "agrees"),   # 1.0997: just inside the margin
+    (2870, V.CLOSE, "differs"),  # 1.101: beyond it, a reversal
+    (2844, 1.05, "differs"),     # a tighter margin (seeds measured closer) counts it
+    (2500, V.CLOSE, "agrees"),   # the reference's order, no close pair to name
+])
+def test_ordering_margin_for_single_runs(true_steps, tolerance, outcome):
+    ours = {"labels0": true_steps, "shuffled_pixels": 2607, "labels1": 5293}
+    v = V.ordering(ours, REF, NAMES, "steps to loss", "the reference", "t", tolerance=tolerance)
+    assert v.outcome == outcome
+    factor = f"{true_steps / 2607:.2f}"
+    if true_steps < 2607:
+        assert "the same order" in v.text and "too close" not in v.text
+    elif outcome == "agrees":
+        assert "the same order within the spread of single runs" in v.text
+        assert f"shuffled pixels came before true labels, the reverse of the reference, but by a " \
+            f"factor of {factor} only, within {tolerance:.2f}x" in v.text
+    else:
+        assert f"1 of 3 pairs reversed by more than a factor of {tolerance:.2f}" in v.text
+        assert "true labels took longer than shuffled pixels" in v.text and "too close" not in v.text
 
 
 def test_ordering_unreached_last_and_ties():

@@ -22,7 +22,7 @@ from __future__ import annotations
 from .accuracy import (above_baseline, chance, chances, difference, early_stopping, effect, linear_baseline,  # noqa: F401
                        monotone, ordering)
 from .confounds import CONFOUND_FIELDS, confounds, mixed_precision, run_precision  # noqa: F401
-from .core import (FACTOR_BOUND, KINDS, NOTHING_STORED, OUTCOMES, RATIO_TOLERANCE,  # noqa: F401
+from .core import (CLOSE, FACTOR_BOUND, KINDS, NOTHING_STORED, OUTCOMES, RATIO_TOLERANCE,  # noqa: F401
                    THRESHOLD, Z, _PARENTHETICAL, Verdict, _also, _sentence, combine)
 from .fitting import (LR_FLOOR, PUBLISHED_FIT_TOLERANCE, also_missed, cut_short, fitted,  # noqa: F401
                       fitted_as_published, lr_at_fit, lr_fit_phrase, pace_note)

@@ -6,18 +6,21 @@ import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
-from .core import THRESHOLD, Verdict, Z, _also, _noise, _sentence, _span
+from .core import CLOSE, THRESHOLD, Verdict, Z, _also, _noise, _sentence, _span
 from ..names import count, listing, missing, pct, points
 from ..stats import se_acc, se_diff
 
 
 # ----------------------------------------------------------------------- orderings
 def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], names: Mapping[str, str],
-             metric: str, reference_name: str, topic: str, caveat: str = "") -> Verdict:
+             metric: str, reference_name: str, topic: str, caveat: str = "",
+             tolerance: float = CLOSE) -> Verdict:
     """Does the order of `ours` (small first; None = never reached, last) match `reference`?
 
     Keys of `reference` absent from `ours` are runs not stored yet. An ordering differs when
-    some pair is strictly inverted; ties and pairs that both never reached are no evidence."""
+    some pair is inverted by more than a factor `tolerance`: a pair inverted by less is too
+    close for single runs to order, and is named but not counted against the reference, as
+    are ties and pairs that both never reached."""
     keys = [k for k in sorted(reference, key=reference.get) if k in ours]
     absent = [names.get(k, k) for k in reference if k not in ours]
     if len(keys) < 2:
@@ -38,6 +41,11 @@ def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], n
     ref = " < ".join(names.get(k, k) for k in keys)
     inverted = [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]
                 if val[a] > val[b] and not (val[a] == inf and val[b] == inf)]
+    far = [(a, b) for a, b in inverted if val[a] > tolerance * val[b]]
+    close = "; ".join(
+        f"{names.get(b, b)} came before {names.get(a, a)}, the reverse of the reference, but by a "
+        f"factor of {val[a] / val[b]:.2f} only, within {tolerance:.2f}x: too close for single runs "
+        "to say which comes first" for a, b in inverted if (a, b) not in far)
     unreached = [k for k in keys if val[k] == inf]
     head = f"Ordered by {metric}, ours run {shown}; {reference_name} runs {ref}"
     extra = f"(not stored yet: {listing(absent)})" if absent else ""
@@ -45,18 +53,22 @@ def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], n
         return Verdict(topic, "inconclusive", _also(_sentence(
             f"No run reached {metric}, so there is no order to compare with {reference_name}", extra),
             caveat))
-    if not inverted:
+    if not far:
         tail = ": the same order"
         if unreached:
             tail += f" as far as it can be read ({listing(names.get(k, k) for k in unreached)} never reached it)"
+        if close:
+            tail += f" within the spread of single runs; {close}"
         if tied:
             tail += f"; {'; '.join(tied)} tie, and a tie is evidence for neither order"
         return Verdict(topic, "agrees", _also(_sentence(head + tail, extra), caveat))
-    a, b = inverted[0]
+    a, b = far[0]
+    beyond = f" by more than a factor of {tolerance:.2f}" if tolerance > 1 else ""
     return Verdict(topic, "differs", _also(_sentence(
-        head + f": a different order ({len(inverted)} of {len(keys) * (len(keys) - 1) // 2} pairs "
-        f"reversed; e.g. {names.get(a, a)} took longer than {names.get(b, b)} here, the reverse of "
-        f"the reference)", extra), caveat))
+        head + f": a different order ({len(far)} of {len(keys) * (len(keys) - 1) // 2} pairs "
+        f"reversed{beyond}; e.g. {names.get(a, a)} took longer than {names.get(b, b)} here, the "
+        "reverse of the reference)", extra,
+        f"; {close}" if close else ""), caveat))
 
 
 # -------------------------------------------------------------- published numbers

@@ -18,6 +18,8 @@ FACTOR_BOUND = 5.0  # Fig. 1b: "a small constant factor" read as at most this ma
 Z = 2.0            # standard errors an effect must exceed to count as real
 THRESHOLD = 2.0    # percentage points: smaller differences from a published number are not reported
 RATIO_TOLERANCE = 1.25  # a time-to-fit ratio within this factor of the reference's is "about the same"
+CLOSE = 1.1  # steps of two single runs within this factor of each other: "about the same time",
+# no evidence of either order; the floor when a spread is measured on seeds (findings.capacity)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .core import FACTOR_BOUND, RATIO_TOLERANCE, Verdict, _also, _sentence
+from .core import CLOSE, FACTOR_BOUND, RATIO_TOLERANCE, Verdict, _also, _sentence
 from ..names import count, listing, missing, times
 from ..stats import stat
 
@@ -41,7 +41,7 @@ def ratio(name: str, base: Sequence[float | None], other: Sequence[float | None]
 
 
 def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], topic: str,
-                   bound: float = FACTOR_BOUND, tolerance: float = 1.1, unit: str = "steps",
+                   bound: float = FACTOR_BOUND, tolerance: float = CLOSE, unit: str = "steps",
                    caveat: str = "", noise: tuple[float, str] | None = None) -> Verdict:
     """Fig. 1b's claim: the time to fit corrupted labels over the time to fit true labels is
     a small constant factor (at most `bound`) that grows with the corruption level.
@@ -115,7 +115,7 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
 def earlier(name: str, step_a: float | None, step_b: float | None, a: str, b: str, event: str,
             topic: str, expected: str | None = "a", source: str = "the report",
             unit: str = "step", confound: str = "", caveat: str = "",
-            tolerance: float = 1.1) -> Verdict:
+            tolerance: float = CLOSE) -> Verdict:
     """Which of a, b reached `event` first (at `unit` "step" or "epoch" step_a / step_b; None
     = never)? expected: "a", "b" or None (no expectation: "agrees" whenever it can be read).
     Two runs that got there within a factor `tolerance` of each other count as about the same
