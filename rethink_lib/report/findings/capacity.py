@@ -258,19 +258,19 @@ def _loss_mark_noise(m: str, p: float, levels: dict,
                         ("the levels of every network run with several seeds", lambda mm: True)):
         pool = [s for (mm, _), sd in sorted(levels.items()) if keep(mm) and (s := spread(sd))]
         if own is None and pool:
-            ratio, measured = float(pd.Series(pool).median()), f"the median over {where}"
+            ratio, measured = float(pd.Series(pool).median()), f"as the median over {where}"
             break
     else:
         if own is None:
             return floor, ""
-        ratio, measured = own, "between the seeds of the paper's network at this level"
+        ratio, measured = own, f"as measured between the seeds of {model_name(m)} at this level"
     keep = (f"so a gap below {ratio:.2f}x counts as about the same time" if ratio >= floor else
-            f"less than our default margin of {floor:.2f}x, which is kept (a spread measured "
-            "on other runs may understate this one's): a gap below it counts as about the "
+            f"less than our default margin of {floor:.2f}x, which is kept, since a spread measured "
+            "on a few seeds may understate it; a gap below it counts as about the "
             "same time")
     return max(floor, ratio), V._sentence(
-        f"(Seeds of one set-up differ by a factor of {ratio:.2f} in steps to this loss "
-        f"({measured}), {keep}.)")
+        f"(Seeds of one set-up differ by a factor of {ratio:.2f} in steps to this loss, "
+        f"{measured}: {keep}.)")
 
 
 def _extension_verdicts(runs, out, topic) -> None:
