@@ -529,6 +529,35 @@ def test_fig1a_fit_waits_for_a_corrupted_run():
     assert findings.capacity(Runs(S, fig1a=stored), ())["fig1a_fit"].outcome == "missing"
 
 
+def _held_from(cfg, epoch, epochs=25):
+    """A run whose training loss stays at most 0.01 from `epoch` on (40 steps an epoch)."""
+    r = run(cfg, curve=[(1.0, 0.5)] * epochs)
+    for row in r.metrics:
+        row["train_loss"] = 0.005 if row["epoch"] >= epoch else 0.1
+    return r
+
+
+@pytest.mark.parametrize("held, outcome, says", [
+    # epochs from which the loss holds: (random pixels, Gaussian, random labels)
+    ((12, 10, 20), "agrees", "random pixels first, as the report found"),
+    ((23, 10, 20), "differs", "random labels first, unlike in the report"),    # 920 > 1.10 x 800
+    ((19, 10, 20), "differs", "about the same time (within 10% of each other)"),  # 760 vs 800
+    ((None, 10, 20), "agrees", "Gaussian noise first, as the report found"),  # random pixels to come
+    ((12, 10, None), "missing", "not stored yet"),  # nothing to compare with without random labels
+])
+def test_report_fig1a_pixel_corruptions_before_random_labels(held, outcome, says):
+    a = fig1a(S)
+    stored = {k: _held_from(cfg, dict(zip(("random_pixels", "gaussian", "labels1"), held))[k[1]])
+              for k, cfg in a.items() if k[1] in ("random_pixels", "gaussian", "labels1")
+              and dict(zip(("random_pixels", "gaussian", "labels1"), held))[k[1]]}
+    v = findings.capacity(Runs(S, fig1a=stored), ())["fig1a_pixels"]
+    assert v.outcome == outcome, v.text
+    assert says in v.text
+    if outcome != "missing":
+        assert "Gaussian noise reached a training loss that stays at most 0.01 at step 400" in v.text
+        assert "random labels reached a training loss that stays at most 0.01 at step 800" in v.text
+
+
 @pytest.mark.parametrize("random_acc, outcome", [(0.9914, "agrees"), (0.9800, "differs")])
 def test_table1_at_the_paper_scale_judges_a_miss_against_the_papers_row(random_acc, outcome):
     # the paper's own MLP 1x512 fitted 99.34% of random labels: 99.14% is as far; 98% is not

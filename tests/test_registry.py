@@ -70,7 +70,7 @@ def test_views_are_derived_from_the_registry():
     assert EXPERIMENT_OF["t2_fit"] == ("table2",) and "fig1a_order" not in EXPERIMENT_OF
     assert JUDGED["fig1a_order"] == ("fig1a",) and "linear" not in JUDGED  # a chapter's own
     assert EXPERIMENT_OF["t1_full_fit"] == JUDGED["t1_full_fit"] == ("table1_full", "table1_full_late")
-    assert list(TOPICS["02_capacity"])[:4] == ["linear", "fig1a_fit", "fig1a_order", "decay_rule"]
+    assert list(TOPICS["02_capacity"])[:5] == ["linear", "fig1a_fit", "fig1a_order", "fig1a_pixels", "decay_rule"]
     # every verdict key belongs to one chapter only
     keys = [k for c in TOPICS.values() for k in c]
     assert len(keys) == len(set(keys))

@@ -24,7 +24,9 @@ CAPACITY = chapter(
                           "random_pixels | gaussian")],
             topics={"fig1a_fit": Topic("Fig. 1a: Inception fits every corruption"),
                     "fig1a_order": Topic("Fig. 1a: order of the times to fit",
-                                         names_missing=False)},  # names its own
+                                         names_missing=False),  # names its own
+                    "fig1a_pixels": Topic("Report Fig. 1a: random pixels and Gaussian noise are "
+                                          "fitted before random labels")},
             figure="fig1a")
 def fig1a(s):
     """Training loss under the five corruptions (paper Fig. 1a: Inception)."""

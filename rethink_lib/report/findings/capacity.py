@@ -13,7 +13,7 @@ from ...experiments import CIFAR_EPOCH_STEPS, by_family
 from ...metrics import FIT_LOSS, first_step, time_to_fit
 from ...models import model_spec
 from ...reference import (FIG1A_REFERENCE, FIG1A_REFERENCE_STEPS, PAPER_RECIPE, PAPER_SETUP,
-                          PAPER_TABLE1, REPORT_EXTENSIONS, REPORT_TABLE1)
+                          PAPER_TABLE1, REPORT_EXTENSIONS, REPORT_FIG1A_FASTER, REPORT_TABLE1)
 from .. import verdicts as V
 from ..names import (METRIC_NAMES, corruption_name, count, dataset_name, listing, model_name,
                      pct, points)
@@ -119,6 +119,21 @@ def _fig1a_verdicts(runs, levels, out, topic) -> None:
             {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
             METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name, topic["fig1a_order"],
             caveat=V._also(caveat, noise), tolerance=tolerance)
+        _fig1a_pixels(first, tolerance, V._also(caveat, noise), out, topic)
+
+
+def _fig1a_pixels(first, tolerance, caveat, out, topic) -> None:
+    """The report's reading of its Fig. 1a: the corruptions of the input images ("random
+    pixels" and "Gaussian", the two it names) converge faster than random labels."""
+    rand = first.get("labels1")
+    steps = {c: time_to_fit(first[c].metrics, "steps_to_loss") for c in REPORT_FIG1A_FASTER if c in first}
+    if rand is None or not steps:
+        return
+    out["fig1a_pixels"] = V.combine(topic["fig1a_pixels"], [V.earlier(
+        f"{corruption_name(c)} against random labels", s, time_to_fit(rand.metrics, "steps_to_loss"),
+        corruption_name(c), "random labels", f"a training loss that stays at most {FIT_LOSS:g}",
+        topic["fig1a_pixels"], expected="a", tolerance=tolerance, caveat=caveat)
+        for c, s in steps.items()])
 
 
 def _fig1bc_verdicts(runs, levels, out, parts, topic) -> None:
