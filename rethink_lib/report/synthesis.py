@@ -15,7 +15,7 @@ import pandas as pd
 from . import verdicts as V
 from ..chapters import CHAPTER_TITLES
 from ..reference import PAPER_TABLE1
-from .names import by_count, dataset_name
+from .names import by_count, dataset_name, listing
 
 # Verdict keys that are not findings (every other key is one).
 CHECKS = ("linear", "decay_rule", "fig1c_chance", "t1_random", "t1_linear", "fig3a_long_enough")
@@ -213,14 +213,16 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
                 "both data sets with all their runs stored (runs left to a GPU aside), "
                 f"{same} came out the same way on {a[6:]} and on {b[6:]}")
     if differ:
-        text += "; they depend on the data for " + "; ".join(_lower(d) for d in differ)
+        text += (f"; {by_count(len(differ), 'the claim', 'the claims')} "
+                 + listing(f'"{d}"' for d in differ) + " came out differently on each")
     decided = ("reproduces", "does not")
     partial = [r["claim"] for _, r in frame[frame["kind"] == "finding"].iterrows()
                if SO_FAR in r[a] + r[b] and r[a].removesuffix(SO_FAR) != r[b].removesuffix(SO_FAR)
                and all(r[c].removesuffix(SO_FAR) in decided for c in (a, b))]
     if partial:
         text += ("; on the runs stored so far, with more to come, the two data sets disagree "
-                 "on " + "; ".join(_lower(d) for d in partial))
+                 f"on {by_count(len(partial), 'the claim', 'the claims')} "
+                 + listing(f'"{d}"' for d in partial))
     return V._sentence(text)
 
 
