@@ -113,27 +113,26 @@ def _fig1a_verdicts(runs, levels, out, topic) -> None:
         if model != FIG1A_REFERENCE["model"]:
             caveat += f" (The reference is {model_name(FIG1A_REFERENCE['model'])}'s, ours {model_name(model)}'s.)"
         tolerance, noise = _loss_mark_noise(model, 0.0, levels)
+        caveat = V._also(caveat, noise)
+        steps = {c: time_to_fit(r.metrics, "steps_to_loss") for c, r in first.items()}
         out["fig1a_order"] = V.ordering(
-            {c: time_to_fit(r.metrics, "steps_to_loss") for c, r in first.items()},
-            FIG1A_REFERENCE_STEPS,
-            {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
+            steps, FIG1A_REFERENCE_STEPS, {c: corruption_name(c) for c in FIG1A_REFERENCE_STEPS},
             METRIC_NAMES["steps_to_loss"].format(loss=FIT_LOSS), ref_name, topic["fig1a_order"],
-            caveat=V._also(caveat, noise), tolerance=tolerance)
-        _fig1a_pixels(first, tolerance, V._also(caveat, noise), out, topic)
+            caveat=caveat, tolerance=tolerance)
+        _fig1a_pixels(steps, tolerance, caveat, out, topic)
 
 
-def _fig1a_pixels(first, tolerance, caveat, out, topic) -> None:
+def _fig1a_pixels(steps, tolerance, caveat, out, topic) -> None:
     """The report's reading of its Fig. 1a: the corruptions of the input images ("random
-    pixels" and "Gaussian", the two it names) converge faster than random labels."""
-    rand = first.get("labels1")
-    steps = {c: time_to_fit(first[c].metrics, "steps_to_loss") for c in REPORT_FIG1A_FASTER if c in first}
-    if rand is None or not steps:
+    pixels" and "Gaussian", the two it names) converge faster than random labels.
+    `steps`: {corruption: steps until the loss mark holds} of the stored Fig. 1a runs."""
+    pixels = [c for c in REPORT_FIG1A_FASTER if c in steps]
+    if "labels1" not in steps or not pixels:
         return
     out["fig1a_pixels"] = V.combine(topic["fig1a_pixels"], [V.earlier(
-        f"{corruption_name(c)} against random labels", s, time_to_fit(rand.metrics, "steps_to_loss"),
+        f"{corruption_name(c)} against random labels", steps[c], steps["labels1"],
         corruption_name(c), "random labels", f"a training loss that stays at most {FIT_LOSS:g}",
-        topic["fig1a_pixels"], expected="a", tolerance=tolerance, caveat=caveat)
-        for c, s in steps.items()])
+        topic["fig1a_pixels"], expected="a", tolerance=tolerance, caveat=caveat) for c in pixels])
 
 
 def _fig1bc_verdicts(runs, levels, out, parts, topic) -> None:

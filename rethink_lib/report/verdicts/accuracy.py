@@ -67,8 +67,7 @@ def ordering(ours: Mapping[str, float | None], reference: Mapping[str, float], n
     return Verdict(topic, "differs", _also(_sentence(
         head + f": a different order ({len(far)} of {len(keys) * (len(keys) - 1) // 2} pairs "
         f"reversed{beyond}; e.g. {names.get(a, a)} took longer than {names.get(b, b)} here, the "
-        "reverse of the reference)", extra,
-        f"; {close}" if close else ""), caveat))
+        "reverse of the reference)", f"; {close}" if close else "", extra), caveat))
 
 
 # -------------------------------------------------------------- published numbers
