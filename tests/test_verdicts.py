@@ -502,6 +502,27 @@ def test_bounded_growth_says_when_the_factor_is_flat_above_the_first_level():
     assert "flat" not in steady.text
 
 
+@pytest.mark.parametrize("factors, words", [
+    ({0.0: [1.0], 0.2: [1.0], 1.0: [1.8]},
+     "though not at every corrupted level: at p = 0.2 (1.0x) corrupted labels took about as long "
+     "as true labels (within a factor 1.1), so the growth rests on p = 1"),
+    ({0.0: [1.0], 0.2: [0.95], 0.4: [1.08], 0.8: [1.6], 1.0: [1.8]},
+     "at p = 0.2 (0.9x) and p = 0.4 (1.1x) corrupted labels took about as long as true labels "
+     "(within a factor 1.1), so the growth rests on p = 0.8 and 1"),
+    ({0.0: [1.0], 0.2: [1.05]}, "though barely: at p = 0.2 (1.1x)"),
+    ({0.0: [1.0], 0.2: [1.2], 1.0: [1.8]}, None),  # above 1.1x at every corrupted level
+])
+def test_bounded_growth_names_corrupted_levels_no_slower_than_true_labels(factors, words):
+    """Inception on CIFAR-10 fitted p = 0.2 in as many steps as true labels: "grows" must not
+    read as growing from the first corrupted level on."""
+    v = V.bounded_growth("Inception", factors, "t")
+    assert v.outcome == "agrees", v.text
+    if words is None:
+        assert "about as long as true labels" not in v.text, v.text
+    else:
+        assert words in v.text, v.text
+
+
 @pytest.mark.parametrize("x,text", [(85.1234, "85.12%"), (100.0, "100.00%"),
                                     (99.996, "99.996%"), (99.99996, "99.99996%"),
                                     (99.9999999, "99.999999%"), (None, "n/a")])

@@ -93,6 +93,8 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
                        f"it does not grow beyond the first corrupted level: from "
                        f"p = {corrupted[0][0]:g} on it stays between {times(lo)} and "
                        f"{times(hi)}, flat within a factor {tolerance:g}")
+        else:
+            verdict += _level_with_true(pts, tolerance)
         outcome = "agrees"
     else:
         why = []
@@ -109,6 +111,23 @@ def bounded_growth(name: str, factors: Mapping[float, Sequence[float | None]], t
         outcome = "differs"
     return Verdict(topic, outcome, _also(_sentence(head + verdict),
                                          within if not falls else "", never, ours, caveat))
+
+
+def _level_with_true(pts, tolerance: float) -> str:
+    """For a factor that grows: the corrupted levels at which it is still within `tolerance`
+    of 1x (corrupted labels took about as long as true labels), so that "grows" is not read
+    as growing from the first corrupted level on; '' where there are none."""
+    flat = [(p, s.mean) for p, s in pts if p > 0 and s.mean <= tolerance]
+    if not flat:
+        return ""
+    rest = [p for p, s in pts if p > flat[-1][0]]
+    at = listing(f"p = {p:g} ({times(m)})" for p, m in flat)
+    if not rest:
+        return (f", though barely: at {at} corrupted labels took about as long as true labels "
+                f"(within a factor {tolerance:g}), so no level shows the growth clearly")
+    return (f", though not at every corrupted level: at {at} corrupted labels took about as "
+            f"long as true labels (within a factor {tolerance:g}), so the growth rests on "
+            f"p = {listing(f'{p:g}' for p in rest)}")
 
 
 # ------------------------------------------------------------ who got there first
