@@ -213,17 +213,20 @@ def agreement_sentence(frame: pd.DataFrame) -> str:
                 "both data sets with all their runs stored (runs left to a GPU aside), "
                 f"{same} came out the same way on {a[6:]} and on {b[6:]}")
     if differ:
-        text += (f"; {by_count(len(differ), 'the claim', 'the claims')} "
-                 + listing(f'"{d}"' for d in differ) + " came out differently on each")
+        text += f"; {_quoted_claims(differ)} came out differently on each"
     decided = ("reproduces", "does not")
     partial = [r["claim"] for _, r in frame[frame["kind"] == "finding"].iterrows()
                if SO_FAR in r[a] + r[b] and r[a].removesuffix(SO_FAR) != r[b].removesuffix(SO_FAR)
                and all(r[c].removesuffix(SO_FAR) in decided for c in (a, b))]
     if partial:
         text += ("; on the runs stored so far, with more to come, the two data sets disagree "
-                 f"on {by_count(len(partial), 'the claim', 'the claims')} "
-                 + listing(f'"{d}"' for d in partial))
+                 f"on {_quoted_claims(partial)}")
     return V._sentence(text)
+
+
+def _quoted_claims(claims: list[str]) -> str:
+    """'the claim "a"' or 'the claims "a" and "b"'."""
+    return f"{by_count(len(claims), 'the claim', 'the claims')} " + listing(f'"{c}"' for c in claims)
 
 
 def against_report(found: dict) -> str:
