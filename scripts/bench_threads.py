@@ -54,8 +54,9 @@ def main(argv=None) -> int:
         got = alternate(pipes, torch.device("cpu"), args.rounds, args.window, warmup=2)
         one, two = got[1]["median"], got[2]["median"]
         print(f"{name}: {one:.1f} img/s on 1 thread, {two:.1f} on 2 threads: a speed-up of "
-              f"{two / one:.2f}x for one run; two one-thread workers train {2 * one / two:.2f}x "
-              "as many images per hour as one two-thread worker")
+              f"{two / one:.2f}x for one run; at most {2 * one / two:.2f}x for two one-thread "
+              "workers over one two-thread worker (an upper bound: two workers running at once "
+              "slow each other, which these windows, one at a time, do not see)")
     return 0
 
 

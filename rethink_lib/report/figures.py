@@ -236,7 +236,7 @@ def fig2(results: Mapping) -> Figure:
             ax.plot(df.step, df.clean_acc, color="C0", label="clean labels" if i == 0 else None, **kw)
             ax.plot(df.step, df.corrupted_acc, color="C3", label="corrupted labels" if i == 0 else None, **kw)
             ax.plot(df.step, df.test_acc, ":", color="gray", label="test" if i == 0 else None, **kw)
-        ax.set(title=f"{model_name(model)}, p = {level:g}" + (f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""),
+        ax.set(title=f"{model_name(model)}, p = {level:g}" + (f"\n({len(seeds)} seeds)" if len(seeds) > 1 else ""),
                xlabel="steps", ylim=(0, 1.02))
         ax.title.set_fontsize(9.5)
     for ax in axes[::ncols]:
